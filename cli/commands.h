@@ -1,0 +1,31 @@
+// The `govledger` client's command tree. Each Add*Commands function registers its subcommands on
+// the app; a subcommand's parse callback only stores the action to run in Context, so that main()
+// runs exactly one command after CLI11 has finished parsing, behind one error boundary.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace govledger::cli {
+
+struct Context {
+  std::string node;             // --node; empty: $GOVLEDGER_NODE, else http://127.0.0.1:7001
+  bool json = false;            // --json: one JSON object on stdout, whatever happens
+  std::function<int()> action;  // the chosen command; returns the exit status
+};
+
+// --node and --json, accepted before the command name and after it.
+void AddGlobalOptions(CLI::App& app, Context& ctx);
+// Adds a command with a description, a footer of examples and the global options.
+CLI::App* AddCommand(CLI::App& parent, Context& ctx, const std::string& name,
+                     const std::string& description, const std::string& examples);
+
+// keygen, network init, status (commands_network.cc)
+void AddNetworkCommands(CLI::App& app, Context& ctx);
+// material issue|revoke|show|list (commands_material.cc)
+void AddMaterialCommands(CLI::App& app, Context& ctx);
+// verify, trace, audit chain (commands_verify.cc)
+void AddVerifyCommands(CLI::App& app, Context& ctx);
+
+}  // namespace govledger::cli

@@ -1,0 +1,513 @@
+// A department's material commands and the read-only views: `govledger material issue`,
+// `material revoke`, `material show`, `material list`.
+//
+// Issuing keeps personal data off the chain (ARCHITECTURE.md section 3): the holder's id and the
+// field values go only into a local receipt (mode 0600) beside the salts that open the on-chain
+// holder commitment and fields root. The receipt is written before the transaction is sent, so a
+// committed material never exists without the salts that disclose it.
+#include <algorithm>
+#include <cstdio>
+#include <iomanip>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "contracts/material_id.h"
+#include "crypto/merkle.h"
+#include "ledger/canonical.h"
+#include "ledger/codec.h"
+#include "util/file.h"
+#include "util/time.h"
+
+namespace govledger::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kSaltBytes = 16;
+constexpr uint64_t kSerialModulus = 1'000'000'000'000ULL;  // 12 decimal digits
+constexpr char kFirstVersion[] = "001";
+constexpr int64_t kDayMs = 86'400'000;
+
+// ------------------------------------------------------------------ issue: local inputs
+
+struct Field {
+  std::string name;
+  std::string value;
+  Bytes salt;
+};
+
+// --field name=value ..., each with a fresh salt, sorted by name (the order of the leaves).
+Result<std::vector<Field>> ParseFields(const std::vector<std::string>& args) {
+  std::vector<Field> fields;
+  for (const std::string& arg : args) {
+    size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return UsageError("--field needs NAME=VALUE, got '" + arg + "'");
+    }
+    fields.push_back(Field{arg.substr(0, eq), arg.substr(eq + 1), crypto::RandomBytes(kSaltBytes)});
+  }
+  std::sort(fields.begin(), fields.end(),
+            [](const Field& a, const Field& b) { return a.name < b.name; });
+  for (size_t i = 1; i < fields.size(); ++i) {
+    if (fields[i].name == fields[i - 1].name) {
+      return Status::Error("duplicate_field", "field '" + fields[i].name + "' is given twice");
+    }
+  }
+  return fields;
+}
+
+// RFC 9162 root over FieldLeafBytes of the (sorted) fields; the empty root for none.
+crypto::Digest FieldsRoot(crypto::Suite suite, const std::vector<Field>& fields) {
+  if (fields.empty()) return crypto::MerkleEmptyRoot(suite);
+  crypto::MemoryNodeStore nodes;
+  crypto::MerkleLog log(suite, &nodes, 0);
+  for (const Field& f : fields) log.Append(ledger::FieldLeafBytes(f.salt, f.name, f.value));
+  auto root = log.Root();
+  GOVLEDGER_CHECK(root.ok());
+  return *root;
+}
+
+// --valid-from: a bare date means the start of that day (China Standard Time); ParseTimeSpec
+// reads a bare date as the end of the day, which is what --valid-until wants.
+Result<int64_t> ParseValidFrom(const std::string& spec, int64_t now_ms) {
+  if (spec.empty()) return now_ms;
+  auto t = ParseTimeSpec(spec, now_ms);
+  if (!t.ok()) return Status::Error(t.status().code(), "--valid-from: " + t.status().message());
+  return spec.size() == 10 ? *t - kDayMs : *t;
+}
+
+Result<int64_t> ParseValidUntil(const std::string& spec, int64_t now_ms) {
+  if (spec.empty()) return int64_t{0};
+  auto t = ParseTimeSpec(spec, now_ms);
+  if (!t.ok()) return Status::Error(t.status().code(), "--valid-until: " + t.status().message());
+  return *t;
+}
+
+std::string RandomSerial() {
+  std::ostringstream s;
+  s << std::setw(12) << std::setfill('0') << crypto::RandomU64() % kSerialModulus;
+  return s.str();
+}
+
+// The issuer code that goes into the material id. An unregistered key (--allow-unregistered)
+// borrows the code of a department allowed to issue the type, so that the node, not the id
+// syntax, is what turns the transaction down.
+std::string IssuerCode(const Signer& signer, const ledger::Genesis& genesis,
+                       const std::string& type) {
+  if (signer.department) return signer.department->code;
+  for (const ledger::MaterialType& t : genesis.material_types) {
+    if (t.code != type || t.issuers.empty()) continue;
+    for (const ledger::Department& d : genesis.departments) {
+      if (d.id == t.issuers.front()) return d.code;
+    }
+  }
+  return std::string(18, '0');
+}
+
+// ------------------------------------------------------------------ submitting
+
+// Prints a submitted transaction's outcome lines (human mode) and returns its JSON.
+json OutcomeJson(const Output& out, const SubmitOutcome& o) {
+  out.Say("tx hash       " + o.tx_hash);
+  if (o.committed) {
+    out.Say("block height  " + std::to_string(o.height));
+  } else {
+    out.Say("status        pending (accepted by the node, not yet in a block)");
+  }
+  json j = {{"tx_hash", o.tx_hash}, {"status", o.committed ? "committed" : "pending"}};
+  j["height"] = o.committed ? json(o.height) : json(nullptr);
+  return j;
+}
+
+// With --wait, an answer of "pending" means the node's wait ran out before the commit.
+Status NotCommitted(const SubmitOutcome& o, const std::string& extra) {
+  return Status::Error("not_committed",
+                       "tx " + o.tx_hash +
+                           " was accepted but not committed within the wait; "
+                           "it may still commit (check: govledger material show --id ...)" +
+                           extra);
+}
+
+// ------------------------------------------------------------------ issue
+
+struct IssueOptions {
+  std::string key;
+  std::string type;
+  std::string holder;
+  std::string file;
+  std::vector<std::string> fields;
+  std::string valid_from;
+  std::string valid_until;
+  std::string serial;
+  std::string parent;
+  std::string receipt;
+  bool no_wait = false;
+  bool allow_unregistered = false;
+};
+
+// Key order as a person reads it: what the material is, then the secrets, then where it landed.
+nlohmann::ordered_json ReceiptJson(const ChainInfo& chain, const Signer& signer,
+                                   const IssueOptions& o, const ledger::IssueMaterial& issue,
+                                   const Bytes& holder_salt, const std::vector<Field>& fields,
+                                   const std::string& tx_hash) {
+  nlohmann::ordered_json fs = nlohmann::ordered_json::array();
+  for (const Field& f : fields) {
+    fs.push_back({{"name", f.name}, {"value", f.value}, {"salt", HexEncode(f.salt)}});
+  }
+  return {{"material_id", issue.material_id},
+          {"chain_id", chain.chain_id},
+          {"suite", crypto::SuiteName(chain.suite)},
+          {"type", issue.type_code},
+          {"issuer", signer.department ? signer.department->id : std::string()},
+          {"doc_digest", HexEncode(issue.doc_digest)},
+          {"holder_id", o.holder},
+          {"holder_salt", HexEncode(holder_salt)},
+          {"holder_commitment", HexEncode(issue.holder_commitment)},
+          {"fields", fs},
+          {"fields_root", HexEncode(issue.fields_root)},
+          {"valid_from_ms", issue.valid_from_ms},
+          {"valid_until_ms", issue.valid_until_ms},
+          {"parent_id", issue.parent_id},
+          {"tx_hash", tx_hash},
+          {"height", nullptr},
+          {"status", "pending"}};
+}
+
+Status WriteReceipt(const std::string& path, const nlohmann::ordered_json& receipt) {
+  return WriteFileAtomic(path, receipt.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+                         0600);
+}
+
+int RunIssue(const Context& ctx, const IssueOptions& o) {
+  Output out(ctx.json);
+  auto fields = ParseFields(o.fields);
+  if (!fields.ok()) return out.Fail(fields.status());
+  int64_t now = NowMs();
+  auto valid_from = ParseValidFrom(o.valid_from, now);
+  if (!valid_from.ok()) return out.Fail(valid_from.status());
+  auto valid_until = ParseValidUntil(o.valid_until, now);
+  if (!valid_until.ok()) return out.Fail(valid_until.status());
+
+  NodeClient client(NodeUrl(ctx));
+  auto chain = client.ChainStatus();
+  if (!chain.ok()) return out.Fail(chain.status());
+  auto genesis = client.FetchGenesis();
+  if (!genesis.ok()) return out.Fail(genesis.status());
+  auto signer = LoadSigner(o.key, *chain, *genesis, o.allow_unregistered);
+  if (!signer.ok()) return out.Fail(signer.status());
+  auto digest = crypto::HashFile(chain->suite, o.file);
+  if (!digest.ok()) return out.Fail(digest.status());
+
+  auto id =
+      contracts::MakeMaterialId({o.type, IssuerCode(*signer, *genesis, o.type),
+                                 o.serial.empty() ? RandomSerial() : o.serial, kFirstVersion});
+  if (!id.ok()) return out.Fail(Status::Error("usage", id.status().message()));
+
+  Bytes holder_salt = crypto::RandomBytes(kSaltBytes);
+  ledger::IssueMaterial issue;
+  issue.material_id = *id;
+  issue.type_code = o.type;
+  issue.holder_commitment =
+      crypto::DigestBytes(ledger::HolderCommitment(chain->suite, holder_salt, o.holder));
+  issue.doc_digest = crypto::DigestBytes(*digest);
+  issue.fields_root = crypto::DigestBytes(FieldsRoot(chain->suite, *fields));
+  for (const Field& f : *fields) issue.field_names.push_back(f.name);
+  issue.valid_from_ms = *valid_from;
+  issue.valid_until_ms = *valid_until;
+  issue.parent_id = o.parent;
+  ledger::Tx tx = ledger::SignTx(signer->key, NewTxBody(*chain, issue));
+
+  std::string receipt_path = o.receipt.empty() ? *id + ".receipt.json" : o.receipt;
+  if (PathExists(receipt_path)) {
+    return out.Fail(Status::Error("already_exists", "receipt " + receipt_path +
+                                                        " already exists and may hold another "
+                                                        "material's salts; choose another path"));
+  }
+  nlohmann::ordered_json receipt =
+      ReceiptJson(*chain, *signer, o, issue, holder_salt, *fields, crypto::DigestHex(tx.hash));
+  if (Status st = WriteReceipt(receipt_path, receipt); !st.ok()) return out.Fail(st);
+
+  auto sent = client.Submit(tx, !o.no_wait);
+  if (!sent.ok()) {
+    if (ExitCodeFor(sent.status()) == kExitNo) {
+      std::remove(receipt_path.c_str());  // turned down: no material, nothing to keep
+      return out.Fail(sent.status());
+    }
+    std::string kept = " (the tx may still commit; receipt kept at " + receipt_path + ")";
+    return out.Fail(Status::Error(sent.status().code(), sent.status().message() + kept));
+  }
+  receipt["status"] = sent->committed ? "committed" : "pending";
+  if (sent->committed) receipt["height"] = sent->height;
+  if (Status st = WriteReceipt(receipt_path, receipt); !st.ok()) return out.Fail(st);
+
+  out.Say("material id   " + *id);
+  json j = OutcomeJson(out, *sent);
+  out.Say("receipt       " + receipt_path +
+          "  (holder id, field values and salts: keep it private)");
+  if (!sent->committed && !o.no_wait) return out.Fail(NotCommitted(*sent, "; receipt kept"));
+  j["material_id"] = *id;
+  j["receipt"] = receipt_path;
+  j["issuer"] = signer->department ? json(signer->department->id) : json(nullptr);
+  j["type"] = o.type;
+  j["doc_digest"] = HexEncode(issue.doc_digest);
+  return out.Finish(j);
+}
+
+void AddIssue(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<IssueOptions>();
+  CLI::App* cmd = AddCommand(
+      group, ctx, "issue",
+      "Issue a material: sign its digest, holder commitment and fields root as a department and "
+      "wait for the commit; the holder id, field values and salts go to a local receipt only",
+      "  govledger material issue --key keys/health.pem --type BIRTHMED \\\n"
+      "      --holder 110101202601010012 --file birth.pdf \\\n"
+      "      --field child_name=张小明 --field birth_date=2026-01-01 \\\n"
+      "      --field birth_place=深圳市南山区 --field mother_name=李华\n"
+      "  govledger material issue --key keys/samr.pem --type BIZLIC \\\n"
+      "      --holder 91440300MA5G0XXXXX --file license.pdf --valid-until 2046-06-30 \\\n"
+      "      --field entity_name=深圳某某科技有限公司 --field legal_representative=王五 \\\n"
+      "      --field business_scope=软件开发 --field address=南山区科技园");
+  cmd->add_option("--key", o->key, "The department's private key (PEM)")->required();
+  cmd->add_option("--type", o->type, "Material type code, e.g. BIRTHMED, BIZLIC")->required();
+  cmd->add_option("--holder", o->holder,
+                  "Holder's id (citizen ID number or company credit code); only its salted "
+                  "commitment goes on chain")
+      ->required();
+  cmd->add_option("--file", o->file, "The document (PDF/OFD) whose digest is recorded")->required();
+  cmd->add_option("--field", o->fields,
+                  "A field NAME=VALUE (repeatable); only salted leaves "
+                  "under fields_root go on chain")
+      ->allow_extra_args(false);
+  cmd->add_option("--valid-from", o->valid_from,
+                  "Start of validity: 2027-01-01 (start of day, CST), RFC 3339, or +2s "
+                  "(default: now)");
+  cmd->add_option("--valid-until", o->valid_until,
+                  "End of validity: 2027-12-31 (through that day, CST), RFC 3339, or +30d "
+                  "(default: no expiry)");
+  cmd->add_option("--serial", o->serial,
+                  "Serial in the material id, [0-9A-Z]{1,32} "
+                  "(default: 12 random digits)");
+  cmd->add_option("--parent", o->parent,
+                  "Parent material id (e.g. the business license of a "
+                  "permit)");
+  cmd->add_option("--receipt", o->receipt,
+                  "Receipt file to write (default: "
+                  "<material id>.receipt.json here; mode 0600)");
+  cmd->add_flag("--no-wait", o->no_wait, "Return once the node accepts the tx, before the commit");
+  cmd->add_flag("--allow-unregistered", o->allow_unregistered,
+                "Submit even if the key is no registered department (the node will refuse it)");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunIssue(ctx, *o); }; });
+}
+
+// ------------------------------------------------------------------ revoke
+
+struct RevokeOptions {
+  std::string key;
+  std::string id;
+  std::string reason;
+  bool no_wait = false;
+  bool allow_unregistered = false;
+};
+
+int RunRevoke(const Context& ctx, const RevokeOptions& o) {
+  Output out(ctx.json);
+  NodeClient client(NodeUrl(ctx));
+  auto chain = client.ChainStatus();
+  if (!chain.ok()) return out.Fail(chain.status());
+  auto genesis = client.FetchGenesis();
+  if (!genesis.ok()) return out.Fail(genesis.status());
+  auto signer = LoadSigner(o.key, *chain, *genesis, o.allow_unregistered);
+  if (!signer.ok()) return out.Fail(signer.status());
+  ledger::Tx tx =
+      ledger::SignTx(signer->key, NewTxBody(*chain, ledger::RevokeMaterial{o.id, o.reason}));
+  auto sent = client.Submit(tx, !o.no_wait);
+  if (!sent.ok()) return out.Fail(sent.status());
+  out.Say(std::string(sent->committed ? "revoked       " : "revoking      ") + o.id);
+  json j = OutcomeJson(out, *sent);
+  if (!sent->committed && !o.no_wait) return out.Fail(NotCommitted(*sent, ""));
+  j["material_id"] = o.id;
+  j["reason"] = o.reason;
+  return out.Finish(j);
+}
+
+void AddRevoke(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<RevokeOptions>();
+  CLI::App* cmd = AddCommand(
+      group, ctx, "revoke", "Revoke a material the department issued (a reason is required)",
+      "  govledger material revoke --key keys/health.pem \\\n"
+      "      --id 1.2.156.3005.2.BIRTHMED.11440305007542168K.508149472405.001.C \\\n"
+      "      --reason \"issued with a wrong birth date\"");
+  cmd->add_option("--key", o->key, "The issuing department's private key (PEM)")->required();
+  cmd->add_option("--id", o->id, "Material id")->required();
+  cmd->add_option("--reason", o->reason, "Why it is revoked (recorded on chain, public)")
+      ->required();
+  cmd->add_flag("--no-wait", o->no_wait, "Return once the node accepts the tx, before the commit");
+  cmd->add_flag("--allow-unregistered", o->allow_unregistered,
+                "Submit even if the key is no registered department (the node will refuse it)");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunRevoke(ctx, *o); }; });
+}
+
+// ------------------------------------------------------------------ show
+
+std::string TypeLabel(const json& m) {
+  std::string s = m.at("type_code").get<std::string>();
+  if (m.contains("type_name")) {
+    s += "  " + m.value("type_name", std::string()) + " (" +
+         m.value("type_name_en", std::string()) + "), " + m.value("category", std::string());
+  }
+  return s;
+}
+
+std::string IssuerLabel(const json& m) {
+  std::string s = m.at("issuer").get<std::string>();
+  if (m.contains("issuer_name")) {
+    s += "  " + m.value("issuer_name", std::string()) + " (" +
+         m.value("issuer_name_en", std::string()) + "), code " +
+         m.value("issuer_code", std::string());
+  }
+  return s;
+}
+
+std::string ValidityLabel(const json& m) {
+  return CstOr(m.at("valid_from_ms").get<int64_t>(), "-") + "  to  " +
+         CstOr(m.at("valid_until_ms").get<int64_t>(), "no expiry");
+}
+
+int RunShow(const Context& ctx, const std::string& id) {
+  Output out(ctx.json);
+  NodeClient client(NodeUrl(ctx));
+  auto m = client.Get("/v1/material/" + UrlEncode(id));
+  if (!m.ok()) return out.Fail(m.status());
+  std::string names;
+  for (const auto& n : m->at("field_names"))
+    names += (names.empty() ? "" : ", ") + n.get<std::string>();
+  std::string parent = m->value("parent_id", std::string());
+  out.Say("material   " + m->at("material_id").get<std::string>());
+  out.Say("type       " + TypeLabel(*m));
+  out.Say("issuer     " + IssuerLabel(*m));
+  out.Say("status     " + m->at("status").get<std::string>());
+  out.Say("valid      " + ValidityLabel(*m));
+  out.Say("digest     " + m->at("doc_digest").get<std::string>());
+  out.Say("fields     " + (names.empty() ? std::string("none") : names));
+  out.Say("version    " + std::to_string(m->at("version").get<uint64_t>()) +
+          (parent.empty() ? "" : "   parent " + parent));
+  out.Say("issued     height " + std::to_string(m->at("issued_height").get<uint64_t>()) + ", tx " +
+          m->value("issue_tx", std::string()));
+  out.Say("events     " + std::to_string(m->value("event_count", uint64_t{0})) +
+          " (govledger trace --id ... lists them)");
+  out.Say("as of      height " + std::to_string(m->at("as_of_height").get<uint64_t>()) + ", " +
+          m->value("as_of_time", std::string()));
+  return out.Finish(*m);
+}
+
+void AddShow(CLI::App& group, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  CLI::App* cmd =
+      AddCommand(group, ctx, "show", "Show a material's current state on chain (no personal data)",
+                 "  govledger material show --id "
+                 "1.2.156.3005.2.BIRTHMED.11440305007542168K.508149472405.001.C");
+  cmd->add_option("--id", *id, "Material id")->required();
+  cmd->callback([&ctx, id] { ctx.action = [&ctx, id] { return RunShow(ctx, *id); }; });
+}
+
+// ------------------------------------------------------------------ list
+
+struct ListOptions {
+  std::string issuer;
+  std::string type;
+  std::string digest;
+  std::string holder_commitment;
+  std::string expiring_within;
+  std::string after;
+  size_t limit = 100;
+};
+
+Result<std::string> ListTarget(const ListOptions& o) {
+  std::vector<std::pair<const char*, const std::string*>> filters = {
+      {"issuer", &o.issuer},
+      {"type", &o.type},
+      {"digest", &o.digest},
+      {"holder", &o.holder_commitment},
+      {"expiring_within", &o.expiring_within}};
+  std::string target;
+  for (const auto& [key, value] : filters) {
+    if (value->empty()) continue;
+    if (!target.empty())
+      return UsageError(
+          "give only one of --issuer, --type, --digest, "
+          "--holder-commitment, --expiring-within");
+    target = "/v1/materials?" + std::string(key) + "=" + UrlEncode(*value);
+  }
+  if (target.empty()) {
+    return UsageError(
+        "give one of --issuer, --type, --digest, --holder-commitment, "
+        "--expiring-within");
+  }
+  target += "&limit=" + std::to_string(o.limit);
+  if (!o.after.empty()) target += "&after=" + UrlEncode(o.after);
+  return target;
+}
+
+int RunList(const Context& ctx, const ListOptions& o) {
+  Output out(ctx.json);
+  auto target = ListTarget(o);
+  if (!target.ok()) return out.Fail(target.status());
+  NodeClient client(NodeUrl(ctx));
+  auto page = client.Get(*target);
+  if (!page.ok()) return out.Fail(page.status());
+  const json& list = page->at("materials");
+  for (const json& m : list) {
+    out.Say(m.at("material_id").get<std::string>() + "  " + m.at("status").get<std::string>() +
+            "  " + m.at("issuer").get<std::string>() + "  until " +
+            CstOr(m.at("valid_until_ms").get<int64_t>(), "no expiry"));
+  }
+  out.Say(std::to_string(list.size()) + " material(s) as of height " +
+          std::to_string(page->at("as_of_height").get<uint64_t>()));
+  if (page->contains("next_after")) {
+    out.Say("more: add --after " + page->at("next_after").get<std::string>());
+  }
+  return out.Finish(*page);
+}
+
+void AddList(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<ListOptions>();
+  CLI::App* cmd = AddCommand(group, ctx, "list",
+                             "List materials by one filter: issuer, type, digest, holder or expiry",
+                             "  govledger material list --issuer health --limit 20\n"
+                             "  govledger material list --expiring-within 30d");
+  cmd->add_option("--issuer", o->issuer, "Issuing department id, e.g. health");
+  cmd->add_option("--type", o->type, "Material type code, e.g. BIZLIC");
+  cmd->add_option("--digest", o->digest, "Document digest (64 hex)");
+  cmd->add_option("--holder-commitment", o->holder_commitment,
+                  "Holder commitment (64 hex, from an issue receipt)");
+  cmd->add_option("--expiring-within", o->expiring_within,
+                  "ACTIVE materials expiring within this duration of the tip, e.g. 30d");
+  cmd->add_option("--limit", o->limit, "At most this many (1-1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--after", o->after, "Continue after this material id (next page)");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunList(ctx, *o); }; });
+}
+
+}  // namespace
+
+void AddMaterialCommands(CLI::App& app, Context& ctx) {
+  CLI::App* group = AddCommand(
+      app, ctx, "material", "Issue, revoke, show and list electronic materials (电子证照)",
+      "  govledger material issue --key keys/health.pem --type BIRTHMED ... --file birth.pdf\n"
+      "  govledger material show --id "
+      "1.2.156.3005.2.BIRTHMED.11440305007542168K.508149472405.001.C\n"
+      "  govledger material list --issuer health");
+  group->require_subcommand(1);
+  AddIssue(*group, ctx);
+  AddRevoke(*group, ctx);
+  AddShow(*group, ctx);
+  AddList(*group, ctx);
+}
+
+}  // namespace govledger::cli

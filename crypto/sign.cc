@@ -1,0 +1,338 @@
+#include "crypto/sign.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "util/file.h"
+
+namespace govledger::crypto {
+
+namespace {
+
+// The default distinguishing ID of GM/T 0009-2012 and GB/T 35276-2017. OpenSSL 3 uses an empty ID
+// unless one is set explicitly, which would not interoperate with other SM2 implementations.
+constexpr char kSm2DefaultId[] = "1234567812345678";
+constexpr size_t kSm2DefaultIdLen = sizeof(kSm2DefaultId) - 1;
+
+// An uncompressed P-256 or SM2 SubjectPublicKeyInfo: 26 bytes of algorithm identifier and
+// BIT STRING header, then the 65-byte point 04 || X || Y.
+constexpr size_t kSpkiSize = 91;
+constexpr size_t kSpkiPointOffset = 26;
+
+// PEM private keys are a few hundred bytes; anything much larger is not a key file.
+constexpr size_t kMaxPemSize = 64 * 1024;
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct BioFree {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+// Failures on untrusted input leave entries in OpenSSL's per-thread error queue; drop them so they
+// are not misattributed to a later, unrelated OpenSSL call on the same thread.
+struct ErrorQueueGuard {
+  ~ErrorQueueGuard() { ERR_clear_error(); }
+};
+
+const EVP_MD* SuiteMd(Suite suite) { return suite == Suite::kSm ? EVP_sm3() : EVP_sha256(); }
+
+// Never prompts: with a null callback OpenSSL would ask for a passphrase on the terminal when
+// handed an encrypted PEM, blocking a daemon.
+int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
+
+std::string GroupName(EVP_PKEY* pkey) {
+  char name[80];
+  size_t len = 0;
+  if (EVP_PKEY_get_group_name(pkey, name, sizeof name, &len) != 1) return "";
+  return std::string(name, len);
+}
+
+std::string DescribeKey(EVP_PKEY* pkey) {
+  const char* type = EVP_PKEY_get0_type_name(pkey);
+  std::string out = type != nullptr ? type : "unknown";
+  std::string group = GroupName(pkey);
+  if (!group.empty()) out += " (" + group + ")";
+  return out;
+}
+
+// In OpenSSL 3 an SM2 key has its own key type "SM2" (not "EC"), and only that type signs with
+// SM2 rather than ECDSA; a P-256 key is an "EC" key on the named group prime256v1.
+Status CheckKeyType(Suite suite, EVP_PKEY* pkey) {
+  if (suite == Suite::kSm) {
+    if (EVP_PKEY_is_a(pkey, "SM2")) return Status::Ok();
+    return Status::Error("wrong_key_type", "suite sm needs an SM2 key, got " + DescribeKey(pkey));
+  }
+  if (EVP_PKEY_is_a(pkey, "EC") && GroupName(pkey) == "prime256v1") return Status::Ok();
+  return Status::Error("wrong_key_type",
+                       "suite p256 needs an EC P-256 key, got " + DescribeKey(pkey));
+}
+
+Bytes EncodePublicKey(EVP_PKEY* pkey) {
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(pkey, &der);
+  if (len <= 0) return {};
+  Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+// Parses a public key and insists on the one canonical encoding (named curve, uncompressed point,
+// DER), so that a key has exactly one byte form: keys are compared and looked up by their bytes
+// and fingerprints.
+Result<PkeyPtr> ParsePublicKey(Suite suite, const PublicKey& key) {
+  if (key.size() != kSpkiSize || key[kSpkiPointOffset] != 0x04) {
+    return Status::Error("bad_public_key", "not an uncompressed P-256/SM2 SubjectPublicKeyInfo (" +
+                                               std::to_string(key.size()) + " bytes)");
+  }
+  const unsigned char* p = key.data();
+  PkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(key.size())));
+  if (pkey == nullptr) {
+    return Status::Error("bad_public_key", "not a valid DER SubjectPublicKeyInfo");
+  }
+  if (p != key.data() + key.size()) {
+    return Status::Error("bad_public_key", "trailing bytes after the SubjectPublicKeyInfo");
+  }
+  GOVLEDGER_RETURN_IF_ERROR(CheckKeyType(suite, pkey.get()));
+  if (EncodePublicKey(pkey.get()) != key) {
+    return Status::Error("bad_public_key", "public key is not in canonical DER form");
+  }
+  return pkey;
+}
+
+// Prepares ctx for signing or verifying with the suite's digest; for SM2 also attaches the
+// default distinguishing ID (the documented OpenSSL pattern: the ID goes on an EVP_PKEY_CTX that
+// is handed to the EVP_MD_CTX before the DigestSign/VerifyInit call). `pctx_owner` keeps that
+// EVP_PKEY_CTX alive: EVP_MD_CTX_set_pkey_ctx does not take ownership.
+bool InitSignOrVerify(Suite suite, EVP_PKEY* pkey, bool sign, EVP_MD_CTX* mctx,
+                      PkeyCtxPtr& pctx_owner) {
+  if (suite == Suite::kSm) {
+    pctx_owner.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+    if (pctx_owner == nullptr) return false;
+    if (EVP_PKEY_CTX_set1_id(pctx_owner.get(), kSm2DefaultId, kSm2DefaultIdLen) != 1) return false;
+    EVP_MD_CTX_set_pkey_ctx(mctx, pctx_owner.get());
+  }
+  int rc = sign ? EVP_DigestSignInit(mctx, nullptr, SuiteMd(suite), nullptr, pkey)
+                : EVP_DigestVerifyInit(mctx, nullptr, SuiteMd(suite), nullptr, pkey);
+  return rc == 1;
+}
+
+// Generated and loaded keys are re-encoded with uncompressed points so that public_key() is
+// always the canonical form CheckPublicKey accepts, whatever form a PEM file used.
+bool SetUncompressed(EVP_PKEY* pkey) {
+  return EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                        "uncompressed") == 1;
+}
+
+}  // namespace
+
+struct PrivateKey::Impl {
+  Impl(Suite s, PkeyPtr k, PublicKey pub)
+      : suite(s), pkey(std::move(k)), public_key(std::move(pub)) {}
+  Suite suite;
+  PkeyPtr pkey;
+  PublicKey public_key;  // canonical DER SPKI, derived once
+};
+
+PrivateKey::PrivateKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PrivateKey::~PrivateKey() = default;
+PrivateKey::PrivateKey(PrivateKey&&) noexcept = default;
+PrivateKey& PrivateKey::operator=(PrivateKey&&) noexcept = default;
+
+namespace {
+
+struct CheckedKey {
+  PkeyPtr pkey;
+  PublicKey public_key;
+};
+
+// Shared tail of Generate and FromPem: validates the key against the suite and derives the
+// canonical public key.
+Result<CheckedKey> CheckPrivateKey(Suite suite, PkeyPtr pkey) {
+  GOVLEDGER_RETURN_IF_ERROR(CheckKeyType(suite, pkey.get()));
+  if (!SetUncompressed(pkey.get())) {
+    return Status::Error("bad_private_key", "cannot set the point format of the key");
+  }
+  // A key file whose embedded public point does not match its private scalar would produce
+  // signatures nobody can verify; catch that when loading rather than in production.
+  PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (check == nullptr || EVP_PKEY_pairwise_check(check.get()) != 1) {
+    return Status::Error("bad_private_key", "private and public halves of the key do not match");
+  }
+  Bytes pub = EncodePublicKey(pkey.get());
+  Result<PkeyPtr> reparsed = ParsePublicKey(suite, pub);
+  if (!reparsed.ok()) {
+    return Status::Error("bad_private_key",
+                         "key has an unusable public key: " + reparsed.status().message());
+  }
+  return CheckedKey{std::move(pkey), std::move(pub)};
+}
+
+}  // namespace
+
+Result<PrivateKey> PrivateKey::Generate(Suite suite) {
+  ErrorQueueGuard guard;
+  PkeyPtr pkey(suite == Suite::kSm ? EVP_PKEY_Q_keygen(nullptr, nullptr, "SM2")
+                                   : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  if (pkey == nullptr) {
+    return Status::Error("keygen_failed",
+                         "OpenSSL could not generate a " + SuiteName(suite) + " key");
+  }
+  Result<CheckedKey> checked = CheckPrivateKey(suite, std::move(pkey));
+  if (!checked.ok()) return checked.status();
+  return PrivateKey(
+      std::make_unique<Impl>(suite, std::move(checked->pkey), std::move(checked->public_key)));
+}
+
+Result<PrivateKey> PrivateKey::FromPem(Suite suite, std::string_view pem) {
+  ErrorQueueGuard guard;
+  if (pem.empty() || pem.size() > kMaxPemSize) {
+    return Status::Error("bad_private_key",
+                         "not a PEM private key (" + std::to_string(pem.size()) + " bytes)");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) return Status::Error("bad_private_key", "out of memory");
+  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (pkey == nullptr) {
+    return Status::Error("bad_private_key",
+                         "not an unencrypted PEM private key (PKCS#8 \"PRIVATE KEY\")");
+  }
+  Result<CheckedKey> checked = CheckPrivateKey(suite, std::move(pkey));
+  if (!checked.ok()) return checked.status();
+  return PrivateKey(
+      std::make_unique<Impl>(suite, std::move(checked->pkey), std::move(checked->public_key)));
+}
+
+Result<PrivateKey> PrivateKey::LoadPemFile(Suite suite, const std::string& path) {
+  Result<std::string> pem = ReadFile(path, kMaxPemSize);
+  if (!pem.ok()) return pem.status();
+  Result<PrivateKey> key = FromPem(suite, *pem);
+  OPENSSL_cleanse(pem->data(), pem->size());
+  if (!key.ok()) {
+    return Status::Error(key.status().code(), path + ": " + key.status().message());
+  }
+  return key;
+}
+
+Suite PrivateKey::suite() const { return impl_->suite; }
+
+const PublicKey& PrivateKey::public_key() const { return impl_->public_key; }
+
+std::string PrivateKey::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  GOVLEDGER_CHECK(bio != nullptr);
+  // PEM_write_bio_PrivateKey writes PKCS#8 ("BEGIN PRIVATE KEY") in OpenSSL 3.
+  GOVLEDGER_CHECK(PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0,
+                                           nullptr, nullptr) == 1);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  GOVLEDGER_CHECK(len > 0 && data != nullptr);
+  std::string pem(data, static_cast<size_t>(len));
+  OPENSSL_cleanse(data, static_cast<size_t>(len));
+  return pem;
+}
+
+Status PrivateKey::SavePemFile(const std::string& path) const {
+  std::string pem = ToPem();
+  Status st = WriteFileAtomic(path, pem, 0600);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  return st;
+}
+
+Bytes PrivateKey::Sign(const uint8_t* msg, size_t size) const {
+  // pctx must outlive mctx (declared first, destroyed last).
+  PkeyCtxPtr pctx;
+  MdCtxPtr mctx(EVP_MD_CTX_new());
+  GOVLEDGER_CHECK(mctx != nullptr);
+  // Signing with a key that passed CheckPrivateKey fails only on allocation failure.
+  GOVLEDGER_CHECK(
+      InitSignOrVerify(impl_->suite, impl_->pkey.get(), /*sign=*/true, mctx.get(), pctx));
+  size_t len = 0;
+  GOVLEDGER_CHECK(EVP_DigestSign(mctx.get(), nullptr, &len, msg, size) == 1);
+  Bytes sig(len);
+  GOVLEDGER_CHECK(EVP_DigestSign(mctx.get(), sig.data(), &len, msg, size) == 1);
+  sig.resize(len);
+  return sig;
+}
+
+bool Verify(Suite suite, const PublicKey& key, const uint8_t* msg, size_t size, const Bytes& sig) {
+  ErrorQueueGuard guard;
+  // A DER (r, s) pair on a 256-bit curve is at most 72 bytes; reject junk before parsing anything.
+  if (sig.empty() || sig.size() > 80) return false;
+  Result<PkeyPtr> pkey = ParsePublicKey(suite, key);
+  if (!pkey.ok()) return false;
+  PkeyCtxPtr pctx;
+  MdCtxPtr mctx(EVP_MD_CTX_new());
+  if (mctx == nullptr) return false;
+  if (!InitSignOrVerify(suite, pkey->get(), /*sign=*/false, mctx.get(), pctx)) return false;
+  // 1 is a valid signature; 0 an invalid one and negative values malformed input: all but 1 fail.
+  return EVP_DigestVerify(mctx.get(), sig.data(), sig.size(), msg, size) == 1;
+}
+
+Status CheckPublicKey(Suite suite, const PublicKey& key) {
+  ErrorQueueGuard guard;
+  Result<PkeyPtr> pkey = ParsePublicKey(suite, key);
+  return pkey.ok() ? Status::Ok() : pkey.status();
+}
+
+Result<std::string> PublicKeyToPem(const PublicKey& key) {
+  ErrorQueueGuard guard;
+  Result<PkeyPtr> pkey = ParsePublicKey(Suite::kP256, key);
+  if (!pkey.ok()) pkey = ParsePublicKey(Suite::kSm, key);
+  if (!pkey.ok()) return pkey.status();
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_PUBKEY(bio.get(), pkey->get()) != 1) {
+    return Status::Error("bad_public_key", "cannot write the public key as PEM");
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0 || data == nullptr) {
+    return Status::Error("bad_public_key", "cannot write the public key as PEM");
+  }
+  return std::string(data, static_cast<size_t>(len));
+}
+
+Result<PublicKey> PublicKeyFromPem(Suite suite, std::string_view pem) {
+  ErrorQueueGuard guard;
+  if (pem.empty() || pem.size() > kMaxPemSize) {
+    return Status::Error("bad_public_key", "not a PEM public key");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) return Status::Error("bad_public_key", "out of memory");
+  PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (pkey == nullptr) {
+    return Status::Error("bad_public_key", "not a PEM public key (\"BEGIN PUBLIC KEY\")");
+  }
+  GOVLEDGER_RETURN_IF_ERROR(CheckKeyType(suite, pkey.get()));
+  if (!SetUncompressed(pkey.get())) {
+    return Status::Error("bad_public_key", "cannot set the point format of the key");
+  }
+  PublicKey der = EncodePublicKey(pkey.get());
+  GOVLEDGER_RETURN_IF_ERROR(CheckPublicKey(suite, der));
+  return der;
+}
+
+std::string Fingerprint(Suite suite, const PublicKey& key) {
+  Digest d = Hash(suite, key);
+  return HexEncode(d.data(), 8);
+}
+
+}  // namespace govledger::crypto

@@ -1,0 +1,59 @@
+// Signing keys of both suites (see crypto/hash.h). Public keys travel as DER SubjectPublicKeyInfo
+// bytes; private keys live in PKCS#8 PEM files written with mode 0600.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "crypto/hash.h"
+#include "util/bytes.h"
+#include "util/status.h"
+
+namespace govledger::crypto {
+
+// DER SubjectPublicKeyInfo of a P-256 or SM2 public key.
+using PublicKey = Bytes;
+
+class PrivateKey {
+ public:
+  ~PrivateKey();
+  PrivateKey(PrivateKey&&) noexcept;
+  PrivateKey& operator=(PrivateKey&&) noexcept;
+
+  static Result<PrivateKey> Generate(Suite suite);
+  // Parses a PKCS#8 PEM private key; the key's curve must match the suite.
+  static Result<PrivateKey> FromPem(Suite suite, std::string_view pem);
+  static Result<PrivateKey> LoadPemFile(Suite suite, const std::string& path);
+
+  Suite suite() const;
+  const PublicKey& public_key() const;
+  std::string ToPem() const;
+  // Writes the PKCS#8 PEM atomically with mode 0600.
+  Status SavePemFile(const std::string& path) const;
+
+  // DER-encoded signature over msg (ECDSA with SHA-256, or SM2 with SM3 and the default ID).
+  Bytes Sign(const uint8_t* msg, size_t size) const;
+  Bytes Sign(const Bytes& msg) const { return Sign(msg.data(), msg.size()); }
+
+ private:
+  struct Impl;
+  explicit PrivateKey(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Verifies a DER signature over msg. Returns false (never crashes) for malformed keys or
+// signatures, or keys of the other suite's curve.
+bool Verify(Suite suite, const PublicKey& key, const uint8_t* msg, size_t size, const Bytes& sig);
+inline bool Verify(Suite suite, const PublicKey& key, const Bytes& msg, const Bytes& sig) {
+  return Verify(suite, key, msg.data(), msg.size(), sig);
+}
+
+// Checks that bytes are a DER SubjectPublicKeyInfo of the suite's curve.
+Status CheckPublicKey(Suite suite, const PublicKey& key);
+// PEM "PUBLIC KEY" text form of a public key, and back.
+Result<std::string> PublicKeyToPem(const PublicKey& key);
+Result<PublicKey> PublicKeyFromPem(Suite suite, std::string_view pem);
+// Short stable fingerprint for display and key lookup: hex of the first 8 bytes of H(key).
+std::string Fingerprint(Suite suite, const PublicKey& key);
+
+}  // namespace govledger::crypto

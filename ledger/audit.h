@@ -1,0 +1,31 @@
+// Chain audit: recomputes, from genesis, every block hash link, header field, Merkle log root,
+// events hash and commit certificate, and reports the first height where anything disagrees.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "ledger/genesis.h"
+#include "ledger/store.h"
+
+namespace govledger::ledger {
+
+struct AuditOptions {
+  bool verify_tx_signatures = true;
+  // Called every `progress_every` blocks with (checked, total).
+  std::function<void(uint64_t, uint64_t)> progress;
+  uint64_t progress_every = 1000;
+};
+
+struct AuditReport {
+  bool ok = true;
+  uint64_t checked_height = 0;   // last height that passed
+  uint64_t bad_height = 0;       // first failing height (0 if ok)
+  std::string reason_code;       // e.g. "bad_prev_hash", "bad_log_root", "bad_commit"
+  std::string detail;
+  uint64_t txs_checked = 0;
+};
+
+AuditReport AuditChain(const Store& store, const Genesis& genesis, const AuditOptions& opts);
+
+}  // namespace govledger::ledger

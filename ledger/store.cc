@@ -1,0 +1,607 @@
+#include "ledger/store.h"
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/iterator.h>
+#include <leveldb/options.h>
+#include <leveldb/write_batch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "ledger/codec.h"
+#include "util/file.h"
+
+namespace govledger::ledger {
+
+namespace {
+
+// Table prefixes; see the key layout at the top of store.h.
+constexpr char kMeta = 'M';
+constexpr char kBlock = 'B';
+constexpr char kCommit = 'C';
+constexpr char kBlockHash = 'H';
+constexpr char kTxLoc = 'T';
+constexpr char kState = 'S';
+constexpr char kMaterialEvent = 'V';
+constexpr char kBlockEvents = 'W';
+constexpr char kDigestIndex = 'D';
+constexpr char kHolderIndex = 'O';
+constexpr char kIssuerIndex = 'I';
+constexpr char kTypeIndex = 'Y';
+constexpr char kExpiryIndex = 'X';
+constexpr char kLogNode = 'L';
+
+// Metadata names. The tip is kept in metadata (written in every block's batch) so Open is O(1).
+constexpr std::string_view kMetaGenesis = "genesis";
+constexpr std::string_view kMetaHeight = "height";
+constexpr std::string_view kMetaTipHash = "tip_hash";
+constexpr std::string_view kMetaLogSize = "log_size";
+constexpr std::string_view kMetaTipTime = "tip_time";
+
+std::string Key(char table, std::string_view rest) {
+  std::string k(1, table);
+  k.append(rest);
+  return k;
+}
+std::string Key(char table, const Bytes& rest) {
+  std::string k(1, table);
+  k.append(rest.begin(), rest.end());
+  return k;
+}
+std::string Key(char table, const Digest& d) {
+  std::string k(1, table);
+  k.append(d.begin(), d.end());
+  return k;
+}
+std::string U64Key(char table, uint64_t v) {
+  std::string k(1, table);
+  AppendU64BE(k, v);
+  return k;
+}
+std::string U64String(uint64_t v) {
+  std::string s;
+  AppendU64BE(s, v);
+  return s;
+}
+// 'I' issuer 0x00 id and 'Y' type 0x00 id: the separator keeps "ab"+"c" apart from "a"+"bc".
+std::string SeparatedPrefix(char table, std::string_view name) {
+  std::string k = Key(table, name);
+  k.push_back('\0');
+  return k;
+}
+std::string EventKey(std::string_view material_id, uint32_t seq) {
+  std::string k = SeparatedPrefix(kMaterialEvent, material_id);
+  for (int s = 24; s >= 0; s -= 8) k.push_back(static_cast<char>(static_cast<uint8_t>(seq >> s)));
+  return k;
+}
+// Only positive expiries are indexed, so the u64 cast preserves order.
+std::string ExpiryKey(int64_t until_ms, std::string_view id) {
+  std::string k = U64Key(kExpiryIndex, static_cast<uint64_t>(until_ms));
+  k.append(id);
+  return k;
+}
+std::string LogNodeKey(uint32_t level, uint64_t index) {
+  std::string k(1, kLogNode);
+  k.push_back(static_cast<char>(static_cast<uint8_t>(level)));
+  AppendU64BE(k, index);
+  return k;
+}
+
+Bytes ToBytesS(const std::string& s) { return Bytes(s.begin(), s.end()); }
+leveldb::Slice AsSlice(const Bytes& b) {
+  return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size());
+}
+bool StartsWith(const leveldb::Slice& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+bool InExpiryIndex(const Material& m) {
+  return m.status == MaterialStatus::kActive && m.valid_until_ms > 0;
+}
+
+leveldb::ReadOptions Checked() {
+  leveldb::ReadOptions o;
+  o.verify_checksums = true;
+  return o;
+}
+
+// The StateReader interface has no error channel, and its answers drive consensus: a node that
+// cannot read its own committed state must stop rather than execute blocks on a wrong view.
+[[noreturn]] void FatalStateRead(const std::string& what) {
+  std::cerr << "govledger: fatal: cannot read committed state: " << what
+            << " (run `govledger audit chain` on this data directory)\n";
+  std::abort();
+}
+
+Status CorruptStore(const std::string& what) { return Status::Error("corrupt_store", what); }
+
+// LevelDB's NodeStore view of the committed Merkle log ('L' keys).
+class LevelNodeStore : public crypto::NodeStore {
+ public:
+  void set_db(leveldb::DB* db) { db_ = db; }
+  std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override {
+    std::string value;
+    leveldb::Status s = db_->Get(Checked(), LogNodeKey(level, index), &value);
+    if (!s.ok() || value.size() != crypto::kDigestSize) return std::nullopt;
+    Digest d;
+    std::copy(value.begin(), value.end(), d.begin());
+    return d;
+  }
+  void PutNode(uint32_t, uint64_t, const Digest&) override {
+    // Committed nodes are only written by Store::CommitBlock, through PendingLogNodes.
+    GOVLEDGER_CHECK(false && "the committed log is read-only; use PendingLogNodes");
+  }
+
+ private:
+  leveldb::DB* db_ = nullptr;
+};
+
+}  // namespace
+
+struct Store::Impl {
+  std::string dir;
+  crypto::Suite suite = crypto::Suite::kP256;
+  Digest genesis_hash{};
+  int64_t genesis_time_ms = 0;
+
+  // Declared before db so that they outlive it.
+  std::unique_ptr<const leveldb::FilterPolicy> filter;
+  std::unique_ptr<leveldb::Cache> cache;
+  std::unique_ptr<leveldb::DB> db;
+  LevelNodeStore nodes;
+
+  // The tip; readers may run on other threads while CommitBlock advances it.
+  mutable std::mutex mu;
+  uint64_t height = 0;
+  Digest tip_hash{};
+  uint64_t log_size = 0;
+  int64_t tip_time_ms = 0;
+
+  // Reads a key: OK with the value, "not_found", or "corrupt_store".
+  Result<std::string> Get(const std::string& key, const std::string& what) const {
+    std::string value;
+    leveldb::Status s = db->Get(Checked(), key, &value);
+    if (s.IsNotFound()) return Status::Error("not_found", what + " not found");
+    if (!s.ok()) return CorruptStore("reading " + what + ": " + s.ToString());
+    return value;
+  }
+
+  // Committed material state, for CommitBlock's index maintenance (errors are reported there).
+  Result<std::optional<Material>> ReadMaterial(std::string_view id) const {
+    auto raw = Get(Key(kState, id), "material " + std::string(id));
+    if (!raw.ok()) {
+      if (raw.status().code() == "not_found") return std::optional<Material>();
+      return raw.status();
+    }
+    auto m = DecodeMaterial(ToBytesS(*raw));
+    if (!m.ok()) return CorruptStore("material " + std::string(id) + ": " + m.status().message());
+    return std::optional<Material>(std::move(m).value());
+  }
+
+  // Material ids from an index whose keys are prefix || id, in id order, after q.after.
+  std::vector<std::string> ScanIds(const std::string& prefix, const ListQuery& q) const {
+    std::vector<std::string> out;
+    if (q.limit == 0) return out;
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
+    const std::string start = prefix + q.after;
+    it->Seek(start);
+    if (!q.after.empty() && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
+    for (; it->Valid() && out.size() < q.limit; it->Next()) {
+      leveldb::Slice k = it->key();
+      if (!StartsWith(k, prefix)) break;
+      out.emplace_back(k.data() + prefix.size(), k.size() - prefix.size());
+    }
+    return out;
+  }
+
+  // Ids from the expiry index in [from_ms, to_ms], ordered by (expiry, id), starting at `start`.
+  std::vector<std::string> ScanExpiry(const std::string& start, bool skip_start, int64_t to_ms,
+                                      size_t limit) const {
+    std::vector<std::string> out;
+    if (limit == 0 || to_ms <= 0) return out;
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
+    it->Seek(start);
+    if (skip_start && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
+    for (; it->Valid() && out.size() < limit; it->Next()) {
+      leveldb::Slice k = it->key();
+      if (k.size() < 9 || k[0] != kExpiryIndex) break;
+      uint64_t until = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data() + 1));
+      if (until > static_cast<uint64_t>(to_ms)) break;
+      out.emplace_back(k.data() + 9, k.size() - 9);
+    }
+    return out;
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis& genesis) {
+  GOVLEDGER_RETURN_IF_ERROR(EnsureDir(dir));
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->suite = genesis.suite;
+  impl->genesis_hash = GenesisHash(genesis);
+  impl->genesis_time_ms = genesis.genesis_time_ms;
+  impl->filter.reset(leveldb::NewBloomFilterPolicy(10));
+  impl->cache.reset(leveldb::NewLRUCache(64u << 20));
+
+  leveldb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  options.filter_policy = impl->filter.get();
+  options.block_cache = impl->cache.get();
+  options.write_buffer_size = 16u << 20;
+  leveldb::DB* db = nullptr;
+  leveldb::Status s = leveldb::DB::Open(options, dir, &db);
+  if (!s.ok()) {
+    // LevelDB reports its LOCK file (held by another process, or by another Store in this one)
+    // as an I/O error on "lock <dir>/LOCK".
+    if (s.IsIOError() && s.ToString().find("lock ") != std::string::npos) {
+      return Status::Error("store_locked",
+                           "data directory " + dir + " is in use by another process");
+    }
+    return CorruptStore("cannot open " + dir + ": " + s.ToString());
+  }
+  impl->db.reset(db);
+  impl->nodes.set_db(db);
+
+  auto genesis_raw = impl->Get(Key(kMeta, kMetaGenesis), "genesis hash");
+  if (!genesis_raw.ok() && genesis_raw.status().code() != "not_found") return genesis_raw.status();
+  if (!genesis_raw.ok()) {
+    // A new store, unless the directory holds some other LevelDB database.
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
+    it->SeekToFirst();
+    if (it->Valid()) return CorruptStore(dir + " holds data that is not a govledger store");
+    leveldb::WriteBatch batch;
+    batch.Put(Key(kMeta, kMetaGenesis),
+              std::string(impl->genesis_hash.begin(), impl->genesis_hash.end()));
+    batch.Put(Key(kMeta, kMetaHeight), U64String(0));
+    batch.Put(Key(kMeta, kMetaTipHash),
+              std::string(impl->genesis_hash.begin(), impl->genesis_hash.end()));
+    batch.Put(Key(kMeta, kMetaLogSize), U64String(0));
+    batch.Put(Key(kMeta, kMetaTipTime), U64String(static_cast<uint64_t>(genesis.genesis_time_ms)));
+    leveldb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Write(wo, &batch);
+    if (!s.ok())
+      return Status::Error("store_write_failed", "initialising " + dir + ": " + s.ToString());
+    genesis_raw = std::string(impl->genesis_hash.begin(), impl->genesis_hash.end());
+  }
+  if (ToBytesS(*genesis_raw) != crypto::DigestBytes(impl->genesis_hash)) {
+    return Status::Error("genesis_mismatch", "data directory " + dir +
+                                                 " belongs to the chain with genesis " +
+                                                 HexEncode(ToBytesS(*genesis_raw)) + ", not " +
+                                                 crypto::DigestHex(impl->genesis_hash));
+  }
+
+  auto read_u64 = [&impl](std::string_view name) -> Result<uint64_t> {
+    auto raw = impl->Get(Key(kMeta, name), "metadata " + std::string(name));
+    if (!raw.ok()) return CorruptStore(raw.status().message());
+    if (raw->size() != 8) return CorruptStore("metadata " + std::string(name) + " has a bad size");
+    return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
+  };
+  auto height = read_u64(kMetaHeight);
+  if (!height.ok()) return height.status();
+  auto log_size = read_u64(kMetaLogSize);
+  if (!log_size.ok()) return log_size.status();
+  auto tip_time = read_u64(kMetaTipTime);
+  if (!tip_time.ok()) return tip_time.status();
+  auto tip_raw = impl->Get(Key(kMeta, kMetaTipHash), "metadata tip_hash");
+  if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
+  auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
+  if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
+  impl->height = *height;
+  impl->log_size = *log_size;
+  impl->tip_time_ms = static_cast<int64_t>(*tip_time);
+  impl->tip_hash = *tip;
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+crypto::Suite Store::suite() const { return impl_->suite; }
+const Digest& Store::genesis_hash() const { return impl_->genesis_hash; }
+uint64_t Store::height() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->height;
+}
+Digest Store::tip_hash() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->tip_hash;
+}
+uint64_t Store::log_size() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->log_size;
+}
+int64_t Store::tip_time_ms() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->tip_time_ms;
+}
+
+Result<Bytes> Store::GetBlockBytes(uint64_t height) const {
+  auto raw = impl_->Get(U64Key(kBlock, height), "block " + std::to_string(height));
+  if (!raw.ok()) return raw.status();
+  return ToBytesS(*raw);
+}
+
+Result<Block> Store::GetBlock(uint64_t height) const {
+  auto raw = GetBlockBytes(height);
+  if (!raw.ok()) return raw.status();
+  auto block = DecodeBlock(*raw);
+  if (!block.ok()) {
+    return CorruptStore("block " + std::to_string(height) + ": " + block.status().message());
+  }
+  return block;
+}
+
+Result<Commit> Store::GetCommit(uint64_t height) const {
+  auto raw = impl_->Get(U64Key(kCommit, height), "certificate of block " + std::to_string(height));
+  if (!raw.ok()) return raw.status();
+  auto commit = DecodeCommit(ToBytesS(*raw));
+  if (!commit.ok()) {
+    return CorruptStore("certificate of block " + std::to_string(height) + ": " +
+                        commit.status().message());
+  }
+  return commit;
+}
+
+std::optional<uint64_t> Store::FindBlock(const Digest& block_hash) const {
+  auto raw = impl_->Get(Key(kBlockHash, block_hash), "block hash");
+  if (!raw.ok() || raw->size() != 8) return std::nullopt;
+  return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
+}
+
+std::optional<TxLocation> Store::FindTx(const Digest& tx_hash) const {
+  auto raw = impl_->Get(Key(kTxLoc, tx_hash), "transaction");
+  if (!raw.ok()) return std::nullopt;
+  auto loc = DecodeTxLocation(ToBytesS(*raw));
+  if (!loc.ok()) return std::nullopt;
+  return *loc;
+}
+
+Result<Bytes> Store::GetTxBytes(const TxLocation& loc) const {
+  auto block = GetBlock(loc.height);
+  if (!block.ok()) return block.status();
+  if (loc.index >= block->txs.size()) {
+    return Status::Error("not_found", "block " + std::to_string(loc.height) + " has no tx " +
+                                          std::to_string(loc.index));
+  }
+  return std::move(block->txs[loc.index]);
+}
+
+std::vector<Event> Store::GetEvents(std::string_view material_id) const {
+  std::vector<Event> out;
+  const std::string prefix = SeparatedPrefix(kMaterialEvent, material_id);
+  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(Checked()));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    if (!StartsWith(k, prefix)) break;
+    if (k.size() != prefix.size() + 4) continue;  // an id that merely starts with this one
+    auto e = DecodeEvent(ToBytesS(it->value().ToString()));
+    if (!e.ok()) {
+      FatalStateRead("event of material " + std::string(material_id) + ": " + e.status().message());
+    }
+    out.push_back(std::move(e).value());
+  }
+  return out;
+}
+
+Result<std::vector<Event>> Store::GetBlockEvents(uint64_t height) const {
+  auto raw = impl_->Get(U64Key(kBlockEvents, height), "events of block " + std::to_string(height));
+  if (!raw.ok()) return raw.status();
+  auto events = DecodeEvents(ToBytesS(*raw));
+  if (!events.ok()) {
+    return CorruptStore("events of block " + std::to_string(height) + ": " +
+                        events.status().message());
+  }
+  return events;
+}
+
+std::optional<Material> Store::GetMaterial(std::string_view id) const {
+  auto m = impl_->ReadMaterial(id);
+  if (!m.ok()) FatalStateRead(m.status().ToString());
+  return std::move(m).value();
+}
+
+bool Store::HasTx(const Digest& tx_hash) const {
+  auto raw = impl_->Get(Key(kTxLoc, tx_hash), "transaction");
+  if (raw.ok()) return true;
+  if (raw.status().code() != "not_found") FatalStateRead(raw.status().ToString());
+  return false;
+}
+
+std::vector<std::string> Store::DueForExpiry(int64_t time_ms, size_t limit) const {
+  return impl_->ScanExpiry(ExpiryKey(1, ""), false, time_ms, limit);
+}
+
+std::vector<std::string> Store::MaterialsByDigest(const Bytes& doc_digest,
+                                                  const ListQuery& q) const {
+  return impl_->ScanIds(Key(kDigestIndex, doc_digest), q);
+}
+
+std::vector<std::string> Store::MaterialsByHolder(const Bytes& holder_commitment,
+                                                  const ListQuery& q) const {
+  return impl_->ScanIds(Key(kHolderIndex, holder_commitment), q);
+}
+
+std::vector<std::string> Store::MaterialsByIssuer(std::string_view dept, const ListQuery& q) const {
+  return impl_->ScanIds(SeparatedPrefix(kIssuerIndex, dept), q);
+}
+
+std::vector<std::string> Store::MaterialsByType(std::string_view type_code,
+                                                const ListQuery& q) const {
+  return impl_->ScanIds(SeparatedPrefix(kTypeIndex, type_code), q);
+}
+
+std::vector<std::string> Store::MaterialsExpiringBetween(int64_t from_ms, int64_t to_ms,
+                                                         const ListQuery& q) const {
+  std::string start = ExpiryKey(std::max<int64_t>(from_ms, 1), "");
+  bool skip_start = false;
+  if (!q.after.empty()) {
+    // The index is ordered by (expiry, id): resume at the `after` material's own position.
+    auto after = impl_->ReadMaterial(q.after);
+    if (!after.ok() || !*after) return {};
+    std::string resume = ExpiryKey((*after)->valid_until_ms, q.after);
+    if ((*after)->valid_until_ms > 0 && resume > start) {
+      start = std::move(resume);
+      skip_start = true;
+    }
+  }
+  return impl_->ScanExpiry(start, skip_start, to_ms, q.limit);
+}
+
+const crypto::NodeStore& Store::log_nodes() const { return impl_->nodes; }
+
+Status Store::CommitBlock(const BlockWrite& w) {
+  Impl& s = *impl_;
+  uint64_t height;
+  Digest tip;
+  uint64_t log_size;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    height = s.height;
+    tip = s.tip_hash;
+    log_size = s.log_size;
+  }
+  // The header is taken from the bytes that are stored and hashed, not from the decoded copy.
+  auto decoded = DecodeHeader(w.block.header_bytes);
+  if (!decoded.ok()) return Status::Error("bad_block", decoded.status().message());
+  const BlockHeader& header = *decoded;
+  const uint64_t new_height = height + 1;
+  if (header.height != new_height) {
+    return Status::Error("bad_height", "block has height " + std::to_string(header.height) +
+                                           ", the store expects " + std::to_string(new_height));
+  }
+  if (header.prev_hash != crypto::DigestBytes(tip)) {
+    return Status::Error("bad_prev_hash", "block " + std::to_string(new_height) +
+                                              " does not link to the tip " +
+                                              crypto::DigestHex(tip));
+  }
+  if (crypto::Hash(s.suite, w.block.header_bytes) != w.block_hash) {
+    return Status::Error("bad_block", "block_hash is not the hash of the header bytes");
+  }
+  if (w.tx_hashes.size() != w.block.txs.size() || header.tx_count != w.block.txs.size()) {
+    return Status::Error("bad_block", "tx_count, tx_hashes and txs differ in number");
+  }
+  if (header.log_size != log_size + w.block.txs.size()) {
+    return Status::Error("bad_block", "header log_size " + std::to_string(header.log_size) +
+                                          " does not extend the log of " +
+                                          std::to_string(log_size) + " by " +
+                                          std::to_string(w.block.txs.size()));
+  }
+  if (w.commit.height != new_height || w.commit.block_hash != crypto::DigestBytes(w.block_hash)) {
+    return Status::Error("bad_block", "certificate is not for this block");
+  }
+
+  leveldb::WriteBatch batch;
+  batch.Put(U64Key(kBlock, new_height), AsSlice(EncodeBlock(w.block)));
+  batch.Put(U64Key(kCommit, new_height), AsSlice(EncodeCommit(w.commit)));
+  batch.Put(Key(kBlockHash, w.block_hash), U64String(new_height));
+
+  std::set<Digest> block_txs;
+  for (size_t i = 0; i < w.tx_hashes.size(); ++i) {
+    const Digest& h = w.tx_hashes[i];
+    // A second location for one hash would make FindTx and the audit disagree with the log.
+    if (!block_txs.insert(h).second || HasTx(h)) {
+      return Status::Error("duplicate_tx",
+                           "transaction " + crypto::DigestHex(h) + " is already committed");
+    }
+    TxLocation loc{new_height, static_cast<uint32_t>(i), log_size + i};
+    batch.Put(Key(kTxLoc, h), AsSlice(EncodeTxLocation(loc)));
+  }
+
+  // Index maintenance compares each material with its previous state: the committed one, or an
+  // earlier write of the same material in this block.
+  std::map<std::string, Material, std::less<>> written;
+  for (const Material& m : w.materials) {
+    std::optional<Material> prev;
+    if (auto it = written.find(m.material_id); it != written.end()) {
+      prev = it->second;
+    } else {
+      auto committed = s.ReadMaterial(m.material_id);
+      if (!committed.ok()) return committed.status();
+      prev = std::move(committed).value();
+    }
+    const std::string& id = m.material_id;
+    batch.Put(Key(kState, id), AsSlice(EncodeMaterial(m)));
+
+    const bool was_indexed = prev && InExpiryIndex(*prev);
+    const bool now_indexed = InExpiryIndex(m);
+    const bool same_expiry = was_indexed && now_indexed && prev->valid_until_ms == m.valid_until_ms;
+    if (was_indexed && !same_expiry) batch.Delete(ExpiryKey(prev->valid_until_ms, id));
+    if (now_indexed && !same_expiry) batch.Put(ExpiryKey(m.valid_until_ms, id), "");
+
+    // Lookup indexes only grow: a document digest or holder that a material once had still finds
+    // it (the caller then sees its current version and status).
+    if (!prev || prev->doc_digest != m.doc_digest) {
+      batch.Put(Key(kDigestIndex, m.doc_digest) + id, "");
+    }
+    if (!prev || prev->holder_commitment != m.holder_commitment) {
+      batch.Put(Key(kHolderIndex, m.holder_commitment) + id, "");
+    }
+    if (!prev || prev->issuer != m.issuer) {
+      batch.Put(SeparatedPrefix(kIssuerIndex, m.issuer) + id, "");
+    }
+    if (!prev || prev->type_code != m.type_code) {
+      batch.Put(SeparatedPrefix(kTypeIndex, m.type_code) + id, "");
+    }
+    written[id] = m;
+  }
+
+  for (const Event& e : w.events) {
+    batch.Put(EventKey(e.material_id, e.seq), AsSlice(EncodeEvent(e)));
+  }
+  batch.Put(U64Key(kBlockEvents, new_height), AsSlice(EncodeEvents(w.events)));
+
+  for (const auto& [level, index, hash] : w.log_nodes) {
+    batch.Put(LogNodeKey(level, index), std::string(hash.begin(), hash.end()));
+  }
+
+  const uint64_t new_log_size = log_size + w.block.txs.size();
+  batch.Put(Key(kMeta, kMetaHeight), U64String(new_height));
+  batch.Put(Key(kMeta, kMetaTipHash), std::string(w.block_hash.begin(), w.block_hash.end()));
+  batch.Put(Key(kMeta, kMetaLogSize), U64String(new_log_size));
+  batch.Put(Key(kMeta, kMetaTipTime), U64String(static_cast<uint64_t>(header.time_ms)));
+
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  leveldb::Status st = s.db->Write(wo, &batch);
+  if (!st.ok()) {
+    return Status::Error("store_write_failed",
+                         "committing block " + std::to_string(new_height) + ": " + st.ToString());
+  }
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.height = new_height;
+  s.tip_hash = w.block_hash;
+  s.log_size = new_log_size;
+  s.tip_time_ms = header.time_ms;
+  return Status::Ok();
+}
+
+// ------------------------------------------------------------------ PendingLogNodes
+
+std::optional<Digest> PendingLogNodes::GetNode(uint32_t level, uint64_t index) const {
+  auto it = writes_.find({level, index});
+  if (it != writes_.end()) return it->second;
+  return base_.GetNode(level, index);
+}
+
+void PendingLogNodes::PutNode(uint32_t level, uint64_t index, const Digest& hash) {
+  writes_[{level, index}] = hash;
+}
+
+std::vector<std::tuple<uint32_t, uint64_t, Digest>> PendingLogNodes::TakeWrites() {
+  std::vector<std::tuple<uint32_t, uint64_t, Digest>> out;
+  out.reserve(writes_.size());
+  for (const auto& [pos, hash] : writes_) out.emplace_back(pos.first, pos.second, hash);
+  writes_.clear();
+  return out;
+}
+
+}  // namespace govledger::ledger

@@ -1,0 +1,121 @@
+// The block store and state store on LevelDB. One Store owns one data directory (LevelDB's lock
+// keeps a second process out). Every block is committed in a single synced WriteBatch holding the
+// block, its commit certificate, the material state, events, indexes and Merkle log nodes, so a
+// crash (kill -9, power loss) leaves the store at the previous block or the new one, never between.
+//
+// Key layout (one-byte table prefix, big-endian integers so LevelDB order is numeric order):
+//   'M' name            metadata: "height", "genesis"
+//   'B' u64 height      Block (pb::Block)
+//   'C' u64 height      Commit certificate of that block
+//   'H' block hash      u64 height
+//   'T' tx hash         TxLocation
+//   'S' material id     Material (latest state)
+//   'V' id 0x00 u32 seq Event of a material
+//   'W' u64 height      the block's events in order (BlockEvents)
+//   'D' digest id       doc-digest index        'O' holder-commitment id   holder index
+//   'I' issuer 0x00 id  issuer index            'Y' type 0x00 id           type index
+//   'X' u64 until id    expiry index of ACTIVE materials with an expiry
+//   'L' u8 level u64 i  Merkle log node (crypto::MerkleLog)
+//
+// Thread-safety: reads may run concurrently with each other; CommitBlock must not run
+// concurrently with another CommitBlock (the node's single io thread commits).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "crypto/merkle.h"
+#include "ledger/genesis.h"
+#include "ledger/state.h"
+#include "ledger/types.h"
+#include "util/status.h"
+
+namespace govledger::ledger {
+
+// Everything one block changes, committed atomically.
+struct BlockWrite {
+  Block block;
+  Digest block_hash{};
+  Commit commit;  // certificate of this block
+  std::vector<Material> materials;   // new or updated states
+  std::vector<Event> events;         // in order
+  std::vector<Digest> tx_hashes;     // in block order
+  std::vector<std::tuple<uint32_t, uint64_t, Digest>> log_nodes;  // from PendingLogNodes
+};
+
+struct ListQuery {
+  size_t limit = 100;
+  std::string after;  // resume after this material id (pagination)
+};
+
+class Store : public StateReader {
+ public:
+  ~Store() override;
+
+  // Opens or creates the store. A new store records the genesis hash; an existing one must have
+  // been created for the same genesis ("genesis_mismatch" otherwise). Reports "corrupt_store"
+  // when LevelDB or the tip metadata cannot be read.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Genesis& genesis);
+
+  crypto::Suite suite() const;
+  const Digest& genesis_hash() const;
+  uint64_t height() const;           // 0 before the first block
+  Digest tip_hash() const;           // genesis hash at height 0
+  uint64_t log_size() const;         // transactions ever committed
+  int64_t tip_time_ms() const;       // genesis time at height 0
+
+  Result<Block> GetBlock(uint64_t height) const;
+  Result<Bytes> GetBlockBytes(uint64_t height) const;
+  Result<Commit> GetCommit(uint64_t height) const;
+  // Height of the committed block with this hash (the 'H' index).
+  std::optional<uint64_t> FindBlock(const Digest& block_hash) const;
+  std::optional<TxLocation> FindTx(const Digest& tx_hash) const;
+  Result<Bytes> GetTxBytes(const TxLocation& loc) const;
+  std::vector<Event> GetEvents(std::string_view material_id) const;
+  Result<std::vector<Event>> GetBlockEvents(uint64_t height) const;
+
+  // StateReader
+  std::optional<Material> GetMaterial(std::string_view id) const override;
+  bool HasTx(const Digest& tx_hash) const override;
+  std::vector<std::string> DueForExpiry(int64_t time_ms, size_t limit) const override;
+
+  std::vector<std::string> MaterialsByDigest(const Bytes& doc_digest, const ListQuery& q) const;
+  std::vector<std::string> MaterialsByHolder(const Bytes& holder_commitment,
+                                             const ListQuery& q) const;
+  std::vector<std::string> MaterialsByIssuer(std::string_view dept, const ListQuery& q) const;
+  std::vector<std::string> MaterialsByType(std::string_view type_code, const ListQuery& q) const;
+  // ACTIVE materials expiring in [from_ms, to_ms], by expiry time.
+  std::vector<std::string> MaterialsExpiringBetween(int64_t from_ms, int64_t to_ms,
+                                                    const ListQuery& q) const;
+
+  // The committed log's Merkle nodes, for building the next block's log and for proofs.
+  const crypto::NodeStore& log_nodes() const;
+
+  // Atomic, synced commit of block height()+1. Checks the height and the link to the tip.
+  Status CommitBlock(const BlockWrite& w);
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Merkle node store for a block being built: reads fall through to the committed nodes, writes
+// stay in memory until they are moved into a BlockWrite.
+class PendingLogNodes : public crypto::NodeStore {
+ public:
+  explicit PendingLogNodes(const crypto::NodeStore& base) : base_(base) {}
+  std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override;
+  void PutNode(uint32_t level, uint64_t index, const Digest& hash) override;
+  std::vector<std::tuple<uint32_t, uint64_t, Digest>> TakeWrites();
+
+ private:
+  const crypto::NodeStore& base_;
+  std::map<std::pair<uint32_t, uint64_t>, Digest> writes_;
+};
+
+}  // namespace govledger::ledger

@@ -1,0 +1,293 @@
+#include "node/api.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "ledger/codec.h"
+#include "node/log.h"
+#include "node/node.h"
+#include "node/views.h"
+#include "util/time.h"
+
+namespace govledger::node {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kDefaultWaitMs = 30'000;
+constexpr size_t kMaxListLimit = 1000;
+
+HttpResponse Json(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse Error(int status, const std::string& code, const std::string& message) {
+  return Json(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+bool ParseU64(const std::string& s, uint64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool QueryFlag(const HttpRequest& req, const char* key) {
+  auto it = req.query.find(key);
+  return it != req.query.end() && (it->second.empty() || it->second == "true" || it->second == "1");
+}
+
+class Api {
+ public:
+  explicit Api(Node& node) : node_(node) {}
+
+  void Handle(HttpRequest req, Responder respond) {
+    auto counted = [this, respond](HttpResponse r) {
+      ++node_.metrics().http_responses[r.status];
+      respond(std::move(r));
+    };
+    const std::string& p = req.path;
+    if (p == "/v1/tx") {
+      if (req.method != "POST") return counted(MethodNotAllowed("POST"));
+      return SubmitTx(req, counted);
+    }
+    if (req.method != "GET" && req.method != "HEAD") return counted(MethodNotAllowed("GET"));
+    counted(Get(req));
+  }
+
+ private:
+  static HttpResponse MethodNotAllowed(const char* allowed) {
+    HttpResponse r = Error(405, "method_not_allowed", std::string("use ") + allowed);
+    r.headers["Allow"] = allowed;
+    return r;
+  }
+
+  HttpResponse Get(const HttpRequest& req) {
+    const std::string& p = req.path;
+    if (p == "/healthz") {
+      HttpResponse r;
+      r.content_type = "text/plain";
+      r.body = "ok\n";
+      return r;
+    }
+    if (p == "/metrics") {
+      HttpResponse r;
+      r.content_type = "text/plain; version=0.0.4";
+      r.body = node_.metrics().Render(node_.store().height(), node_.mempool().size(),
+                                      node_.mempool().bytes(), node_.api_connections());
+      return r;
+    }
+    if (p == "/v1/status") return Status();
+    if (p == "/v1/genesis") {
+      HttpResponse r;
+      r.body = ledger::GenesisToJson(node_.genesis(), /*pretty=*/true);
+      return r;
+    }
+    if (p == "/v1/materials") return ListMaterials(req);
+    static const std::string kBlock = "/v1/block/", kTx = "/v1/tx/", kMaterial = "/v1/material/";
+    if (p.rfind(kBlock, 0) == 0) return GetBlock(p.substr(kBlock.size()));
+    if (p.rfind(kTx, 0) == 0) return GetTx(p.substr(kTx.size()));
+    if (p.rfind(kMaterial, 0) == 0) {
+      std::string rest = p.substr(kMaterial.size());
+      static const std::string kHistory = "/history";
+      if (rest.size() > kHistory.size() &&
+          rest.compare(rest.size() - kHistory.size(), kHistory.size(), kHistory) == 0) {
+        return GetHistory(rest.substr(0, rest.size() - kHistory.size()));
+      }
+      return GetMaterial(rest);
+    }
+    return Error(404, "not_found", "no such endpoint: " + p + " (see doc/api.md)");
+  }
+
+  HttpResponse Status() {
+    const auto& s = node_.store();
+    const auto& g = node_.genesis();
+    json j;
+    j["chain_id"] = g.chain_id;
+    j["suite"] = crypto::SuiteName(g.suite);
+    j["node"] = node_.config().name;
+    j["version"] = "0.1.0";
+    j["height"] = s.height();
+    j["tip_hash"] = crypto::DigestHex(s.tip_hash());
+    j["tip_time_ms"] = s.tip_time_ms();
+    j["tip_time"] = FormatTimeCst(s.tip_time_ms());
+    j["log_size"] = s.log_size();
+    j["genesis_hash"] = crypto::DigestHex(s.genesis_hash());
+    j["validators"] = g.validators.size();
+    j["mempool_txs"] = node_.mempool().size();
+    j["max_tx_validity_heights"] = g.params.max_tx_validity_heights;
+    return Json(200, j);
+  }
+
+  HttpResponse GetBlock(const std::string& arg) {
+    const auto& s = node_.store();
+    uint64_t height = 0;
+    if (arg == "latest") {
+      height = s.height();
+    } else if (!ParseU64(arg, height)) {
+      return Error(400, "bad_height", "block height must be a number or 'latest'");
+    }
+    if (height == 0 || height > s.height()) {
+      return Error(404, "not_found", "no block at height " + arg + " (tip is " +
+                                         std::to_string(s.height()) + ")");
+    }
+    auto block = s.GetBlock(height);
+    if (!block.ok()) return Error(500, block.status().code(), block.status().message());
+    crypto::Suite suite = node_.genesis().suite;
+    json j = HeaderJson(block->header, crypto::Hash(suite, block->header_bytes), suite);
+    json txs = json::array();
+    for (const auto& raw : block->txs) {
+      auto tx = ledger::DecodeTx(suite, raw, raw.size());
+      txs.push_back(tx.ok() ? TxBodyJson(*tx, node_.registry()) : json(nullptr));
+    }
+    j["txs"] = txs;
+    if (block->last_commit) j["last_commit"] = CommitJson(*block->last_commit, suite);
+    if (auto commit = s.GetCommit(height); commit.ok()) j["commit"] = CommitJson(*commit, suite);
+    if (auto events = s.GetBlockEvents(height); events.ok()) {
+      json ev = json::array();
+      for (const auto& e : *events) ev.push_back(EventJson(e, suite));
+      j["events"] = ev;
+    }
+    return Json(200, j);
+  }
+
+  HttpResponse GetTx(const std::string& hex) {
+    auto hash = crypto::DigestFromHex(hex);
+    if (!hash.ok()) return Error(400, "bad_hash", "tx hash must be 64 hex characters");
+    const auto& s = node_.store();
+    auto loc = s.FindTx(*hash);
+    if (!loc) {
+      if (node_.mempool().Contains(*hash)) {
+        return Json(200, {{"tx_hash", hex}, {"status", "pending"}});
+      }
+      return Error(404, "not_found", "no transaction " + hex);
+    }
+    auto raw = s.GetTxBytes(*loc);
+    if (!raw.ok()) return Error(500, raw.status().code(), raw.status().message());
+    auto tx = ledger::DecodeTx(node_.genesis().suite, *raw, raw->size());
+    if (!tx.ok()) return Error(500, "corrupt_store", tx.status().message());
+    json j = TxBodyJson(*tx, node_.registry());
+    j["status"] = "committed";
+    j["height"] = loc->height;
+    j["index"] = loc->index;
+    j["log_index"] = loc->log_index;
+    return Json(200, j);
+  }
+
+  HttpResponse GetMaterial(const std::string& id) {
+    auto m = node_.store().GetMaterial(id);
+    if (!m) return Error(404, "unknown_material", "no material " + id);
+    json j = MaterialJson(*m, node_.registry());
+    j["as_of_height"] = node_.store().height();
+    j["as_of_time"] = FormatTimeCst(node_.store().tip_time_ms());
+    return Json(200, j);
+  }
+
+  HttpResponse GetHistory(const std::string& id) {
+    const auto& s = node_.store();
+    auto m = s.GetMaterial(id);
+    if (!m) return Error(404, "unknown_material", "no material " + id);
+    json events = json::array();
+    for (const auto& e : s.GetEvents(id)) events.push_back(EventJson(e, node_.genesis().suite));
+    return Json(200, {{"material", MaterialJson(*m, node_.registry())},
+                      {"events", events},
+                      {"as_of_height", s.height()}});
+  }
+
+  HttpResponse ListMaterials(const HttpRequest& req) {
+    const auto& s = node_.store();
+    ledger::ListQuery q;
+    if (auto it = req.query.find("limit"); it != req.query.end()) {
+      uint64_t limit;
+      if (!ParseU64(it->second, limit) || limit == 0 || limit > kMaxListLimit) {
+        return Error(400, "bad_limit", "limit must be 1.." + std::to_string(kMaxListLimit));
+      }
+      q.limit = limit;
+    }
+    if (auto it = req.query.find("after"); it != req.query.end()) q.after = it->second;
+    std::vector<std::string> ids;
+    auto get = [&](const char* key) -> const std::string* {
+      auto it = req.query.find(key);
+      return it == req.query.end() ? nullptr : &it->second;
+    };
+    if (const auto* digest = get("digest")) {
+      auto d = HexDecode(*digest);
+      if (!d.ok() || d->size() != crypto::kDigestSize) {
+        return Error(400, "bad_digest", "digest must be 64 hex characters");
+      }
+      ids = s.MaterialsByDigest(*d, q);
+    } else if (const auto* holder = get("holder")) {
+      auto d = HexDecode(*holder);
+      if (!d.ok() || d->size() != crypto::kDigestSize) {
+        return Error(400, "bad_holder", "holder must be a 64-hex-character holder commitment");
+      }
+      ids = s.MaterialsByHolder(*d, q);
+    } else if (const auto* issuer = get("issuer")) {
+      ids = s.MaterialsByIssuer(*issuer, q);
+    } else if (const auto* type = get("type")) {
+      ids = s.MaterialsByType(*type, q);
+    } else if (const auto* within = get("expiring_within")) {
+      auto ms = ParseDurationMs(*within);
+      if (!ms.ok()) return Error(400, "bad_duration", ms.status().message());
+      int64_t now = s.tip_time_ms();
+      ids = s.MaterialsExpiringBetween(now, now + *ms, q);
+    } else {
+      return Error(400, "missing_filter",
+                   "give one of digest=, holder=, issuer=, type= or expiring_within=");
+    }
+    json list = json::array();
+    for (const auto& id : ids) {
+      if (auto m = s.GetMaterial(id)) list.push_back(MaterialJson(*m, node_.registry()));
+    }
+    json j{{"materials", list}, {"as_of_height", s.height()}};
+    if (ids.size() == q.limit) j["next_after"] = ids.back();
+    return Json(200, j);
+  }
+
+  void SubmitTx(const HttpRequest& req, const Responder& respond) {
+    json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("tx") || !body["tx"].is_string()) {
+      return respond(Error(400, "bad_request", "body must be JSON {\"tx\": \"<base64 SignedTx>\"}"));
+    }
+    auto raw = Base64Decode(body["tx"].get<std::string>());
+    if (!raw.ok()) return respond(Error(400, "bad_request", "tx: " + raw.status().message()));
+    bool wait = QueryFlag(req, "wait");
+    int64_t wait_ms = kDefaultWaitMs;
+    if (auto it = req.query.find("timeout_ms"); it != req.query.end()) {
+      uint64_t v;
+      if (!ParseU64(it->second, v) || v == 0) {
+        return respond(Error(400, "bad_request", "timeout_ms must be a positive number"));
+      }
+      wait_ms = static_cast<int64_t>(std::min<uint64_t>(v, 3'600'000));
+    }
+    node_.Submit(*raw, wait, wait_ms, [respond](SubmitResult r) {
+      json j;
+      if (r.hash != crypto::Digest{}) j["tx_hash"] = crypto::DigestHex(r.hash);
+      if (!r.status.ok()) {
+        j["error"] = {{"code", r.status.code()}, {"message", r.status.message()}};
+      } else if (r.location) {
+        j["status"] = "committed";
+        j["height"] = r.location->height;
+        j["index"] = r.location->index;
+        j["log_index"] = r.location->log_index;
+      } else {
+        j["status"] = "pending";
+      }
+      respond(Json(r.http_status, j));
+    });
+  }
+
+  Node& node_;
+};
+
+}  // namespace
+
+HttpHandler MakeApiHandler(Node& node) {
+  auto api = std::make_shared<Api>(node);
+  return [api](HttpRequest req, Responder respond) { api->Handle(std::move(req), std::move(respond)); };
+}
+
+}  // namespace govledger::node

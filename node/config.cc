@@ -1,0 +1,115 @@
+#include "node/config.h"
+
+#include <filesystem>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "util/file.h"
+
+namespace govledger::node {
+
+std::string NodeConfig::Path(const std::string& relative) const {
+  std::filesystem::path p(relative);
+  if (p.is_absolute()) return relative;
+  return (std::filesystem::path(home) / p).string();
+}
+
+Status SplitHostPort(const std::string& addr, std::string& host, uint16_t& port) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == addr.size()) {
+    return Status::Error("bad_address", "expected HOST:PORT, got '" + addr + "'");
+  }
+  host = addr.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned long v = 0;
+  for (size_t i = colon + 1; i < addr.size(); ++i) {
+    if (addr[i] < '0' || addr[i] > '9') {
+      return Status::Error("bad_address", "port is not a number in '" + addr + "'");
+    }
+    v = v * 10 + static_cast<unsigned long>(addr[i] - '0');
+    if (v > 65535) return Status::Error("bad_address", "port out of range in '" + addr + "'");
+  }
+  port = static_cast<uint16_t>(v);
+  return Status::Ok();
+}
+
+Result<NodeConfig> LoadNodeConfig(const std::string& home) {
+  NodeConfig c;
+  std::error_code ec;
+  c.home = std::filesystem::absolute(home, ec).lexically_normal().string();
+  std::string path = c.Path("node.toml");
+  auto text = ReadFile(path, 1 << 20);
+  if (!text.ok()) {
+    return Status::Error("bad_config", "cannot read " + path + " (" + text.status().message() +
+                                           "); create a home with `govledger network init` or "
+                                           "start with --dev");
+  }
+  toml::table t;
+  try {
+    t = toml::parse(*text, path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ": " << e.description();
+    return Status::Error("bad_config", msg.str());
+  }
+  auto str = [&](const char* key, std::string& out) {
+    if (auto v = t[key].value<std::string>()) out = *v;
+  };
+  auto num = [&](const char* table, const char* key, auto& out) {
+    if (auto v = t[table][key].value<int64_t>()) {
+      if (*v < 0) return false;
+      out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+    }
+    return true;
+  };
+  str("name", c.name);
+  str("genesis", c.genesis_file);
+  str("validator_key", c.validator_key_file);
+  str("tls_key", c.tls_key_file);
+  str("data_dir", c.data_dir);
+  str("api_listen", c.api_listen);
+  str("p2p_listen", c.p2p_listen);
+  bool ok = num("api", "max_body_bytes", c.max_body_bytes) &&
+            num("api", "max_header_bytes", c.max_header_bytes) &&
+            num("api", "max_connections", c.max_connections) &&
+            num("api", "request_timeout_ms", c.request_timeout_ms) &&
+            num("api", "max_wait_ms", c.max_wait_ms) &&
+            num("mempool", "max_txs", c.mempool_max_txs) &&
+            num("mempool", "max_bytes", c.mempool_max_bytes) &&
+            num("mempool", "verify_threads", c.verify_threads);
+  if (!ok) return Status::Error("bad_config", path + ": limits must not be negative");
+  std::string host;
+  uint16_t port;
+  if (Status st = SplitHostPort(c.api_listen, host, port); !st.ok()) {
+    return Status::Error("bad_config", path + ": api_listen: " + st.message());
+  }
+  if (c.max_body_bytes < 1024) return Status::Error("bad_config", path + ": api.max_body_bytes below 1024");
+  return c;
+}
+
+std::string NodeConfigToToml(const NodeConfig& c) {
+  std::ostringstream o;
+  o << "# govledger validator configuration. Paths are relative to this directory.\n"
+    << "name = \"" << c.name << "\"\n"
+    << "genesis = \"" << c.genesis_file << "\"\n"
+    << "validator_key = \"" << c.validator_key_file << "\"\n"
+    << "tls_key = \"" << c.tls_key_file << "\"\n"
+    << "data_dir = \"" << c.data_dir << "\"\n"
+    << "api_listen = \"" << c.api_listen << "\"   # HTTP API; port 0 picks a free port\n"
+    << "p2p_listen = \"" << c.p2p_listen << "\"\n\n"
+    << "[api]\n"
+    << "max_body_bytes = " << c.max_body_bytes << "\n"
+    << "max_header_bytes = " << c.max_header_bytes << "\n"
+    << "max_connections = " << c.max_connections << "\n"
+    << "request_timeout_ms = " << c.request_timeout_ms << "\n"
+    << "max_wait_ms = " << c.max_wait_ms << "\n\n"
+    << "[mempool]\n"
+    << "max_txs = " << c.mempool_max_txs << "\n"
+    << "max_bytes = " << c.mempool_max_bytes << "\n"
+    << "verify_threads = " << c.verify_threads << "   # 0 = one per core\n";
+  return o.str();
+}
+
+}  // namespace govledger::node

@@ -1,0 +1,41 @@
+// A validator's local configuration (HOME/node.toml): where its keys, genesis and data live and
+// which addresses it listens on. Network-wide rules live in the genesis, not here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "util/status.h"
+
+namespace govledger::node {
+
+struct NodeConfig {
+  std::string home;             // absolute; relative paths below resolve against it
+  std::string name = "node0";
+  std::string genesis_file = "genesis.json";
+  std::string validator_key_file = "validator.pem";
+  std::string tls_key_file = "tls.pem";
+  std::string data_dir = "data";
+  std::string api_listen = "127.0.0.1:7001";
+  std::string p2p_listen = "127.0.0.1:7101";
+  // API limits.
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  size_t max_connections = 4096;
+  int64_t request_timeout_ms = 30'000;
+  int64_t max_wait_ms = 60'000;     // longest a client may wait for a commit
+  // Mempool.
+  size_t mempool_max_txs = 50'000;
+  size_t mempool_max_bytes = 64 << 20;
+  unsigned verify_threads = 0;      // 0 = number of cores
+
+  std::string Path(const std::string& relative) const;  // resolve against home
+};
+
+Result<NodeConfig> LoadNodeConfig(const std::string& home);
+std::string NodeConfigToToml(const NodeConfig& c);
+
+// "host:port" → host and port; port 0 means "any free port".
+Status SplitHostPort(const std::string& addr, std::string& host, uint16_t& port);
+
+}  // namespace govledger::node

@@ -1,0 +1,49 @@
+// Block building and execution: turns an ordered list of candidate transactions into the next
+// block's header, state writes, events and log nodes, by running the rule contracts on an overlay
+// of the committed state. No Asio and no clock: the caller supplies the block time, so the same
+// code serves the one-validator producer today and BFT proposers and verifiers next.
+#pragma once
+
+#include <vector>
+
+#include "contracts/material.h"
+#include "contracts/registry.h"
+#include "ledger/genesis.h"
+#include "ledger/store.h"
+
+namespace govledger::node {
+
+struct TxOutcome {
+  crypto::Digest hash{};
+  Status status;                 // OK if included
+  ledger::TxLocation location;   // valid when included
+};
+
+struct BuiltBlock {
+  ledger::BlockWrite write;        // commit certificate not yet filled in
+  std::vector<TxOutcome> outcomes;  // one per candidate, in candidate order
+  size_t expired = 0;               // EXPIRE events emitted
+};
+
+class Executor {
+ public:
+  Executor(const ledger::Genesis& genesis, const ledger::Store& store,
+           const contracts::Registry& registry);
+
+  // Admission check against the committed state, as if the tx went into the next block at
+  // `now_ms`. The signature must already be verified.
+  Status Check(const ledger::Tx& tx, int64_t now_ms) const;
+
+  // Builds block height()+1 at `time_ms` (which must be after the tip's time). Rejected candidates
+  // are left out of the block and reported in outcomes.
+  BuiltBlock Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
+                   const crypto::PublicKey& proposer) const;
+
+ private:
+  const ledger::Genesis& genesis_;
+  const ledger::Store& store_;
+  const contracts::Registry& registry_;
+  Bytes validators_hash_;
+};
+
+}  // namespace govledger::node

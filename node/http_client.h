@@ -1,0 +1,30 @@
+// A blocking HTTP/1.1 client for the node's API, used by the CLI and the integration tests.
+// One connection per request; http:// only (the API is meant for loopback or a department's
+// internal network behind its own TLS terminator).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "util/status.h"
+
+namespace govledger::node {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+};
+
+// url: "http://HOST:PORT" (a trailing slash is fine); target: "/v1/status".
+// Fails with "unreachable" when the node cannot be reached and "bad_url" for a malformed URL.
+Result<HttpResult> HttpGet(const std::string& url, const std::string& target,
+                           int64_t timeout_ms = 30'000);
+Result<HttpResult> HttpPost(const std::string& url, const std::string& target,
+                            const std::string& body, int64_t timeout_ms = 30'000,
+                            const std::string& content_type = "application/json");
+// Sends raw bytes as the whole request (for tests of malformed HTTP); returns the raw response.
+Result<std::string> HttpRaw(const std::string& url, const std::string& request_bytes,
+                            int64_t timeout_ms = 10'000);
+
+}  // namespace govledger::node

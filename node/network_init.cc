@@ -1,0 +1,222 @@
+#include "node/network_init.h"
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "crypto/sign.h"
+#include "node/config.h"
+#include "util/file.h"
+#include "util/time.h"
+
+namespace govledger::node {
+
+namespace {
+
+Status Bad(const std::string& source, const std::string& what) {
+  return Status::Error("bad_network_config", source + ": " + what);
+}
+
+// Reads an array of strings; false if present but not all strings.
+bool StringList(const toml::node_view<const toml::node>& v, std::vector<std::string>& out) {
+  if (!v) return true;
+  const toml::array* arr = v.as_array();
+  if (!arr) return false;
+  for (const auto& el : *arr) {
+    auto s = el.value<std::string>();
+    if (!s) return false;
+    out.push_back(*s);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<NetworkSpec> ParseNetworkToml(std::string_view text, const std::string& source) {
+  toml::table t;
+  try {
+    t = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << "line " << e.source().begin.line << ": " << e.description();
+    return Bad(source, msg.str());
+  }
+  const toml::table& root = t;
+  NetworkSpec spec;
+  auto net = root["network"];
+  if (!net.as_table()) return Bad(source, "missing [network] table");
+  auto chain_id = net["chain_id"].value<std::string>();
+  if (!chain_id) return Bad(source, "[network] chain_id is required");
+  spec.chain_id = *chain_id;
+  auto suite = crypto::ParseSuite(net["suite"].value_or<std::string>("p256"));
+  if (!suite.ok()) return Bad(source, "[network] suite: " + suite.status().message());
+  spec.suite = *suite;
+
+  auto int_param = [&](const char* key, auto& out) -> Status {
+    auto node = net[key];
+    if (!node) return Status::Ok();
+    auto v = node.value<int64_t>();
+    if (!v || *v <= 0) return Bad(source, std::string("[network] ") + key + " must be a positive integer");
+    out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+    return Status::Ok();
+  };
+  GOVLEDGER_RETURN_IF_ERROR(int_param("block_interval_ms", spec.params.block_interval_ms));
+  GOVLEDGER_RETURN_IF_ERROR(int_param("max_block_txs", spec.params.max_block_txs));
+  GOVLEDGER_RETURN_IF_ERROR(int_param("max_tx_bytes", spec.params.max_tx_bytes));
+  GOVLEDGER_RETURN_IF_ERROR(int_param("max_expiries_per_block", spec.params.max_expiries_per_block));
+  GOVLEDGER_RETURN_IF_ERROR(int_param("max_clock_drift_ms", spec.params.max_clock_drift_ms));
+  GOVLEDGER_RETURN_IF_ERROR(int_param("max_tx_validity_heights", spec.params.max_tx_validity_heights));
+
+  const toml::array* vals = root["validators"].as_array();
+  if (!vals || vals->empty()) return Bad(source, "at least one [[validators]] entry is required");
+  for (size_t i = 0; i < vals->size(); ++i) {
+    const toml::table* v = (*vals)[i].as_table();
+    std::string where = "validators[" + std::to_string(i) + "]";
+    if (!v) return Bad(source, where + " is not a table");
+    ValidatorSpec vs;
+    vs.name = (*v)["name"].value_or<std::string>("");
+    vs.department = (*v)["department"].value_or<std::string>("");
+    vs.api = (*v)["api"].value_or<std::string>("");
+    vs.p2p = (*v)["p2p"].value_or<std::string>("");
+    if (vs.name.empty() || vs.department.empty() || vs.api.empty() || vs.p2p.empty()) {
+      return Bad(source, where + ": name, department, api and p2p are required");
+    }
+    std::string host;
+    uint16_t port;
+    if (Status st = SplitHostPort(vs.api, host, port); !st.ok()) return Bad(source, where + ".api: " + st.message());
+    if (Status st = SplitHostPort(vs.p2p, host, port); !st.ok()) return Bad(source, where + ".p2p: " + st.message());
+    spec.validators.push_back(std::move(vs));
+  }
+
+  const toml::array* depts = root["departments"].as_array();
+  if (!depts || depts->empty()) return Bad(source, "at least one [[departments]] entry is required");
+  for (size_t i = 0; i < depts->size(); ++i) {
+    const toml::table* d = (*depts)[i].as_table();
+    std::string where = "departments[" + std::to_string(i) + "]";
+    if (!d) return Bad(source, where + " is not a table");
+    ledger::Department dep;
+    dep.id = (*d)["id"].value_or<std::string>("");
+    dep.name = (*d)["name"].value_or<std::string>("");
+    dep.name_en = (*d)["name_en"].value_or<std::string>("");
+    dep.code = (*d)["code"].value_or<std::string>("");
+    if (dep.id.empty() || dep.name.empty() || dep.code.empty()) {
+      return Bad(source, where + ": id, name and code are required");
+    }
+    if (!StringList((*d)["roles"], dep.roles)) return Bad(source, where + ".roles must be a list of strings");
+    spec.departments.push_back(std::move(dep));
+  }
+
+  if (const toml::array* types = root["material_types"].as_array()) {
+    for (size_t i = 0; i < types->size(); ++i) {
+      const toml::table* ty = (*types)[i].as_table();
+      std::string where = "material_types[" + std::to_string(i) + "]";
+      if (!ty) return Bad(source, where + " is not a table");
+      ledger::MaterialType mt;
+      mt.code = (*ty)["code"].value_or<std::string>("");
+      mt.name = (*ty)["name"].value_or<std::string>("");
+      mt.name_en = (*ty)["name_en"].value_or<std::string>("");
+      mt.category = (*ty)["category"].value_or<std::string>("");
+      mt.parent_type = (*ty)["parent_type"].value_or<std::string>("");
+      if (mt.code.empty() || mt.name.empty() || mt.category.empty()) {
+        return Bad(source, where + ": code, name and category are required");
+      }
+      if (!StringList((*ty)["issuers"], mt.issuers)) return Bad(source, where + ".issuers must be a list of strings");
+      if (!StringList((*ty)["required_fields"], mt.required_fields)) {
+        return Bad(source, where + ".required_fields must be a list of strings");
+      }
+      auto days = (*ty)["max_validity_days"].value_or<int64_t>(0);
+      if (days < 0 || days > 365LL * 200) return Bad(source, where + ".max_validity_days out of range");
+      mt.max_validity_ms = days * 86'400'000LL;
+      spec.material_types.push_back(std::move(mt));
+    }
+  }
+  return spec;
+}
+
+Result<NetworkSpec> LoadNetworkToml(const std::string& path) {
+  auto text = ReadFile(path, 4 << 20);
+  if (!text.ok()) return Status::Error("bad_network_config", text.status().message());
+  return ParseNetworkToml(*text, path);
+}
+
+Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& opts) {
+  namespace fs = std::filesystem;
+  if (spec.validators.size() != 1 && opts.flat) {
+    return Status::Error("bad_network_config", "a flat (dev) home holds exactly one validator");
+  }
+  auto home_of = [&](const ValidatorSpec& v) {
+    return opts.flat ? opts.out_dir : (fs::path(opts.out_dir) / v.name).string();
+  };
+  if (!opts.overwrite) {
+    for (const auto& v : spec.validators) {
+      if (PathExists(home_of(v) + "/genesis.json")) {
+        return Status::Error("already_exists", "a home already exists at " + home_of(v) +
+                                                   " (remove it, or pass --force to overwrite)");
+      }
+    }
+  }
+
+  ledger::Genesis g;
+  g.chain_id = spec.chain_id;
+  g.suite = spec.suite;
+  g.genesis_time_ms = opts.genesis_time_ms ? opts.genesis_time_ms : NowMs();
+  g.params = spec.params;
+  g.material_types = spec.material_types;
+
+  std::string keys_dir = (fs::path(opts.out_dir) / "keys").string();
+  GOVLEDGER_RETURN_IF_ERROR(EnsureDir(keys_dir, /*private_dir=*/true));
+  for (ledger::Department d : spec.departments) {
+    auto key = crypto::PrivateKey::Generate(spec.suite);
+    if (!key.ok()) return key.status();
+    GOVLEDGER_RETURN_IF_ERROR(key->SavePemFile(keys_dir + "/" + d.id + ".pem"));
+    d.key = key->public_key();
+    g.departments.push_back(std::move(d));
+  }
+
+  struct Keys {
+    crypto::PrivateKey validator;
+    crypto::PrivateKey tls;
+  };
+  std::vector<Keys> keys;
+  for (const auto& v : spec.validators) {
+    auto vk = crypto::PrivateKey::Generate(spec.suite);
+    if (!vk.ok()) return vk.status();
+    // TLS keys are always P-256: TLS 1.3 stacks speak it everywhere; SM2 TLS is a separate
+    // protocol (GB/T 38636) that OpenSSL 3 does not offer.
+    auto tk = crypto::PrivateKey::Generate(crypto::Suite::kP256);
+    if (!tk.ok()) return tk.status();
+    ledger::Validator val;
+    val.name = v.name;
+    val.department = v.department;
+    val.key = vk->public_key();
+    val.tls_key = tk->public_key();
+    val.p2p_address = v.p2p;
+    val.api_address = v.api;
+    g.validators.push_back(std::move(val));
+    keys.push_back(Keys{std::move(*vk), std::move(*tk)});
+  }
+
+  // Round-trip through the parser: the genesis every node will load must pass its validation.
+  std::string json = ledger::GenesisToJson(g, /*pretty=*/true);
+  auto checked = ledger::ParseGenesisJson(json);
+  if (!checked.ok()) return checked.status();
+
+  for (size_t i = 0; i < spec.validators.size(); ++i) {
+    const auto& v = spec.validators[i];
+    std::string home = home_of(v);
+    GOVLEDGER_RETURN_IF_ERROR(EnsureDir(home, /*private_dir=*/true));
+    NodeConfig c;
+    c.home = home;
+    c.name = v.name;
+    c.api_listen = v.api;
+    c.p2p_listen = v.p2p;
+    GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/genesis.json", json + "\n", 0644));
+    GOVLEDGER_RETURN_IF_ERROR(keys[i].validator.SavePemFile(home + "/validator.pem"));
+    GOVLEDGER_RETURN_IF_ERROR(keys[i].tls.SavePemFile(home + "/tls.pem"));
+    GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/node.toml", NodeConfigToToml(c), 0644));
+  }
+  return *checked;
+}
+
+}  // namespace govledger::node

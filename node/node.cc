@@ -1,0 +1,309 @@
+#include "node/node.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <thread>
+
+#include "ledger/codec.h"
+#include "ledger/commit.h"
+#include "node/api.h"
+#include "node/log.h"
+#include "util/file.h"
+#include "util/time.h"
+
+namespace govledger::node {
+
+namespace asio = boost::asio;
+
+namespace {
+std::string HashKey(const crypto::Digest& d) { return std::string(d.begin(), d.end()); }
+}  // namespace
+
+Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::Store> store,
+           crypto::PrivateKey validator_key)
+    : config_(std::move(config)),
+      genesis_(std::move(genesis)),
+      store_(std::move(store)),
+      validator_key_(std::move(validator_key)),
+      signals_(io_, SIGINT, SIGTERM),
+      heartbeat_(io_),
+      retry_(io_),
+      mempool_(config_.mempool_max_txs, config_.mempool_max_bytes) {
+  registry_ = std::make_unique<contracts::Registry>(genesis_);
+  executor_ = std::make_unique<Executor>(genesis_, *store_, *registry_);
+  unsigned threads = config_.verify_threads ? config_.verify_threads
+                                            : std::max(1u, std::thread::hardware_concurrency());
+  verifier_ = std::make_unique<SignatureVerifier>(io_, genesis_.suite, threads);
+}
+
+Node::~Node() {
+  if (verifier_) verifier_->Stop();
+}
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
+  auto genesis = ledger::LoadGenesisFile(config.Path(config.genesis_file));
+  if (!genesis.ok()) return genesis.status();
+  auto key = crypto::PrivateKey::LoadPemFile(genesis->suite, config.Path(config.validator_key_file));
+  if (!key.ok()) {
+    return Status::Error(key.status().code(), "validator key: " + key.status().message());
+  }
+  bool is_validator = false;
+  for (const auto& v : genesis->validators) is_validator |= v.key == key->public_key();
+  if (!is_validator) {
+    return Status::Error("not_a_validator",
+                         "the key in " + config.Path(config.validator_key_file) +
+                             " is not a validator of chain '" + genesis->chain_id + "'");
+  }
+  if (genesis->validators.size() != 1) {
+    return Status::Error("unsupported_network",
+                         "this build runs one-validator chains only; chain '" + genesis->chain_id +
+                             "' has " + std::to_string(genesis->validators.size()) + " validators");
+  }
+  auto store = ledger::Store::Open(config.Path(config.data_dir), *genesis);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Node>(
+      new Node(config, std::move(*genesis), std::move(*store), std::move(*key)));
+}
+
+Status Node::Start() {
+  std::string host;
+  uint16_t port;
+  GOVLEDGER_RETURN_IF_ERROR(SplitHostPort(config_.api_listen, host, port));
+  HttpLimits limits;
+  limits.max_body_bytes = config_.max_body_bytes;
+  limits.max_header_bytes = config_.max_header_bytes;
+  limits.max_connections = config_.max_connections;
+  limits.read_timeout_ms = config_.request_timeout_ms;
+  http_ = std::make_unique<HttpServer>(io_, limits, MakeApiHandler(*this));
+  GOVLEDGER_RETURN_IF_ERROR(http_->Listen(host, port));
+  auto ep = http_->endpoint();
+  std::string bound = ep.address().to_string() + ":" + std::to_string(ep.port());
+  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(config_.Path("api.addr"), bound + "\n", 0644));
+
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    GOVLEDGER_LOG(kInfo, "signal " << sig << " received, shutting down");
+    Stop();
+  });
+  last_block_wall_ms_ = NowMs();
+  ArmHeartbeat();
+  GOVLEDGER_LOG(kInfo, "node " << config_.name << " of chain " << genesis_.chain_id << " ("
+                               << crypto::SuiteName(genesis_.suite) << ") at height "
+                               << store_->height() << "; API on http://" << bound);
+  return Status::Ok();
+}
+
+void Node::Run() { io_.run(); }
+
+void Node::Stop() {
+  asio::post(io_, [this] {
+    if (stopping_) return;
+    stopping_ = true;
+    if (http_) http_->Stop();
+    heartbeat_.cancel();
+    retry_.cancel();
+    signals_.cancel();
+    // Clients still waiting learn that their transaction may not have been committed.
+    auto waiters = std::move(waiters_);
+    for (auto& [key, list] : waiters) {
+      for (auto& w : list) {
+        if (w.timer) w.timer->cancel();
+        SubmitResult r;
+        r.http_status = 503;
+        std::copy(key.begin(), key.end(), r.hash.begin());
+        r.status = Status::Error("shutting_down", "node is shutting down; the transaction is "
+                                                  "pending and may still be committed");
+        w.done(r);
+      }
+    }
+    verifier_->Stop();
+    // Let queued writes go out, then stop.
+    asio::post(io_, [this] { io_.stop(); });
+  });
+}
+
+void Node::Reject(const Status& st, int http_status, const crypto::Digest& hash,
+                  std::function<void(SubmitResult)>& done) {
+  ++metrics_.txs_rejected[st.code()];
+  SubmitResult r;
+  r.http_status = http_status;
+  r.hash = hash;
+  r.status = st;
+  done(r);
+}
+
+void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
+                  std::function<void(SubmitResult)> done) {
+  ++metrics_.txs_submitted;
+  auto decoded = ledger::DecodeTx(genesis_.suite, raw, genesis_.params.max_tx_bytes);
+  if (!decoded.ok()) {
+    Reject(decoded.status(), 400, crypto::Digest{}, done);
+    return;
+  }
+  auto tx = std::make_shared<const ledger::Tx>(std::move(*decoded));
+  if (auto loc = store_->FindTx(tx->hash)) {
+    Reject(Status::Error("replayed_tx", "this transaction was already committed at height " +
+                                            std::to_string(loc->height)),
+           409, tx->hash, done);
+    return;
+  }
+  if (mempool_.Contains(tx->hash)) {
+    if (!wait) {
+      SubmitResult r;
+      r.http_status = 202;
+      r.hash = tx->hash;
+      done(r);
+      return;
+    }
+  }
+  verifier_->Verify(tx, [this, tx, wait, wait_ms, done = std::move(done)](bool valid) mutable {
+    if (stopping_) {
+      Reject(Status::Error("shutting_down", "node is shutting down"), 503, tx->hash, done);
+      return;
+    }
+    if (!valid) {
+      Reject(Status::Error("bad_signature", "the signature does not verify for the signer's key"),
+             400, tx->hash, done);
+      return;
+    }
+    bool pending = mempool_.Contains(tx->hash);
+    if (!pending) {
+      if (Status st = executor_->Check(*tx, NowMs()); !st.ok()) {
+        Reject(st, st.code() == "replayed_tx" ? 409 : 422, tx->hash, done);
+        return;
+      }
+      if (Status st = mempool_.Add(tx); !st.ok()) {
+        Reject(st, 503, tx->hash, done);
+        return;
+      }
+      ScheduleBuild();
+    }
+    if (!wait) {
+      SubmitResult r;
+      r.http_status = 202;
+      r.hash = tx->hash;
+      done(r);
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    timer->expires_after(std::chrono::milliseconds(std::min(wait_ms, config_.max_wait_ms)));
+    std::string key = HashKey(tx->hash);
+    waiters_[key].push_back(Waiter{std::move(done), timer});
+    timer->async_wait([this, key, timer](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto it = waiters_.find(key);
+      if (it == waiters_.end()) return;
+      auto& list = it->second;
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (list[i].timer != timer) continue;
+        SubmitResult r;
+        r.http_status = 202;
+        std::copy(key.begin(), key.end(), r.hash.begin());
+        auto cb = std::move(list[i].done);
+        list.erase(list.begin() + static_cast<long>(i));
+        if (list.empty()) waiters_.erase(it);
+        cb(r);
+        return;
+      }
+    });
+  });
+}
+
+void Node::Finish(const crypto::Digest& hash, SubmitResult result) {
+  auto it = waiters_.find(HashKey(hash));
+  if (it == waiters_.end()) return;
+  auto list = std::move(it->second);
+  waiters_.erase(it);
+  for (auto& w : list) {
+    if (w.timer) w.timer->cancel();
+    w.done(result);
+  }
+}
+
+void Node::ScheduleBuild() {
+  if (build_scheduled_ || stopping_) return;
+  build_scheduled_ = true;
+  // Posted rather than run inline so that submissions already queued on the io thread join
+  // this block: batching comes from the event loop, not from a timer.
+  asio::post(io_, [this] {
+    build_scheduled_ = false;
+    BuildAndCommit();
+  });
+}
+
+void Node::ArmHeartbeat() {
+  if (stopping_) return;
+  int64_t due = last_block_wall_ms_ + genesis_.params.block_interval_ms - NowMs();
+  heartbeat_.expires_after(std::chrono::milliseconds(std::max<int64_t>(due, 1)));
+  heartbeat_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (NowMs() - last_block_wall_ms_ >= genesis_.params.block_interval_ms) BuildAndCommit();
+    ArmHeartbeat();
+  });
+}
+
+void Node::BuildAndCommit() {
+  if (stopping_) return;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<TxPtr> pending = mempool_.Peek(genesis_.params.max_block_txs);
+  std::vector<const ledger::Tx*> candidates;
+  candidates.reserve(pending.size());
+  for (const auto& tx : pending) candidates.push_back(tx.get());
+
+  // Block time: the proposer's clock, strictly after the parent's.
+  int64_t time_ms = std::max(NowMs(), store_->tip_time_ms() + 1);
+  BuiltBlock built = executor_->Build(candidates, time_ms, validator_key_.public_key());
+  ledger::BlockWrite& w = built.write;
+  const auto& h = w.block.header;
+  Bytes block_hash = crypto::DigestBytes(w.block_hash);
+  w.commit.height = h.height;
+  w.commit.round = 0;
+  w.commit.block_hash = block_hash;
+  w.commit.sigs.push_back(
+      ledger::SignPrecommit(validator_key_, genesis_.chain_id, h.height, 0, block_hash));
+
+  if (Status st = store_->CommitBlock(w); !st.ok()) {
+    // Nothing was written (the batch is atomic). Keep the transactions and retry: a full disk
+    // stops production cleanly and it resumes when space returns.
+    ++metrics_.block_commit_failures;
+    GOVLEDGER_LOG(kError, "cannot commit block " << h.height << ": " << st.ToString()
+                                                 << "; retrying in 1s");
+    retry_.expires_after(std::chrono::seconds(1));
+    retry_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) BuildAndCommit();
+    });
+    return;
+  }
+  last_block_wall_ms_ = NowMs();
+  ++metrics_.blocks_committed;
+  metrics_.txs_committed += h.tx_count;
+  metrics_.materials_expired += built.expired;
+  metrics_.block_commit_seconds_sum +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++metrics_.block_commit_count;
+  if (h.tx_count > 0 || built.expired > 0) {
+    GOVLEDGER_LOG(kInfo, "committed block " << h.height << " with " << h.tx_count << " txs, "
+                                            << built.expired << " expiries");
+  } else {
+    GOVLEDGER_LOG(kDebug, "committed heartbeat block " << h.height);
+  }
+
+  for (const TxOutcome& o : built.outcomes) {
+    if (!o.status.ok() && o.status.code() == "block_full") continue;  // stays for the next block
+    mempool_.Remove(o.hash);
+    SubmitResult r;
+    r.hash = o.hash;
+    if (o.status.ok()) {
+      r.http_status = 200;
+      r.location = o.location;
+    } else {
+      ++metrics_.txs_rejected[o.status.code()];
+      r.http_status = 422;
+      r.status = o.status;
+    }
+    Finish(o.hash, r);
+  }
+  if (mempool_.size() > 0) ScheduleBuild();
+}
+
+}  // namespace govledger::node

@@ -1,0 +1,96 @@
+// The validator process: one io_context thread owns the store, mempool and block production; a
+// worker pool verifies signatures; the HTTP API serves clients. For the one-validator chain the
+// node proposes and certifies every block itself (a commit certificate with its single signature,
+// the same format BFT certificates have), whenever transactions wait and at least once per
+// block_interval_ms (heartbeat blocks make expiry advance).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "contracts/registry.h"
+#include "crypto/sign.h"
+#include "ledger/genesis.h"
+#include "ledger/store.h"
+#include "node/config.h"
+#include "node/executor.h"
+#include "node/http_server.h"
+#include "node/mempool.h"
+#include "node/metrics.h"
+#include "node/verifier.h"
+
+namespace govledger::node {
+
+// Result of a submission, as the API reports it.
+struct SubmitResult {
+  int http_status = 200;     // 200 committed, 202 pending, 4xx/5xx rejected
+  crypto::Digest hash{};
+  Status status;             // rejection reason when not OK
+  std::optional<ledger::TxLocation> location;
+};
+
+class Node {
+ public:
+  ~Node();
+
+  // Loads config, genesis and keys, opens the store. Nothing listens yet.
+  static Result<std::unique_ptr<Node>> Open(const NodeConfig& config);
+
+  // Binds the API (writes the bound address to HOME/api.addr) and starts block production.
+  Status Start();
+  // Runs until Stop(), SIGINT or SIGTERM.
+  void Run();
+  void Stop();
+
+  // API surface (io thread only).
+  void Submit(const Bytes& raw, bool wait, int64_t wait_ms, std::function<void(SubmitResult)> done);
+  const ledger::Genesis& genesis() const { return genesis_; }
+  const ledger::Store& store() const { return *store_; }
+  const contracts::Registry& registry() const { return *registry_; }
+  const NodeConfig& config() const { return config_; }
+  const Mempool& mempool() const { return mempool_; }
+  Metrics& metrics() { return metrics_; }
+  size_t api_connections() const { return http_ ? http_->open_connections() : 0; }
+
+ private:
+  Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::Store> store,
+       crypto::PrivateKey validator_key);
+  void ScheduleBuild();
+  void BuildAndCommit();
+  void ArmHeartbeat();
+  void Finish(const crypto::Digest& hash, SubmitResult result);
+  void Reject(const Status& st, int http_status, const crypto::Digest& hash,
+              std::function<void(SubmitResult)>& done);
+
+  struct Waiter {
+    std::function<void(SubmitResult)> done;
+    std::shared_ptr<boost::asio::steady_timer> timer;
+  };
+
+  NodeConfig config_;
+  ledger::Genesis genesis_;
+  std::unique_ptr<ledger::Store> store_;
+  std::unique_ptr<contracts::Registry> registry_;
+  std::unique_ptr<Executor> executor_;
+  crypto::PrivateKey validator_key_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer retry_;
+  std::unique_ptr<SignatureVerifier> verifier_;
+  std::unique_ptr<HttpServer> http_;
+  Mempool mempool_;
+  Metrics metrics_;
+  std::map<std::string, std::vector<Waiter>> waiters_;  // by tx hash bytes
+  bool build_scheduled_ = false;
+  bool stopping_ = false;
+  int64_t last_block_wall_ms_ = 0;
+};
+
+}  // namespace govledger::node

@@ -1,0 +1,29 @@
+// Signature verification off the io thread: transactions are checked on a worker pool and the
+// verdict is posted back to the io_context, so node state stays single-threaded.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+
+#include "ledger/types.h"
+
+namespace govledger::node {
+
+class SignatureVerifier {
+ public:
+  SignatureVerifier(boost::asio::io_context& io, crypto::Suite suite, unsigned threads);
+  ~SignatureVerifier();
+
+  // Calls done(valid) on the io thread.
+  void Verify(std::shared_ptr<const ledger::Tx> tx, std::function<void(bool)> done);
+  void Stop();
+
+ private:
+  boost::asio::io_context& io_;
+  crypto::Suite suite_;
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace govledger::node

@@ -1,0 +1,778 @@
+// Integration tests against a real one-validator dev chain: `govledger-node --dev` processes on
+// loopback, driven through the real `govledger` CLI and, for malformed input, raw HTTP.
+// Each TEST_CASE starts its own node in its own temporary home on an OS-chosen port, so the cases
+// are independent and may run in parallel. Nothing here sleeps for a fixed time: every wait polls
+// with a bounded deadline.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crypto/sign.h"
+#include "ledger/codec.h"
+#include "node/http_client.h"
+#include "tests/integration/harness.h"
+#include "util/bytes.h"
+
+namespace govledger::itest {
+namespace {
+
+constexpr char kHolderId[] = "440305202401010012";  // a citizen ID number (made up)
+
+// A dev chain in its own temporary directory, started. `block_interval_ms` > 0 writes a copy of
+// the dev network with that heartbeat interval and creates the chain from it.
+struct DevChain {
+  explicit DevChain(int64_t block_interval_ms = 0) : node(tmp.Sub("node"), Options(block_interval_ms)) {
+    node.Start();
+  }
+
+  DevNodeOptions Options(int64_t block_interval_ms) {
+    DevNodeOptions o;
+    if (block_interval_ms > 0) {
+      o.network_toml = tmp.Sub("network.toml");
+      WriteDevNetworkToml(o.network_toml, block_interval_ms);
+    }
+    return o;
+  }
+
+  TempDir tmp;  // declared first: destroyed after the node is gone
+  DevNode node;
+};
+
+// A stand-in for a PDF: unique content so that its digest matches no other test's document.
+std::string WriteDocument(const TempDir& tmp, const std::string& name) {
+  std::string path = tmp.Sub(name);
+  WriteFileOrThrow(path, "%PDF-1.7\n% govledger integration test: " + name + "\n" +
+                             HexEncode(RandomBytes(32)) + "\n%%EOF\n");
+  return path;
+}
+
+// A copy of `path` with one byte changed.
+std::string WriteTamperedCopy(const std::string& path, const std::string& copy_path) {
+  std::string bytes = ReadFileOrThrow(path);
+  REQUIRE(bytes.size() > 20);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+  WriteFileOrThrow(copy_path, bytes);
+  return copy_path;
+}
+
+struct Issued {
+  std::string material_id;
+  std::string tx_hash;
+  uint64_t height = 0;
+};
+
+std::vector<std::string> BirthCertificateArgs(const DevNode& node, const std::string& file) {
+  return {"material",   "issue",
+          "--key",      node.KeyPath("health"),
+          "--type",     "BIRTHMED",
+          "--holder",   kHolderId,
+          "--file",     file,
+          "--field",    "child_name=李小明",
+          "--field",    "birth_date=2024-01-01",
+          "--field",    "birth_place=南山区人民医院",
+          "--field",    "mother_name=王芳"};
+}
+
+Issued IssueViaCli(const DevNode& node, std::vector<std::string> args) {
+  CliResult r = node.Cli(args);
+  INFO("govledger material issue: " << r.Describe());
+  REQUIRE(r.exit_code == 0);
+  Json j = r.json();
+  REQUIRE(j.contains("material_id"));
+  REQUIRE(j.contains("tx_hash"));
+  REQUIRE(j.contains("height"));
+  return Issued{j["material_id"].get<std::string>(), j["tx_hash"].get<std::string>(),
+                j["height"].get<uint64_t>()};
+}
+
+Issued IssueBirthCertificate(const DevNode& node, const std::string& file,
+                             const std::vector<std::string>& extra = {}) {
+  auto args = BirthCertificateArgs(node, file);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return IssueViaCli(node, args);
+}
+
+// `govledger verify FILE --json`: the verdict, with the exit code checked against it (0 exactly
+// when VALID).
+std::string Verdict(const DevNode& node, const std::string& file) {
+  CliResult r = node.Cli({"verify", file});
+  INFO("govledger verify: " << r.Describe());
+  Json j = r.json();
+  REQUIRE(j.contains("verdict"));
+  std::string verdict = j["verdict"].get<std::string>();
+  CHECK(r.exit_code == (verdict == "VALID" ? 0 : 1));
+  return verdict;
+}
+
+// The error code of a CLI rejection: {"error":{"code",...}} on stdout or, failing that, stderr.
+std::string CliErrorCode(const CliResult& r) {
+  for (const std::string* stream : {&r.out, &r.err}) {
+    Json j = Json::parse(*stream, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object() &&
+        j["error"].contains("code") && j["error"]["code"].is_string()) {
+      return j["error"]["code"].get<std::string>();
+    }
+  }
+  return "";
+}
+
+std::string ErrorCode(const HttpReply& r) {
+  Json j = r.json();
+  if (j.is_object() && j.contains("error") && j["error"].is_object() &&
+      j["error"].contains("code") && j["error"]["code"].is_string()) {
+    return j["error"]["code"].get<std::string>();
+  }
+  return "";
+}
+
+uint64_t LogSize(const DevNode& node) { return Status(node.url())["log_size"].get<uint64_t>(); }
+
+// A replay window for crafted transactions: well inside max_tx_validity_heights.
+uint64_t ValidUntilHeight(const DevNode& node) {
+  return Status(node.url())["height"].get<uint64_t>() + 1000;
+}
+
+HttpReply SubmitAndWait(const DevNode& node, const Bytes& raw_tx) {
+  return Post(node.url(), "/v1/tx?wait=1", TxRequestBody(raw_tx));
+}
+
+// The submission left no trace: no tx added to the log, none waiting in the mempool, and (when
+// given) no such material.
+void RequireNothingStored(const DevNode& node, uint64_t log_size_before,
+                          const std::string& material_id = "") {
+  Json status = Status(node.url());
+  CHECK(status["log_size"].get<uint64_t>() == log_size_before);
+  CHECK(status["mempool_txs"].get<uint64_t>() == 0);
+  if (!material_id.empty()) {
+    HttpReply m = Get(node.url(), "/v1/material/" + material_id);
+    INFO("GET /v1/material/" << material_id << ": " << m.body);
+    CHECK(m.status == 404);
+  }
+}
+
+// The CLI's trace events, with kinds and heights.
+Json TraceEvents(const DevNode& node, const std::string& material_id) {
+  CliResult r = node.Cli({"trace", "--id", material_id});
+  INFO("govledger trace: " << r.Describe());
+  REQUIRE(r.exit_code == 0);
+  Json j = r.json();
+  REQUIRE(j.contains("events"));
+  REQUIRE(j["events"].is_array());
+  return j["events"];
+}
+
+Json MaterialView(const DevNode& node, const std::string& id) {
+  HttpReply r = Get(node.url(), "/v1/material/" + id);
+  INFO("GET /v1/material/" << id << ": " << r.body);
+  REQUIRE(r.status == 200);
+  Json j = r.json();
+  // Views of the same state at different tips differ only in these.
+  j.erase("as_of_height");
+  j.erase("as_of_time");
+  return j;
+}
+
+Json HistoryEvents(const DevNode& node, const std::string& id) {
+  HttpReply r = Get(node.url(), "/v1/material/" + id + "/history");
+  INFO("GET /v1/material/" << id << "/history: " << r.body);
+  REQUIRE(r.status == 200);
+  return r.json()["events"];
+}
+
+}  // namespace
+
+// ================================================================== verification via the CLI
+
+TEST_CASE("an issued document verifies as VALID and verify exits 0", "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  std::string receipt = chain.tmp.Sub("birth.receipt.json");
+  Issued issued = IssueBirthCertificate(chain.node, doc, {"--receipt", receipt});
+  CHECK(issued.height >= 1);
+  CHECK(ReadFileOrThrow(receipt).find(issued.material_id) != std::string::npos);
+
+  CHECK(Verdict(chain.node, doc) == "VALID");
+
+  // The human form says so too, with the same exit status.
+  CliResult text = chain.node.Cli({"verify", doc}, /*json=*/false);
+  INFO(text.Describe());
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("VALID") != std::string::npos);
+}
+
+TEST_CASE("a copy of an issued document with one byte changed verifies as UNKNOWN and exits 1",
+          "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  IssueBirthCertificate(chain.node, doc);
+  std::string tampered = WriteTamperedCopy(doc, chain.tmp.Sub("birth-tampered.pdf"));
+
+  CHECK(Verdict(chain.node, tampered) == "UNKNOWN");
+  CHECK(Verdict(chain.node, doc) == "VALID");  // the original is unaffected
+}
+
+TEST_CASE("the document of a revoked material verifies as REVOKED and exits 1", "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  Issued issued = IssueBirthCertificate(chain.node, doc);
+
+  CliResult revoke = chain.node.Cli({"material", "revoke", "--key", chain.node.KeyPath("health"),
+                                     "--id", issued.material_id, "--reason", "issued in error"});
+  INFO("govledger material revoke: " << revoke.Describe());
+  REQUIRE(revoke.exit_code == 0);
+
+  CHECK(Verdict(chain.node, doc) == "REVOKED");
+  CHECK(MaterialView(chain.node, issued.material_id)["status"] == "REVOKED");
+}
+
+TEST_CASE("a material whose valid_from is in the future verifies as NOT_YET_VALID",
+          "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  IssueBirthCertificate(chain.node, doc, {"--valid-from", "+30d"});
+
+  CHECK(Verdict(chain.node, doc) == "NOT_YET_VALID");
+}
+
+TEST_CASE("material show and list find an issued material by id, issuer, type, digest and expiry",
+          "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  Issued issued = IssueBirthCertificate(chain.node, doc);
+  std::string digest = MaterialView(chain.node, issued.material_id)["doc_digest"];
+
+  CliResult show = chain.node.Cli({"material", "show", "--id", issued.material_id});
+  INFO("govledger material show: " << show.Describe());
+  CHECK(show.exit_code == 0);
+  CHECK(show.out.find(issued.material_id) != std::string::npos);
+  CHECK(show.out.find("ACTIVE") != std::string::npos);
+
+  for (std::vector<std::string> filter : {std::vector<std::string>{"--issuer", "health"},
+                                          {"--type", "BIRTHMED"},
+                                          {"--digest", digest}}) {
+    std::vector<std::string> args{"material", "list"};
+    args.insert(args.end(), filter.begin(), filter.end());
+    CliResult list = chain.node.Cli(args);
+    INFO("govledger material list " << filter[0] << ": " << list.Describe());
+    CHECK(list.exit_code == 0);
+    CHECK(list.out.find(issued.material_id) != std::string::npos);
+  }
+
+  // A business license valid for 10 days is expiring within 30; the birth certificate (no expiry)
+  // is not.
+  Issued license = IssueViaCli(chain.node, {"material", "issue",
+                                            "--key", chain.node.KeyPath("samr"),
+                                            "--type", "BIZLIC",
+                                            "--holder", "91440300MA5FXXXX1X",
+                                            "--file", WriteDocument(chain.tmp, "license.pdf"),
+                                            "--field", "entity_name=深圳市南山区示例科技有限公司",
+                                            "--field", "legal_representative=张伟",
+                                            "--field", "business_scope=软件开发",
+                                            "--field", "address=深圳市南山区科技园",
+                                            "--valid-until", "+10d"});
+  CliResult expiring = chain.node.Cli({"material", "list", "--expiring-within", "30d"});
+  INFO("govledger material list --expiring-within 30d: " << expiring.Describe());
+  CHECK(expiring.exit_code == 0);
+  CHECK(expiring.out.find(license.material_id) != std::string::npos);
+  CHECK(expiring.out.find(issued.material_id) == std::string::npos);
+}
+
+// ================================================================== lifecycle and trace
+
+TEST_CASE("a material past its valid_until verifies as EXPIRED and its trace lists ISSUE then "
+          "EXPIRE",
+          "[integration]") {
+  DevChain chain(/*block_interval_ms=*/200);
+  std::string doc = WriteDocument(chain.tmp, "license.pdf");
+  Issued issued = IssueViaCli(chain.node, {"material", "issue",
+                                           "--key", chain.node.KeyPath("samr"),
+                                           "--type", "BIZLIC",
+                                           "--holder", "91440300MA5FXXXX1X",
+                                           "--file", doc,
+                                           "--field", "entity_name=深圳市南山区示例科技有限公司",
+                                           "--field", "legal_representative=张伟",
+                                           "--field", "business_scope=软件开发",
+                                           "--field", "address=深圳市南山区科技园",
+                                           "--valid-until", "+2s"});
+
+  // Expiry is decided by block time; heartbeat blocks every 200 ms carry it past valid_until.
+  std::string verdict;
+  bool expired = WaitFor(
+      [&] {
+        verdict = Verdict(chain.node, doc);
+        return verdict == "EXPIRED";
+      },
+      milliseconds(20'000), milliseconds(200));
+  INFO("last verdict: " << verdict);
+  REQUIRE(expired);
+
+  Json events = TraceEvents(chain.node, issued.material_id);
+  INFO("trace: " << events.dump());
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["kind"] == "ISSUE");
+  CHECK(events[1]["kind"] == "EXPIRE");
+  CHECK(events[0]["seq"] == 0);
+  CHECK(events[1]["seq"] == 1);
+  CHECK(events[0]["height"].get<uint64_t>() == issued.height);
+  CHECK(events[1]["height"].get<uint64_t>() > events[0]["height"].get<uint64_t>());
+
+  Json material = MaterialView(chain.node, issued.material_id);
+  CHECK(material["status"] == "EXPIRED");
+}
+
+TEST_CASE("a revoked material's trace lists ISSUE then REVOKE with increasing heights",
+          "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  Issued issued = IssueBirthCertificate(chain.node, doc);
+  CliResult revoke = chain.node.Cli({"material", "revoke", "--key", chain.node.KeyPath("health"),
+                                     "--id", issued.material_id, "--reason", "duplicate record"});
+  INFO("govledger material revoke: " << revoke.Describe());
+  REQUIRE(revoke.exit_code == 0);
+
+  Json events = TraceEvents(chain.node, issued.material_id);
+  INFO("trace: " << events.dump());
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["kind"] == "ISSUE");
+  CHECK(events[1]["kind"] == "REVOKE");
+  CHECK(events[0]["seq"] == 0);
+  CHECK(events[1]["seq"] == 1);
+  CHECK(events[0]["height"].get<uint64_t>() == issued.height);
+  CHECK(events[1]["height"].get<uint64_t>() > events[0]["height"].get<uint64_t>());
+
+  // The node's own history agrees, reason included.
+  Json history = HistoryEvents(chain.node, issued.material_id);
+  REQUIRE(history.size() == 2);
+  CHECK(history[1]["kind"] == "REVOKE");
+  CHECK(history[1]["reason"] == "duplicate record");
+  CHECK(history[1]["actor"] == "health");
+  CHECK(history[1]["height"] == events[1]["height"]);
+}
+
+// ================================================================== durability
+
+TEST_CASE("a node restarted after SIGTERM keeps its materials, their history, its status and "
+          "height",
+          "[integration]") {
+  DevChain chain;
+  DevNode& node = chain.node;
+  std::string doc_a = WriteDocument(chain.tmp, "a.pdf");
+  std::string doc_b = WriteDocument(chain.tmp, "b.pdf");
+  Issued a = IssueBirthCertificate(node, doc_a);
+  Issued b = IssueBirthCertificate(node, doc_b);
+  CliResult revoke = node.Cli({"material", "revoke", "--key", node.KeyPath("health"), "--id",
+                               b.material_id, "--reason", "superseded"});
+  INFO(revoke.Describe());
+  REQUIRE(revoke.exit_code == 0);
+
+  Json before = Status(node.url());
+  Json material_a = MaterialView(node, a.material_id);
+  Json material_b = MaterialView(node, b.material_id);
+  Json history_a = HistoryEvents(node, a.material_id);
+  Json history_b = HistoryEvents(node, b.material_id);
+  REQUIRE(history_b.size() == 2);
+
+  node.Restart();  // SIGTERM, exit 0, start again on the same home
+
+  Json after = Status(node.url());
+  INFO("before: " << before.dump() << "\nafter: " << after.dump());
+  CHECK(after["chain_id"] == before["chain_id"]);
+  CHECK(after["genesis_hash"] == before["genesis_hash"]);
+  CHECK(after["log_size"] == before["log_size"]);
+  // Heartbeat blocks may have been added in between; the old tip is still where it was.
+  uint64_t old_height = before["height"].get<uint64_t>();
+  CHECK(after["height"].get<uint64_t>() >= old_height);
+  HttpReply block = Get(node.url(), "/v1/block/" + std::to_string(old_height));
+  REQUIRE(block.status == 200);
+  CHECK(block.json()["hash"] == before["tip_hash"]);
+
+  CHECK(MaterialView(node, a.material_id) == material_a);
+  CHECK(MaterialView(node, b.material_id) == material_b);
+  CHECK(HistoryEvents(node, a.material_id) == history_a);
+  CHECK(HistoryEvents(node, b.material_id) == history_b);
+  CHECK(Verdict(node, doc_a) == "VALID");
+  CHECK(Verdict(node, doc_b) == "REVOKED");
+
+  CliResult status = node.Cli({"status"});
+  INFO("govledger status: " << status.Describe());
+  CHECK(status.exit_code == 0);
+  Json cli_status = status.json();
+  CHECK(cli_status["chain_id"] == before["chain_id"]);
+  CHECK(cli_status["height"].get<uint64_t>() >= old_height);
+
+  // The chain goes on from where it was.
+  Issued c = IssueBirthCertificate(node, WriteDocument(chain.tmp, "c.pdf"));
+  CHECK(c.height > old_height);
+}
+
+TEST_CASE("every acknowledged issue survives a SIGKILL of the node mid-stream and the chain "
+          "audits OK",
+          "[integration]") {
+  DevChain chain;
+  DevNode& node = chain.node;
+  const std::string url = node.url();
+  TxFactory factory(node.home());
+  const uint64_t valid_until_height = ValidUntilHeight(node);
+
+  struct Ack {
+    std::string material_id;
+    std::string tx_hash;
+    uint64_t height = 0;
+    uint64_t index = 0;
+  };
+  constexpr int kSubmitters = 4;
+  constexpr size_t kKillAfterAcks = 60;
+  std::mutex mu;
+  std::vector<Ack> acks;                 // guarded by mu
+  std::vector<std::string> unexpected;   // guarded by mu
+  std::vector<std::string> ended_by(kSubmitters);  // each written by its own thread only
+  std::atomic<size_t> ack_count{0};
+  std::atomic<bool> abandon{false};
+
+  // Department systems submitting as fast as they can, each waiting for the commit
+  // acknowledgement before the next submission. They run until the node stops answering.
+  auto submitter = [&](int i) {
+    while (!abandon) {
+      TxFactory::Built built = factory.Issue(IssueSpec{}, valid_until_height);
+      auto r = node::HttpPost(url, "/v1/tx?wait=1", TxRequestBody(built.tx.raw), 30'000);
+      if (!r.ok()) {
+        ended_by[i] = r.status().code();
+        return;
+      }
+      Json j = Json::parse(r->body, nullptr, false);
+      if (r->status == 200 && j.is_object() && j.value("status", "") == "committed") {
+        std::lock_guard<std::mutex> lock(mu);
+        acks.push_back(Ack{built.material_id, crypto::DigestHex(built.tx.hash),
+                           j["height"].get<uint64_t>(), j["index"].get<uint64_t>()});
+        ++ack_count;
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      unexpected.push_back(std::to_string(r->status) + " " + r->body);
+      ended_by[i] = "answered " + std::to_string(r->status);
+      return;
+    }
+    ended_by[i] = "abandoned";
+  };
+  std::vector<std::thread> threads;
+  // Joins the submitters however this test ends; on an early exit (a failed check below) the
+  // node is still up, so the flag is what stops them.
+  struct Joiner {
+    std::vector<std::thread>& threads;
+    std::atomic<bool>& abandon;
+    ~Joiner() {
+      abandon = true;
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } joiner{threads, abandon};
+  for (int i = 0; i < kSubmitters; ++i) threads.emplace_back(submitter, i);
+
+  bool enough = WaitFor([&] { return ack_count >= kKillAfterAcks; }, milliseconds(60'000));
+  node.Kill9();
+  for (auto& t : threads) t.join();
+
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    INFO("acknowledged before the kill: " << acks.size());
+    REQUIRE(unexpected.empty());
+    REQUIRE(enough);
+    // The kill landed while every submitter was still going: each one's last request went
+    // unanswered (cut off, or refused by the dead node).
+    for (int i = 0; i < kSubmitters; ++i) CHECK(ended_by[i] == "unreachable");
+  }
+
+  node.Start();  // same home, after the crash
+
+  Json status = Status(node.url());
+  uint64_t max_height = 0;
+  for (const Ack& a : acks) max_height = std::max(max_height, a.height);
+  CHECK(status["height"].get<uint64_t>() >= max_height);
+  CHECK(status["log_size"].get<uint64_t>() >= acks.size());
+
+  std::vector<std::string> missing;
+  for (const Ack& a : acks) {
+    HttpReply tx = Get(node.url(), "/v1/tx/" + a.tx_hash);
+    Json t = tx.json();
+    if (tx.status != 200 || t.value("status", "") != "committed" ||
+        t.value("height", uint64_t{0}) != a.height || t.value("index", uint64_t{999999}) != a.index) {
+      missing.push_back("tx " + a.tx_hash + " acknowledged at height " + std::to_string(a.height) +
+                        " index " + std::to_string(a.index) + ": " + tx.body);
+      continue;
+    }
+    HttpReply block = Get(node.url(), "/v1/block/" + std::to_string(a.height));
+    Json b = block.json();
+    if (block.status != 200 || !b.contains("txs") || b["txs"].size() <= a.index ||
+        b["txs"][a.index].value("tx_hash", "") != a.tx_hash) {
+      missing.push_back("block " + std::to_string(a.height) + " lacks tx " + a.tx_hash);
+      continue;
+    }
+    HttpReply m = Get(node.url(), "/v1/material/" + a.material_id);
+    Json mj = m.json();
+    if (m.status != 200 || mj.value("issue_tx", "") != a.tx_hash ||
+        mj.value("issued_height", uint64_t{0}) != a.height || mj.value("status", "") != "ACTIVE") {
+      missing.push_back("material " + a.material_id + ": " + m.body);
+    }
+  }
+  INFO(missing.size() << " of " << acks.size() << " acknowledged issues lost or changed");
+  for (const auto& m : missing) UNSCOPED_INFO(m);
+  CHECK(missing.empty());
+
+  // The recovered chain keeps growing.
+  TxFactory::Built next = factory.Issue(IssueSpec{}, ValidUntilHeight(node));
+  HttpReply r = SubmitAndWait(node, next.tx.raw);
+  INFO(r.body);
+  CHECK(r.status == 200);
+  CHECK(r.json().value("height", uint64_t{0}) > max_height);
+
+  node.Stop();
+  CliResult audit = RunCli({"audit", "chain", "--home", node.home()}, CliOptions{chain.tmp.path()});
+  INFO("govledger audit chain: " << audit.Describe());
+  CHECK(audit.exit_code == 0);
+  CHECK(audit.out.find("OK") != std::string::npos);
+}
+
+// ================================================================== bad input
+
+TEST_CASE("a tx of garbage bytes is rejected with 400 malformed_tx and nothing is stored",
+          "[integration]") {
+  DevChain chain;
+  uint64_t log_size = LogSize(chain.node);
+  // 0x0f: field 1 with wire type 7, which protobuf does not have; the rest is noise.
+  Bytes garbage{0x0f};
+  Bytes noise = RandomBytes(200);
+  garbage.insert(garbage.end(), noise.begin(), noise.end());
+
+  HttpReply r = SubmitAndWait(chain.node, garbage);
+  INFO(r.body);
+  CHECK(r.status == 400);
+  CHECK(ErrorCode(r) == "malformed_tx");
+  RequireNothingStored(chain.node, log_size);
+}
+
+TEST_CASE("a truncated signed tx is rejected with 400 malformed_tx and nothing is stored",
+          "[integration]") {
+  DevChain chain;
+  TxFactory factory(chain.node.home());
+  uint64_t log_size = LogSize(chain.node);
+  TxFactory::Built built = factory.Issue(IssueSpec{}, ValidUntilHeight(chain.node));
+  Bytes truncated(built.tx.raw.begin(), built.tx.raw.begin() + built.tx.raw.size() / 2);
+
+  HttpReply r = SubmitAndWait(chain.node, truncated);
+  INFO(r.body);
+  CHECK(r.status == 400);
+  CHECK(ErrorCode(r) == "malformed_tx");
+  RequireNothingStored(chain.node, log_size, built.material_id);
+}
+
+TEST_CASE("a tx submission whose body is not JSON is rejected with 400 bad_request",
+          "[integration]") {
+  DevChain chain;
+  uint64_t log_size = LogSize(chain.node);
+
+  HttpReply r = Post(chain.node.url(), "/v1/tx?wait=1", "tx=this is not json {");
+  INFO(r.body);
+  CHECK(r.status == 400);
+  CHECK(ErrorCode(r) == "bad_request");
+  RequireNothingStored(chain.node, log_size);
+}
+
+TEST_CASE("a tx submission body over 1 MiB is rejected with 413 body_too_large", "[integration]") {
+  DevChain chain;
+  uint64_t log_size = LogSize(chain.node);
+  std::string body = "{\"tx\":\"" + std::string((1u << 20) + 1024, 'A') + "\"}";
+  std::string head = "POST /v1/tx?wait=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: application/json\r\nConnection: close\r\n"
+                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+
+  std::string response = RawExchange(chain.node.url(), head, body);
+  INFO(response.substr(0, 500));
+  CHECK(RawStatus(response) == 413);
+  CHECK(ErrorCode(HttpReply{413, RawBody(response)}) == "body_too_large");
+  CHECK(Get(chain.node.url(), "/healthz").status == 200);
+  RequireNothingStored(chain.node, log_size);
+}
+
+TEST_CASE("a tx whose signature has one byte flipped is rejected with 400 bad_signature",
+          "[integration]") {
+  DevChain chain;
+  TxFactory factory(chain.node.home());
+  uint64_t log_size = LogSize(chain.node);
+  TxFactory::Built built = factory.Issue(IssueSpec{}, ValidUntilHeight(chain.node));
+  Bytes signature = built.tx.signature;
+  // The last byte lies inside the DER integer s: the encoding stays well-formed, the value wrong.
+  signature.back() ^= 0x01;
+  Bytes forged = ledger::EncodeSignedTx(built.tx.body_bytes, built.tx.signer, signature);
+
+  HttpReply r = SubmitAndWait(chain.node, forged);
+  INFO(r.body);
+  CHECK(r.status == 400);
+  CHECK(ErrorCode(r) == "bad_signature");
+  RequireNothingStored(chain.node, log_size, built.material_id);
+}
+
+TEST_CASE("a tx signed with a key of no department is rejected with 422 unknown_department",
+          "[integration]") {
+  DevChain chain;
+  TxFactory factory(chain.node.home());
+  uint64_t log_size = LogSize(chain.node);
+  auto stranger = crypto::PrivateKey::Generate(factory.genesis().suite);
+  REQUIRE(stranger.ok());
+  // Claims to be the health bureau in the material id; the key says otherwise.
+  TxFactory::Built built = factory.IssueWithKey(*stranger, factory.DepartmentCode("health"),
+                                                IssueSpec{}, ValidUntilHeight(chain.node));
+
+  HttpReply r = SubmitAndWait(chain.node, built.tx.raw);
+  INFO(r.body);
+  CHECK(r.status == 422);
+  CHECK(ErrorCode(r) == "unknown_department");
+  RequireNothingStored(chain.node, log_size, built.material_id);
+}
+
+TEST_CASE("the CLI issuing with a key of no department reports unknown_department and exits 1",
+          "[integration]") {
+  DevChain chain;
+  uint64_t log_size = LogSize(chain.node);
+  TxFactory factory(chain.node.home());
+  auto stranger = crypto::PrivateKey::Generate(factory.genesis().suite);
+  REQUIRE(stranger.ok());
+  std::string key_path = chain.tmp.Sub("stranger.pem");
+  REQUIRE(stranger->SavePemFile(key_path).ok());
+  auto args = BirthCertificateArgs(chain.node, WriteDocument(chain.tmp, "birth.pdf"));
+  args[3] = key_path;  // --key
+  args.push_back("--allow-unregistered");
+
+  CliResult r = chain.node.Cli(args);
+  INFO(r.Describe());
+  CHECK(r.exit_code == 1);
+  CHECK(CliErrorCode(r) == "unknown_department");
+  RequireNothingStored(chain.node, log_size);
+}
+
+TEST_CASE("resubmitting the exact bytes of a committed tx is rejected with 409 replayed_tx",
+          "[integration]") {
+  DevChain chain;
+  TxFactory factory(chain.node.home());
+  TxFactory::Built built = factory.Issue(IssueSpec{}, ValidUntilHeight(chain.node));
+  HttpReply first = SubmitAndWait(chain.node, built.tx.raw);
+  INFO(first.body);
+  REQUIRE(first.status == 200);
+  uint64_t log_size = LogSize(chain.node);
+  Json material = MaterialView(chain.node, built.material_id);
+
+  HttpReply again = SubmitAndWait(chain.node, built.tx.raw);
+  INFO(again.body);
+  CHECK(again.status == 409);
+  CHECK(ErrorCode(again) == "replayed_tx");
+  RequireNothingStored(chain.node, log_size);
+  CHECK(MaterialView(chain.node, built.material_id) == material);  // still one ISSUE event
+}
+
+TEST_CASE("market regulation issuing a birth certificate is rejected with 422 issuer_not_allowed",
+          "[integration]") {
+  DevChain chain;
+  TxFactory factory(chain.node.home());
+  uint64_t log_size = LogSize(chain.node);
+  IssueSpec spec;
+  spec.department = "samr";
+  TxFactory::Built built = factory.Issue(spec, ValidUntilHeight(chain.node));
+
+  HttpReply r = SubmitAndWait(chain.node, built.tx.raw);
+  INFO(r.body);
+  CHECK(r.status == 422);
+  CHECK(ErrorCode(r) == "issuer_not_allowed");
+  RequireNothingStored(chain.node, log_size, built.material_id);
+}
+
+TEST_CASE("the CLI issuing a type its department may not issue reports issuer_not_allowed and "
+          "exits 1",
+          "[integration]") {
+  DevChain chain;
+  uint64_t log_size = LogSize(chain.node);
+  auto args = BirthCertificateArgs(chain.node, WriteDocument(chain.tmp, "birth.pdf"));
+  args[3] = chain.node.KeyPath("samr");  // --key
+
+  CliResult r = chain.node.Cli(args);
+  INFO(r.Describe());
+  CHECK(r.exit_code == 1);
+  CHECK(CliErrorCode(r) == "issuer_not_allowed");
+  RequireNothingStored(chain.node, log_size);
+}
+
+TEST_CASE("an issue without a required field is rejected with 422 missing_field",
+          "[integration]") {
+  DevChain chain;
+  TxFactory factory(chain.node.home());
+  uint64_t log_size = LogSize(chain.node);
+  IssueSpec spec;
+  spec.fields = {{"birth_date", "2024-01-01"},
+                 {"birth_place", "南山区人民医院"},
+                 {"child_name", "李小明"}};  // no mother_name
+  TxFactory::Built built = factory.Issue(spec, ValidUntilHeight(chain.node));
+
+  HttpReply r = SubmitAndWait(chain.node, built.tx.raw);
+  INFO(r.body);
+  CHECK(r.status == 422);
+  CHECK(ErrorCode(r) == "missing_field");
+  RequireNothingStored(chain.node, log_size, built.material_id);
+}
+
+TEST_CASE("the CLI issuing without a required field reports missing_field and exits 1",
+          "[integration]") {
+  DevChain chain;
+  uint64_t log_size = LogSize(chain.node);
+  auto args = BirthCertificateArgs(chain.node, WriteDocument(chain.tmp, "birth.pdf"));
+  args.resize(args.size() - 2);  // drops --field mother_name=...
+
+  CliResult r = chain.node.Cli(args);
+  INFO(r.Describe());
+  CHECK(r.exit_code == 1);
+  CHECK(CliErrorCode(r) == "missing_field");
+  RequireNothingStored(chain.node, log_size);
+}
+
+TEST_CASE("a malformed HTTP request line gets 400 and the node keeps serving", "[integration]") {
+  DevChain chain;
+  auto raw = node::HttpRaw(chain.node.url(), "THIS IS NOT HTTP\r\n\r\n");
+  REQUIRE(raw.ok());
+  INFO(*raw);
+  CHECK(RawStatus(*raw) == 400);
+
+  HttpReply health = Get(chain.node.url(), "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok\n");
+  CHECK(chain.node.running());
+}
+
+TEST_CASE("an unknown endpoint answers 404 not_found", "[integration]") {
+  DevChain chain;
+  HttpReply r = Get(chain.node.url(), "/v1/no-such-endpoint");
+  INFO(r.body);
+  CHECK(r.status == 404);
+  CHECK(ErrorCode(r) == "not_found");
+}
+
+// ================================================================== help
+
+TEST_CASE("govledger --help exits 0 and shows an example", "[integration]") {
+  CliResult r = RunCli({"--help"});
+  INFO(r.Describe());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("xample") != std::string::npos);  // "Example" or "example"
+}
+
+TEST_CASE("govledger material issue --help exits 0 and shows an example", "[integration]") {
+  CliResult r = RunCli({"material", "issue", "--help"});
+  INFO(r.Describe());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("xample") != std::string::npos);
+  CHECK(r.out.find("--type") != std::string::npos);
+}
+
+}  // namespace govledger::itest

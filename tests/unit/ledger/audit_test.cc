@@ -1,0 +1,220 @@
+#include "ledger/audit.h"
+
+#include <leveldb/db.h>
+
+#include <catch2/catch.hpp>
+
+#include "ledger/codec.h"
+#include "tests/unit/ledger/chain_fixture.h"
+
+namespace govledger::ledger {
+namespace {
+
+using testing::ChainBuilder;
+using testing::PendingBlock;
+using testing::TempDir;
+
+const testing::TestNetwork& Net() {
+  static const testing::TestNetwork net = testing::MakeNetwork(4);
+  return net;
+}
+
+std::string HeightKey(char table, uint64_t h) {
+  std::string k(1, table);
+  AppendU64BE(k, h);
+  return k;
+}
+
+// A data directory with a 10-block chain: blocks of 0..3 issues, revokes and expiries.
+void BuildChain(const std::string& dir) {
+  auto store = Store::Open(dir, Net().genesis).value();
+  ChainBuilder chain(Net(), store.get());
+  const int64_t t0 = Net().genesis.genesis_time_ms;
+  std::vector<std::string> ids;
+  for (int h = 1; h <= 10; ++h) {
+    PendingBlock b;
+    for (int k = 0; k < h % 4; ++k) ids.push_back(chain.Issue(b, t0 + 1000LL * (h + 3), k % 2));
+    if (h == 4) chain.Revoke(b, ids[0]);
+    if (h == 6) chain.Expire(b, ids[1]);
+    REQUIRE(chain.Commit(b).ok());
+  }
+}
+
+// Rewrites one stored value with one byte flipped (the store must be closed).
+void FlipStoredByte(const std::string& dir, const std::string& key, size_t offset) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::string value;
+  REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
+  REQUIRE(offset < value.size());
+  value[offset] = static_cast<char>(value[offset] ^ 0x01);
+  REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
+}
+
+std::string ReadStored(const std::string& dir, const std::string& key) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::string value;
+  REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
+  return value;
+}
+
+AuditReport Audit(const std::string& dir, AuditOptions opts = {}) {
+  auto store = Store::Open(dir, Net().genesis);
+  REQUIRE(store.ok());
+  return AuditChain(**store, Net().genesis, opts);
+}
+
+void CheckBadAt5(const AuditReport& r, const std::string& reason) {
+  INFO(r.reason_code << ": " << r.detail);
+  CHECK_FALSE(r.ok);
+  CHECK(r.bad_height == 5);
+  CHECK(r.checked_height == 4);
+  CHECK(r.reason_code == reason);
+  CHECK_FALSE(r.detail.empty());
+}
+
+TEST_CASE("audit passes a clean chain and counts its transactions", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  std::vector<std::pair<uint64_t, uint64_t>> progress;
+  AuditOptions opts;
+  opts.progress_every = 3;
+  opts.progress = [&progress](uint64_t done, uint64_t total) {
+    progress.emplace_back(done, total);
+  };
+  AuditReport r = Audit(dir.path(), opts);
+  INFO(r.reason_code << ": " << r.detail);
+  CHECK(r.ok);
+  CHECK(r.checked_height == 10);
+  CHECK(r.bad_height == 0);
+  CHECK(r.reason_code.empty());
+  // h % 4 issues per block (1+2+3+0+1+2+3+0+1+2) plus one revoke.
+  CHECK(r.txs_checked == 16);
+  CHECK(progress ==
+        std::vector<std::pair<uint64_t, uint64_t>>{{3, 10}, {6, 10}, {9, 10}, {10, 10}});
+}
+
+TEST_CASE("audit of an empty chain passes", "[ledger]") {
+  TempDir dir;
+  { auto store = Store::Open(dir.path(), Net().genesis).value(); }
+  AuditReport r = Audit(dir.path());
+  CHECK(r.ok);
+  CHECK(r.checked_height == 0);
+}
+
+TEST_CASE("audit reports a flipped header byte in block 5 as bad_block_hash at 5", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  // The header is field 1 of pb::Block: tag, one length byte, then the header bytes. Flip a byte
+  // near the end of the header (inside events_hash), which keeps it decodable.
+  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
+  const Block decoded = DecodeBlock(Bytes(block.begin(), block.end())).value();
+  FlipStoredByte(dir.path(), HeightKey('B', 5), 2 + decoded.header_bytes.size() - 3);
+  CheckBadAt5(Audit(dir.path()), "bad_block_hash");
+}
+
+TEST_CASE("audit reports an undecodable block 5 as bad_block_encoding at 5", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  FlipStoredByte(dir.path(), HeightKey('B', 5), 0);  // the first field tag becomes invalid
+  CheckBadAt5(Audit(dir.path()), "bad_block_encoding");
+}
+
+TEST_CASE("audit reports a tampered tx signature in block 5 as bad_tx_signature", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
+  const Block decoded = DecodeBlock(Bytes(block.begin(), block.end())).value();
+  REQUIRE(!decoded.txs.empty());
+  // The signature is the last field of the first SignedTx; its last byte sits just before the
+  // end of that tx inside the block bytes.
+  const std::string tx(decoded.txs[0].begin(), decoded.txs[0].end());
+  const size_t at = block.find(tx);
+  REQUIRE(at != std::string::npos);
+  FlipStoredByte(dir.path(), HeightKey('B', 5), at + tx.size() - 1);
+  CheckBadAt5(Audit(dir.path()), "bad_tx_signature");
+
+  AuditOptions no_sigs;
+  no_sigs.verify_tx_signatures = false;
+  // Without signature checks the tampered bytes still break the log root.
+  CheckBadAt5(Audit(dir.path(), no_sigs), "bad_log_root");
+}
+
+TEST_CASE("audit reports a flipped byte in certificate 5 as bad_commit at 5", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  const std::string cert = ReadStored(dir.path(), HeightKey('C', 5));
+  FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);  // inside the last signature
+  CheckBadAt5(Audit(dir.path()), "bad_commit");
+}
+
+TEST_CASE("audit reports a flipped byte in block 5's events as bad_events_hash at 5", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  const std::string events = ReadStored(dir.path(), HeightKey('W', 5));
+  REQUIRE(events.size() > 10);
+  FlipStoredByte(dir.path(), HeightKey('W', 5), events.size() - 1);
+  CheckBadAt5(Audit(dir.path()), "bad_events_hash");
+}
+
+TEST_CASE("audit reports a tampered embedded last commit as bad_last_commit", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  // The last commit is the final field of pb::Block; its last byte ends a signature.
+  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
+  FlipStoredByte(dir.path(), HeightKey('B', 5), block.size() - 1);
+  CheckBadAt5(Audit(dir.path()), "bad_last_commit");
+}
+
+TEST_CASE("audit rejects a chain checked against another genesis", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  auto store = Store::Open(dir.path(), Net().genesis).value();
+  Genesis other = Net().genesis;
+  other.chain_id = "other";
+  AuditReport r = AuditChain(*store, other, {});
+  CHECK_FALSE(r.ok);
+  CHECK(r.reason_code == "genesis_mismatch");
+}
+
+}  // namespace
+}  // namespace govledger::ledger
+
+namespace govledger::ledger {
+namespace {
+
+TEST_CASE("audit recomputes the log root for many log sizes in bounded memory", "[ledger]") {
+  TempDir dir;
+  {
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    ChainBuilder chain(Net(), store.get());
+    for (size_t h = 1; h <= 14; ++h) chain.CommitBlocks(1, (h * 5) % 9);
+  }
+  AuditReport r = Audit(dir.path());
+  INFO(r.reason_code << ": " << r.detail);
+  CHECK(r.ok);
+  CHECK(r.checked_height == 14);
+  CHECK(r.txs_checked == 57);  // sum of (h * 5) % 9
+}
+
+TEST_CASE("audit passes a clean chain of the sm suite", "[ledger]") {
+  testing::TestNetwork sm = testing::MakeNetwork(4, crypto::Suite::kSm);
+  TempDir dir;
+  auto store = Store::Open(dir.path(), sm.genesis).value();
+  ChainBuilder chain(sm, store.get());
+  chain.CommitBlocks(4, 2);
+  AuditReport r = AuditChain(*store, sm.genesis, {});
+  INFO(r.reason_code << ": " << r.detail);
+  CHECK(r.ok);
+  CHECK(r.txs_checked == 8);
+  // The same chain checked with the suite's hash swapped fails at once.
+  Genesis p256 = sm.genesis;
+  p256.suite = crypto::Suite::kP256;
+  CHECK_FALSE(AuditChain(*store, p256, {}).ok);
+}
+
+}  // namespace
+}  // namespace govledger::ledger

@@ -1,0 +1,220 @@
+#include "tests/unit/ledger/chain_fixture.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <utility>
+
+#include "crypto/merkle.h"
+#include "ledger/canonical.h"
+#include "ledger/codec.h"
+#include "ledger/commit.h"
+
+namespace govledger::ledger::testing {
+
+namespace {
+
+crypto::PrivateKey NewKey(crypto::Suite suite) {
+  return crypto::PrivateKey::Generate(suite).value();
+}
+
+}  // namespace
+
+TestNetwork MakeNetwork(size_t validators, crypto::Suite suite) {
+  TestNetwork net;
+  Genesis& g = net.genesis;
+  g.chain_id = "test-chain";
+  g.suite = suite;
+  g.genesis_time_ms = 1'700'000'000'000;
+
+  struct DeptSpec {
+    const char* id;
+    const char* name;
+    const char* name_en;
+    const char* code;
+    std::vector<std::string> roles;
+  };
+  const std::vector<DeptSpec> depts = {
+      {"civil", "区民政局", "Civil Affairs Bureau", "11440305MB2C12345X", {"provider", "consumer"}},
+      {"market",
+       "区市场监督管理局",
+       "Market Regulation",
+       "11440305MB2C23456Y",
+       {"provider", "regulator"}},
+      {"edu", "区教育局", "Education Bureau", "11440305MB2C34567Z", {"consumer"}},
+  };
+  for (const DeptSpec& d : depts) {
+    net.department_keys.push_back(NewKey(suite));
+    g.departments.push_back(Department{d.id, d.name, d.name_en, d.code, d.roles,
+                                       net.department_keys.back().public_key()});
+  }
+  g.material_types.push_back(MaterialType{"LIC001",
+                                          "营业执照",
+                                          "Business license",
+                                          "license",
+                                          {"civil", "market"},
+                                          {"name", "number"},
+                                          365LL * 24 * 3600 * 1000,
+                                          ""});
+  g.material_types.push_back(MaterialType{
+      "CERT01", "无犯罪记录证明", "No criminal record", "certificate", {"civil"}, {}, 0, "LIC001"});
+  for (size_t i = 0; i < validators; ++i) {
+    net.validator_keys.push_back(NewKey(suite));
+    crypto::PrivateKey tls = NewKey(suite);
+    g.validators.push_back(Validator{"node" + std::to_string(i), "civil",
+                                     net.validator_keys.back().public_key(), tls.public_key(),
+                                     "127.0.0.1:" + std::to_string(26000 + i),
+                                     "127.0.0.1:" + std::to_string(27000 + i)});
+  }
+  return net;
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "govledger-ledger-XXXXXX").string();
+  char* p = mkdtemp(tmpl.data());
+  GOVLEDGER_CHECK(p != nullptr);
+  path_ = p;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+Material ChainBuilder::Latest(const PendingBlock& b, const std::string& id) const {
+  for (auto it = b.materials.rbegin(); it != b.materials.rend(); ++it) {
+    if (it->material_id == id) return *it;
+  }
+  std::optional<Material> m = store_->GetMaterial(id);
+  GOVLEDGER_CHECK(m.has_value());
+  return *m;
+}
+
+void ChainBuilder::Update(PendingBlock& b, Material m, EventKind kind, const Tx* tx,
+                          const std::string& actor, const std::string& reason) {
+  const crypto::Suite suite = net_.genesis.suite;
+  Event e;
+  e.material_id = m.material_id;
+  e.seq = m.event_count;
+  e.kind = kind;
+  e.height = store_->height() + 1;
+  e.time_ms = store_->tip_time_ms() + block_interval_ms;
+  e.actor = actor;
+  if (tx != nullptr) e.tx_hash = crypto::DigestBytes(tx->hash);
+  e.reason = reason;
+  e.prev_event = m.last_event;
+  m.event_count += 1;
+  m.last_event = crypto::DigestBytes(EventHash(suite, e));
+  m.updated_height = e.height;
+  b.materials.push_back(std::move(m));
+  b.events.push_back(std::move(e));
+}
+
+std::string ChainBuilder::Issue(PendingBlock& b, int64_t valid_until_ms, size_t dept,
+                                const std::string& type_code) {
+  const crypto::Suite suite = net_.genesis.suite;
+  const std::string id = "M" + std::to_string(1000000 + ++serial_);
+  IssueMaterial issue;
+  issue.material_id = id;
+  issue.type_code = type_code;
+  issue.holder_commitment = crypto::DigestBytes(
+      HolderCommitment(suite, ToBytes("salt"), "holder-" + std::to_string(serial_ % 3)));
+  issue.doc_digest = crypto::DigestBytes(crypto::Hash(suite, "document " + id));
+  issue.fields_root = crypto::DigestBytes(crypto::MerkleEmptyRoot(suite));
+  issue.field_names = {"name", "number"};
+  issue.valid_from_ms = store_->tip_time_ms();
+  issue.valid_until_ms = valid_until_ms;
+  TxBody body{net_.genesis.chain_id, serial_, store_->height() + 100, 0, issue};
+  Tx tx = SignTx(net_.department_keys[dept], body);
+
+  Material m;
+  m.material_id = id;
+  m.type_code = type_code;
+  m.issuer = net_.genesis.departments[dept].id;
+  m.holder_commitment = issue.holder_commitment;
+  m.doc_digest = issue.doc_digest;
+  m.fields_root = issue.fields_root;
+  m.field_names = issue.field_names;
+  m.valid_from_ms = issue.valid_from_ms;
+  m.valid_until_ms = valid_until_ms;
+  m.issued_height = store_->height() + 1;
+  m.issue_tx = crypto::DigestBytes(tx.hash);
+  b.txs.push_back(tx);
+  Update(b, std::move(m), EventKind::kIssue, &b.txs.back(), net_.genesis.departments[dept].id, "");
+  return id;
+}
+
+void ChainBuilder::Revoke(PendingBlock& b, const std::string& material_id, size_t dept) {
+  Material m = Latest(b, material_id);
+  TxBody body{net_.genesis.chain_id, ++serial_, store_->height() + 100, 0,
+              RevokeMaterial{material_id, "withdrawn"}};
+  b.txs.push_back(SignTx(net_.department_keys[dept], body));
+  m.status = MaterialStatus::kRevoked;
+  Update(b, std::move(m), EventKind::kRevoke, &b.txs.back(), net_.genesis.departments[dept].id,
+         "withdrawn");
+}
+
+void ChainBuilder::Expire(PendingBlock& b, const std::string& material_id) {
+  Material m = Latest(b, material_id);
+  m.status = MaterialStatus::kExpired;
+  Update(b, std::move(m), EventKind::kExpire, nullptr, "", "");
+}
+
+BlockWrite ChainBuilder::Build(const PendingBlock& b) {
+  const Genesis& g = net_.genesis;
+  const uint64_t height = store_->height() + 1;
+
+  PendingLogNodes nodes(store_->log_nodes());
+  crypto::MerkleLog log(g.suite, &nodes, store_->log_size());
+  BlockWrite w;
+  for (const Tx& tx : b.txs) {
+    log.Append(tx.raw);
+    w.block.txs.push_back(tx.raw);
+    w.tx_hashes.push_back(tx.hash);
+  }
+
+  BlockHeader& h = w.block.header;
+  h.chain_id = g.chain_id;
+  h.height = height;
+  h.time_ms = store_->tip_time_ms() + block_interval_ms;
+  h.proposer = net_.validator_keys[height % net_.validator_keys.size()].public_key();
+  h.prev_hash = crypto::DigestBytes(store_->tip_hash());
+  if (height > 1) {
+    ledger::Commit last = store_->GetCommit(height - 1).value();
+    h.last_commit_hash = crypto::DigestBytes(crypto::Hash(g.suite, EncodeCommit(last)));
+    w.block.last_commit = std::move(last);
+  }
+  h.log_size = log.size();
+  h.log_root = crypto::DigestBytes(log.Root().value());
+  h.validators_hash = crypto::DigestBytes(ValidatorsHash(g.suite, g.validators));
+  h.next_validators_hash = h.validators_hash;
+  h.tx_count = static_cast<uint32_t>(b.txs.size());
+  h.events_hash = crypto::DigestBytes(EventsHash(g.suite, b.events));
+  w.block.header_bytes = EncodeHeader(h);
+  w.block_hash = crypto::Hash(g.suite, w.block.header_bytes);
+
+  w.commit.height = height;
+  w.commit.round = 0;
+  w.commit.block_hash = crypto::DigestBytes(w.block_hash);
+  for (size_t i = 0; i < QuorumSize(net_.validator_keys.size()); ++i) {
+    w.commit.sigs.push_back(
+        SignPrecommit(net_.validator_keys[i], g.chain_id, height, 0, w.commit.block_hash));
+  }
+  w.materials = b.materials;
+  w.events = b.events;
+  w.log_nodes = nodes.TakeWrites();
+  return w;
+}
+
+void ChainBuilder::CommitBlocks(size_t n, size_t txs_per_block) {
+  for (size_t i = 0; i < n; ++i) {
+    PendingBlock b;
+    for (size_t k = 0; k < txs_per_block; ++k) {
+      Issue(b, store_->tip_time_ms() + 30LL * 24 * 3600 * 1000, k % 2);
+    }
+    Status s = Commit(b);
+    GOVLEDGER_CHECK(s.ok());
+  }
+}
+
+}  // namespace govledger::ledger::testing

@@ -1,0 +1,339 @@
+#include "ledger/store.h"
+
+#include <leveldb/db.h>
+
+#include <catch2/catch.hpp>
+
+#include "crypto/merkle.h"
+#include "ledger/codec.h"
+#include "tests/unit/ledger/chain_fixture.h"
+
+namespace govledger::ledger {
+namespace {
+
+using testing::ChainBuilder;
+using testing::MakeNetwork;
+using testing::PendingBlock;
+using testing::TempDir;
+
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+
+const testing::TestNetwork& Net() {
+  static const testing::TestNetwork net = MakeNetwork(4);
+  return net;
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& dir) {
+  auto s = Store::Open(dir, Net().genesis);
+  REQUIRE(s.ok());
+  return std::move(s).value();
+}
+
+std::string HeightKey(char table, uint64_t h) {
+  std::string k(1, table);
+  AppendU64BE(k, h);
+  return k;
+}
+
+void PutRaw(const std::string& dir, const std::string& key, const std::string& value) {
+  leveldb::DB* db = nullptr;
+  leveldb::Options options;
+  options.create_if_missing = true;
+  REQUIRE(leveldb::DB::Open(options, dir, &db).ok());
+  std::unique_ptr<leveldb::DB> owned(db);
+  REQUIRE(owned->Put(leveldb::WriteOptions(), key, value).ok());
+}
+
+TEST_CASE("a new store starts at the genesis", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.Sub("data"));
+  CHECK(store->height() == 0);
+  CHECK(store->tip_hash() == GenesisHash(Net().genesis));
+  CHECK(store->genesis_hash() == GenesisHash(Net().genesis));
+  CHECK(store->log_size() == 0);
+  CHECK(store->tip_time_ms() == Net().genesis.genesis_time_ms);
+  CHECK(store->suite() == crypto::Suite::kP256);
+  CHECK(store->GetBlock(1).status().code() == "not_found");
+  CHECK(store->GetBlockBytes(0).status().code() == "not_found");
+  CHECK(store->GetCommit(1).status().code() == "not_found");
+  CHECK(store->GetBlockEvents(1).status().code() == "not_found");
+}
+
+TEST_CASE("store reopened after commit returns the same block and materials", "[ledger]") {
+  TempDir dir;
+  BlockWrite written;
+  std::string id;
+  Tx tx;
+  {
+    auto store = OpenStore(dir.path());
+    ChainBuilder chain(Net(), store.get());
+    PendingBlock b;
+    id = chain.Issue(b, Net().genesis.genesis_time_ms + 10 * kDay);
+    chain.Issue(b, 0, 1);
+    tx = b.txs[0];
+    written = chain.Build(b);
+    REQUIRE(store->CommitBlock(written).ok());
+    CHECK(store->height() == 1);
+    CHECK(store->tip_hash() == written.block_hash);
+  }
+  auto store = OpenStore(dir.path());
+  CHECK(store->height() == 1);
+  CHECK(store->tip_hash() == written.block_hash);
+  CHECK(store->log_size() == 2);
+  CHECK(store->tip_time_ms() == written.block.header.time_ms);
+  CHECK(store->FindBlock(written.block_hash) == std::optional<uint64_t>(1));
+  CHECK_FALSE(store->FindBlock(Digest{}).has_value());
+
+  auto bytes = store->GetBlockBytes(1);
+  REQUIRE(bytes.ok());
+  CHECK(*bytes == EncodeBlock(written.block));
+  auto block = store->GetBlock(1);
+  REQUIRE(block.ok());
+  CHECK(block->header_bytes == written.block.header_bytes);
+  CHECK(block->txs == written.block.txs);
+  CHECK_FALSE(block->last_commit.has_value());
+  auto commit = store->GetCommit(1);
+  REQUIRE(commit.ok());
+  CHECK(EncodeCommit(*commit) == EncodeCommit(written.commit));
+
+  auto m = store->GetMaterial(id);
+  REQUIRE(m.has_value());
+  CHECK(EncodeMaterial(*m) == EncodeMaterial(written.materials[0]));
+  CHECK_FALSE(store->GetMaterial("nope").has_value());
+
+  CHECK(store->HasTx(tx.hash));
+  CHECK_FALSE(store->HasTx(Digest{}));
+  auto loc = store->FindTx(tx.hash);
+  REQUIRE(loc.has_value());
+  CHECK(loc->height == 1);
+  CHECK(loc->index == 0);
+  CHECK(loc->log_index == 0);
+  CHECK(store->FindTx(written.tx_hashes[1])->log_index == 1);
+  CHECK(store->GetTxBytes(*loc).value() == tx.raw);
+  CHECK(store->GetTxBytes(TxLocation{1, 9, 0}).status().code() == "not_found");
+
+  auto events = store->GetEvents(id);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::kIssue);
+  CHECK(EncodeEvents(store->GetBlockEvents(1).value()) == EncodeEvents(written.events));
+}
+
+TEST_CASE("the committed log nodes reproduce the header's log root", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  for (size_t n : {3, 0, 5, 1, 8}) chain.CommitBlocks(1, n);
+  crypto::MerkleLog log(Net().genesis.suite, const_cast<crypto::NodeStore*>(&store->log_nodes()),
+                        store->log_size());
+  auto tip = store->GetBlock(store->height());
+  REQUIRE(tip.ok());
+  CHECK(store->log_size() == 17);
+  CHECK(crypto::DigestBytes(log.Root().value()) == tip->header.log_root);
+  // Earlier roots stay provable from the same nodes.
+  auto third = store->GetBlock(3).value();
+  CHECK(crypto::DigestBytes(log.Root(third.header.log_size).value()) == third.header.log_root);
+}
+
+TEST_CASE("a block with the wrong height or link is rejected and changes nothing", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  chain.CommitBlocks(2, 1);
+  const Digest tip = store->tip_hash();
+
+  PendingBlock b;
+  chain.Issue(b, 0);
+  BlockWrite w = chain.Build(b);
+
+  BlockWrite wrong_height = w;
+  wrong_height.block.header.height = 5;
+  wrong_height.block.header_bytes = EncodeHeader(wrong_height.block.header);
+  wrong_height.block_hash = crypto::Hash(Net().genesis.suite, wrong_height.block.header_bytes);
+  CHECK(store->CommitBlock(wrong_height).code() == "bad_height");
+
+  BlockWrite wrong_link = w;
+  wrong_link.block.header.prev_hash = Bytes(32, 0);
+  wrong_link.block.header_bytes = EncodeHeader(wrong_link.block.header);
+  wrong_link.block_hash = crypto::Hash(Net().genesis.suite, wrong_link.block.header_bytes);
+  CHECK(store->CommitBlock(wrong_link).code() == "bad_prev_hash");
+
+  BlockWrite wrong_hash = w;
+  wrong_hash.block_hash[0] ^= 1;
+  CHECK(store->CommitBlock(wrong_hash).code() == "bad_block");
+
+  BlockWrite wrong_cert = w;
+  wrong_cert.commit.height = 9;
+  CHECK(store->CommitBlock(wrong_cert).code() == "bad_block");
+
+  CHECK(store->height() == 2);
+  CHECK(store->tip_hash() == tip);
+  CHECK(store->log_size() == 2);
+  CHECK_FALSE(store->HasTx(b.txs[0].hash));
+
+  REQUIRE(store->CommitBlock(w).ok());
+  CHECK(store->height() == 3);
+  // The same block again is now one height too low.
+  CHECK(store->CommitBlock(w).code() == "bad_height");
+}
+
+TEST_CASE("a transaction already committed cannot be committed again", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  PendingBlock b;
+  chain.Issue(b, 0);
+  REQUIRE(chain.Commit(b).ok());
+  PendingBlock replay;
+  replay.txs = b.txs;
+  CHECK(chain.Commit(replay).code() == "duplicate_tx");
+  CHECK(store->height() == 1);
+}
+
+TEST_CASE("lookup indexes find materials by digest, holder, issuer and type", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  PendingBlock b;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(chain.Issue(b, 0, i % 2, i < 4 ? "LIC001" : "CERT01"));
+  REQUIRE(chain.Commit(b).ok());
+
+  const Material first = *store->GetMaterial(ids[0]);
+  CHECK(store->MaterialsByDigest(first.doc_digest, {}) == std::vector<std::string>{ids[0]});
+  CHECK(store->MaterialsByDigest(Bytes(32, 0), {}).empty());
+  // Holders cycle through three values; ids[0] and ids[3] share one.
+  CHECK(store->MaterialsByHolder(first.holder_commitment, {}) ==
+        std::vector<std::string>{ids[0], ids[3]});
+  CHECK(store->MaterialsByIssuer("civil", {}) == std::vector<std::string>{ids[0], ids[2], ids[4]});
+  CHECK(store->MaterialsByIssuer("market", {}) == std::vector<std::string>{ids[1], ids[3], ids[5]});
+  CHECK(store->MaterialsByIssuer("civi", {}).empty());
+  CHECK(store->MaterialsByType("CERT01", {}) == std::vector<std::string>{ids[4], ids[5]});
+
+  // Pagination: limit and resume after an id.
+  ListQuery page{2, ""};
+  CHECK(store->MaterialsByType("LIC001", page) == std::vector<std::string>{ids[0], ids[1]});
+  page.after = ids[1];
+  CHECK(store->MaterialsByType("LIC001", page) == std::vector<std::string>{ids[2], ids[3]});
+  page.after = ids[3];
+  CHECK(store->MaterialsByType("LIC001", page).empty());
+  CHECK(store->MaterialsByType("LIC001", ListQuery{0, ""}).empty());
+}
+
+TEST_CASE("the expiry index follows status and validity changes", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  const int64_t t0 = Net().genesis.genesis_time_ms;
+  PendingBlock b;
+  std::string a = chain.Issue(b, t0 + 3 * kDay);
+  std::string c = chain.Issue(b, t0 + 1 * kDay);
+  std::string d = chain.Issue(b, t0 + 2 * kDay);
+  std::string never = chain.Issue(b, 0);
+  REQUIRE(chain.Commit(b).ok());
+
+  CHECK(store->DueForExpiry(t0 + 10 * kDay, 100) == std::vector<std::string>{c, d, a});
+  CHECK(store->DueForExpiry(t0 + 2 * kDay, 100) == std::vector<std::string>{c, d});
+  CHECK(store->DueForExpiry(t0 + 10 * kDay, 1) == std::vector<std::string>{c});
+  CHECK(store->DueForExpiry(t0, 100).empty());
+  CHECK(store->MaterialsExpiringBetween(t0 + 2 * kDay, t0 + 3 * kDay, {}) ==
+        std::vector<std::string>{d, a});
+  ListQuery page{1, ""};
+  CHECK(store->MaterialsExpiringBetween(0, t0 + 10 * kDay, page) == std::vector<std::string>{c});
+  page.after = c;
+  CHECK(store->MaterialsExpiringBetween(0, t0 + 10 * kDay, page) == std::vector<std::string>{d});
+  page.after = d;
+  CHECK(store->MaterialsExpiringBetween(0, t0 + 10 * kDay, page) == std::vector<std::string>{a});
+  page.after = a;
+  CHECK(store->MaterialsExpiringBetween(0, t0 + 10 * kDay, page).empty());
+
+  // Revoking removes the entry; expiring removes it; amending the expiry moves it.
+  PendingBlock next;
+  chain.Revoke(next, d);
+  chain.Expire(next, c);
+  Material moved = *store->GetMaterial(a);
+  moved.valid_until_ms = t0 + 5 * kDay;
+  next.materials.push_back(moved);
+  REQUIRE(chain.Commit(next).ok());
+  CHECK(store->GetMaterial(d)->status == MaterialStatus::kRevoked);
+  CHECK(store->GetMaterial(c)->status == MaterialStatus::kExpired);
+  CHECK(store->DueForExpiry(t0 + 10 * kDay, 100) == std::vector<std::string>{a});
+  CHECK(store->MaterialsExpiringBetween(t0 + 3 * kDay, t0 + 3 * kDay, {}).empty());
+  CHECK(store->MaterialsExpiringBetween(t0 + 5 * kDay, t0 + 5 * kDay, {}) ==
+        std::vector<std::string>{a});
+  // The other indexes keep the revoked material: its digest still finds it.
+  CHECK(store->MaterialsByDigest(store->GetMaterial(d)->doc_digest, {}) ==
+        std::vector<std::string>{d});
+  auto events = store->GetEvents(d);
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].kind == EventKind::kRevoke);
+  CHECK(events[1].seq == 1);
+  CHECK(store->GetEvents(never).size() == 1);
+}
+
+TEST_CASE("opening a store with another genesis is genesis_mismatch", "[ledger]") {
+  TempDir dir;
+  { auto store = OpenStore(dir.path()); }
+  Genesis other = Net().genesis;
+  other.chain_id = "other-chain";
+  auto s = Store::Open(dir.path(), other);
+  CHECK(s.status().code() == "genesis_mismatch");
+}
+
+TEST_CASE("a second Open of a data directory in use fails with store_locked", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto second = Store::Open(dir.path(), Net().genesis);
+  CHECK(second.status().code() == "store_locked");
+  CHECK_THAT(second.status().message(), Catch::Contains("in use by another process"));
+  store.reset();
+  CHECK(Store::Open(dir.path(), Net().genesis).ok());
+}
+
+TEST_CASE("undecodable stored bytes read as corrupt_store", "[ledger]") {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    ChainBuilder chain(Net(), store.get());
+    chain.CommitBlocks(1, 1);
+  }
+  PutRaw(dir.path(), HeightKey('B', 1), "\xff\xff\xff");
+  PutRaw(dir.path(), HeightKey('C', 1), "\xff\xff\xff");
+  PutRaw(dir.path(), HeightKey('W', 1), "\xff\xff\xff");
+  auto store = OpenStore(dir.path());
+  CHECK(store->GetBlock(1).status().code() == "corrupt_store");
+  CHECK(store->GetBlockBytes(1).ok());
+  CHECK(store->GetCommit(1).status().code() == "corrupt_store");
+  CHECK(store->GetBlockEvents(1).status().code() == "corrupt_store");
+}
+
+TEST_CASE("a directory holding a foreign database or bad metadata is corrupt_store", "[ledger]") {
+  TempDir dir;
+  PutRaw(dir.path(), "hello", "world");
+  CHECK(Store::Open(dir.path(), Net().genesis).status().code() == "corrupt_store");
+
+  TempDir dir2;
+  { auto store = OpenStore(dir2.path()); }
+  PutRaw(dir2.path(), "Mheight", "x");
+  CHECK(Store::Open(dir2.path(), Net().genesis).status().code() == "corrupt_store");
+}
+
+TEST_CASE("pending log nodes read through to the committed nodes", "[ledger]") {
+  crypto::MemoryNodeStore base;
+  Digest a{}, b{};
+  a[0] = 1;
+  b[0] = 2;
+  base.PutNode(0, 0, a);
+  PendingLogNodes pending(base);
+  pending.PutNode(0, 1, b);
+  CHECK(pending.GetNode(0, 0) == a);
+  CHECK(pending.GetNode(0, 1) == b);
+  CHECK_FALSE(base.GetNode(0, 1).has_value());
+  auto writes = pending.TakeWrites();
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0] == std::make_tuple(0u, uint64_t{1}, b));
+  CHECK(pending.TakeWrites().empty());
+  CHECK_FALSE(pending.GetNode(0, 1).has_value());
+}
+
+}  // namespace
+}  // namespace govledger::ledger

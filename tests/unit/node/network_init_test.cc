@@ -1,0 +1,97 @@
+#include "node/network_init.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "node/config.h"
+#include "util/file.h"
+
+using namespace govledger;
+
+namespace {
+std::string TempDir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("govledger-unit-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+unsigned Mode(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 0777;
+}
+}  // namespace
+
+TEST_CASE("the built-in dev network parses and names its departments and types", "[node]") {
+  auto spec = node::ParseNetworkToml(node::EmbeddedDevNetworkToml(), "dev");
+  REQUIRE(spec.ok());
+  REQUIRE(spec->chain_id == "govledger-dev");
+  REQUIRE(spec->validators.size() == 1);
+  REQUIRE(spec->departments.size() >= 4);
+  REQUIRE(spec->material_types.size() >= 4);
+}
+
+TEST_CASE("shipped network configs parse", "[node]") {
+  const char* src = std::getenv("GOVLEDGER_SOURCE_DIR");
+  REQUIRE(src != nullptr);
+  for (const char* name : {"dev", "local-4"}) {
+    auto spec = node::LoadNetworkToml(std::string(src) + "/network-configs/" + name + "/network.toml");
+    INFO(name);
+    REQUIRE(spec.ok());
+  }
+}
+
+TEST_CASE("network toml errors name the problem", "[node]") {
+  auto missing = node::ParseNetworkToml("[network]\nsuite = \"p256\"\n", "x.toml");
+  REQUIRE_FALSE(missing.ok());
+  REQUIRE(missing.status().message().find("chain_id") != std::string::npos);
+
+  auto syntax = node::ParseNetworkToml("[network\nchain_id=1", "x.toml");
+  REQUIRE_FALSE(syntax.ok());
+  REQUIRE(syntax.status().code() == "bad_network_config");
+
+  auto bad_suite = node::ParseNetworkToml("[network]\nchain_id=\"a\"\nsuite=\"rsa\"\n", "x.toml");
+  REQUIRE_FALSE(bad_suite.ok());
+  REQUIRE(bad_suite.status().message().find("suite") != std::string::npos);
+}
+
+TEST_CASE("network init writes every home with private keys at mode 0600", "[node]") {
+  const char* src = std::getenv("GOVLEDGER_SOURCE_DIR");
+  REQUIRE(src != nullptr);
+  auto spec = node::LoadNetworkToml(std::string(src) + "/network-configs/local-4/network.toml");
+  REQUIRE(spec.ok());
+  node::InitOptions opts;
+  opts.out_dir = TempDir("init");
+  auto genesis = node::InitNetwork(*spec, opts);
+  REQUIRE(genesis.ok());
+  REQUIRE(genesis->validators.size() == 4);
+  for (const auto& v : genesis->validators) {
+    std::string home = opts.out_dir + "/" + v.name;
+    REQUIRE(Mode(home + "/validator.pem") == 0600);
+    REQUIRE(Mode(home + "/tls.pem") == 0600);
+    auto config = node::LoadNodeConfig(home);
+    REQUIRE(config.ok());
+    REQUIRE(config->api_listen == v.api_address);
+    auto loaded = ledger::LoadGenesisFile(home + "/genesis.json");
+    REQUIRE(loaded.ok());
+    REQUIRE(ledger::GenesisHash(*loaded) == ledger::GenesisHash(*genesis));
+  }
+  for (const auto& d : genesis->departments) {
+    REQUIRE(Mode(opts.out_dir + "/keys/" + d.id + ".pem") == 0600);
+  }
+  // A second init refuses to overwrite the homes.
+  auto again = node::InitNetwork(*spec, opts);
+  REQUIRE(again.status().code() == "already_exists");
+  std::filesystem::remove_all(opts.out_dir);
+}
+
+TEST_CASE("node config rejects a malformed listen address", "[node]") {
+  std::string home = TempDir("config");
+  REQUIRE(EnsureDir(home).ok());
+  REQUIRE(WriteFileAtomic(home + "/node.toml", "api_listen = \"localhost\"\n").ok());
+  auto c = node::LoadNodeConfig(home);
+  REQUIRE(c.status().code() == "bad_config");
+  std::filesystem::remove_all(home);
+}
