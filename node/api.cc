@@ -208,6 +208,9 @@ class Api {
       q.limit = limit;
     }
     if (auto it = req.query.find("after"); it != req.query.end()) q.after = it->second;
+    // Ask for one more than the page so next_after is only set when more really follow.
+    const size_t page = q.limit;
+    q.limit = page + 1;
     std::vector<std::string> ids;
     auto get = [&](const char* key) -> const std::string* {
       auto it = req.query.find(key);
@@ -238,12 +241,14 @@ class Api {
       return Error(400, "missing_filter",
                    "give one of digest=, holder=, issuer=, type= or expiring_within=");
     }
+    bool more = ids.size() > page;
+    if (more) ids.resize(page);
     json list = json::array();
     for (const auto& id : ids) {
       if (auto m = s.GetMaterial(id)) list.push_back(MaterialJson(*m, node_.registry()));
     }
     json j{{"materials", list}, {"as_of_height", s.height()}};
-    if (ids.size() == q.limit) j["next_after"] = ids.back();
+    if (more) j["next_after"] = ids.back();
     return Json(200, j);
   }
 

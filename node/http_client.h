@@ -17,11 +17,13 @@ struct HttpResult {
 };
 
 // url: "http://HOST:PORT" (a trailing slash is fine); target: "/v1/status".
+// The default timeout is longer than the node's longest commit wait (max_wait_ms, 60 s), so a
+// waiting submission gets the node's answer (committed, or 202 pending) rather than a timeout.
 // Fails with "unreachable" when the node cannot be reached and "bad_url" for a malformed URL.
 Result<HttpResult> HttpGet(const std::string& url, const std::string& target,
-                           int64_t timeout_ms = 30'000);
+                           int64_t timeout_ms = 75'000);
 Result<HttpResult> HttpPost(const std::string& url, const std::string& target,
-                            const std::string& body, int64_t timeout_ms = 30'000,
+                            const std::string& body, int64_t timeout_ms = 75'000,
                             const std::string& content_type = "application/json");
 // Sends raw bytes as the whole request (for tests of malformed HTTP); returns the raw response.
 Result<std::string> HttpRaw(const std::string& url, const std::string& request_bytes,

@@ -149,9 +149,17 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
     return opts.flat ? opts.out_dir : (fs::path(opts.out_dir) / v.name).string();
   };
   if (!opts.overwrite) {
+    // Never silently replace a key or a home: department keys are what departments sign with.
     for (const auto& v : spec.validators) {
       if (PathExists(home_of(v) + "/genesis.json")) {
         return Status::Error("already_exists", "a home already exists at " + home_of(v) +
+                                                   " (remove it, or pass --force to overwrite)");
+      }
+    }
+    for (const auto& d : spec.departments) {
+      std::string key = (fs::path(opts.out_dir) / "keys" / (d.id + ".pem")).string();
+      if (PathExists(key)) {
+        return Status::Error("already_exists", "a department key already exists at " + key +
                                                    " (remove it, or pass --force to overwrite)");
       }
     }

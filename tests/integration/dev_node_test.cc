@@ -26,7 +26,8 @@ constexpr char kHolderId[] = "440305202401010012";  // a citizen ID number (made
 // A dev chain in its own temporary directory, started. `block_interval_ms` > 0 writes a copy of
 // the dev network with that heartbeat interval and creates the chain from it.
 struct DevChain {
-  explicit DevChain(int64_t block_interval_ms = 0) : node(tmp.Sub("node"), Options(block_interval_ms)) {
+  explicit DevChain(int64_t block_interval_ms = 0)
+      : node(tmp.Sub("node"), Options(block_interval_ms)) {
     node.Start();
   }
 
@@ -67,15 +68,30 @@ struct Issued {
 };
 
 std::vector<std::string> BirthCertificateArgs(const DevNode& node, const std::string& file) {
-  return {"material",   "issue",
-          "--key",      node.KeyPath("health"),
-          "--type",     "BIRTHMED",
-          "--holder",   kHolderId,
-          "--file",     file,
-          "--field",    "child_name=李小明",
-          "--field",    "birth_date=2024-01-01",
-          "--field",    "birth_place=南山区人民医院",
-          "--field",    "mother_name=王芳"};
+  return {"material", "issue",
+          "--key",    node.KeyPath("health"),
+          "--type",   "BIRTHMED",
+          "--holder", kHolderId,
+          "--file",   file,
+          "--field",  "child_name=李小明",
+          "--field",  "birth_date=2024-01-01",
+          "--field",  "birth_place=南山区人民医院",
+          "--field",  "mother_name=王芳"};
+}
+
+// A business license from market regulation (a type that must expire).
+std::vector<std::string> BusinessLicenseArgs(const DevNode& node, const std::string& file,
+                                             const std::string& valid_until) {
+  return {"material",      "issue",
+          "--key",         node.KeyPath("samr"),
+          "--type",        "BIZLIC",
+          "--holder",      "91440300MA5FXXXX1X",
+          "--file",        file,
+          "--field",       "entity_name=深圳市南山区示例科技有限公司",
+          "--field",       "legal_representative=张伟",
+          "--field",       "business_scope=软件开发",
+          "--field",       "address=深圳市南山区科技园",
+          "--valid-until", valid_until};
 }
 
 Issued IssueViaCli(const DevNode& node, std::vector<std::string> args) {
@@ -265,16 +281,8 @@ TEST_CASE("material show and list find an issued material by id, issuer, type, d
 
   // A business license valid for 10 days is expiring within 30; the birth certificate (no expiry)
   // is not.
-  Issued license = IssueViaCli(chain.node, {"material", "issue",
-                                            "--key", chain.node.KeyPath("samr"),
-                                            "--type", "BIZLIC",
-                                            "--holder", "91440300MA5FXXXX1X",
-                                            "--file", WriteDocument(chain.tmp, "license.pdf"),
-                                            "--field", "entity_name=深圳市南山区示例科技有限公司",
-                                            "--field", "legal_representative=张伟",
-                                            "--field", "business_scope=软件开发",
-                                            "--field", "address=深圳市南山区科技园",
-                                            "--valid-until", "+10d"});
+  Issued license = IssueViaCli(
+      chain.node, BusinessLicenseArgs(chain.node, WriteDocument(chain.tmp, "license.pdf"), "+10d"));
   CliResult expiring = chain.node.Cli({"material", "list", "--expiring-within", "30d"});
   INFO("govledger material list --expiring-within 30d: " << expiring.Describe());
   CHECK(expiring.exit_code == 0);
@@ -284,21 +292,11 @@ TEST_CASE("material show and list find an issued material by id, issuer, type, d
 
 // ================================================================== lifecycle and trace
 
-TEST_CASE("a material past its valid_until verifies as EXPIRED and its trace lists ISSUE then "
-          "EXPIRE",
+TEST_CASE("an expired material verifies as EXPIRED and its trace lists ISSUE then EXPIRE",
           "[integration]") {
   DevChain chain(/*block_interval_ms=*/200);
   std::string doc = WriteDocument(chain.tmp, "license.pdf");
-  Issued issued = IssueViaCli(chain.node, {"material", "issue",
-                                           "--key", chain.node.KeyPath("samr"),
-                                           "--type", "BIZLIC",
-                                           "--holder", "91440300MA5FXXXX1X",
-                                           "--file", doc,
-                                           "--field", "entity_name=深圳市南山区示例科技有限公司",
-                                           "--field", "legal_representative=张伟",
-                                           "--field", "business_scope=软件开发",
-                                           "--field", "address=深圳市南山区科技园",
-                                           "--valid-until", "+2s"});
+  Issued issued = IssueViaCli(chain.node, BusinessLicenseArgs(chain.node, doc, "+2s"));
 
   // Expiry is decided by block time; heartbeat blocks every 200 ms carry it past valid_until.
   std::string verdict;
@@ -356,9 +354,10 @@ TEST_CASE("a revoked material's trace lists ISSUE then REVOKE with increasing he
 
 // ================================================================== durability
 
-TEST_CASE("a node restarted after SIGTERM keeps its materials, their history, its status and "
-          "height",
-          "[integration]") {
+TEST_CASE(
+    "a node restarted after SIGTERM keeps its materials, their history, its status and "
+    "height",
+    "[integration]") {
   DevChain chain;
   DevNode& node = chain.node;
   std::string doc_a = WriteDocument(chain.tmp, "a.pdf");
@@ -410,132 +409,208 @@ TEST_CASE("a node restarted after SIGTERM keeps its materials, their history, it
   CHECK(c.height > old_height);
 }
 
-TEST_CASE("every acknowledged issue survives a SIGKILL of the node mid-stream and the chain "
-          "audits OK",
-          "[integration]") {
-  DevChain chain;
-  DevNode& node = chain.node;
-  const std::string url = node.url();
-  TxFactory factory(node.home());
-  const uint64_t valid_until_height = ValidUntilHeight(node);
+namespace {
 
+// Department systems submitting issues as fast as they can through the HTTP API, each waiting
+// for the commit acknowledgement before its next submission, until the node stops answering.
+// Records every acknowledgement (committed, with height and index).
+class SubmissionStream {
+ public:
   struct Ack {
     std::string material_id;
     std::string tx_hash;
     uint64_t height = 0;
     uint64_t index = 0;
   };
-  constexpr int kSubmitters = 4;
-  constexpr size_t kKillAfterAcks = 60;
-  std::mutex mu;
-  std::vector<Ack> acks;                 // guarded by mu
-  std::vector<std::string> unexpected;   // guarded by mu
-  std::vector<std::string> ended_by(kSubmitters);  // each written by its own thread only
-  std::atomic<size_t> ack_count{0};
-  std::atomic<bool> abandon{false};
 
-  // Department systems submitting as fast as they can, each waiting for the commit
-  // acknowledgement before the next submission. They run until the node stops answering.
-  auto submitter = [&](int i) {
-    while (!abandon) {
-      TxFactory::Built built = factory.Issue(IssueSpec{}, valid_until_height);
-      auto r = node::HttpPost(url, "/v1/tx?wait=1", TxRequestBody(built.tx.raw), 30'000);
-      if (!r.ok()) {
-        ended_by[i] = r.status().code();
-        return;
-      }
-      Json j = Json::parse(r->body, nullptr, false);
-      if (r->status == 200 && j.is_object() && j.value("status", "") == "committed") {
-        std::lock_guard<std::mutex> lock(mu);
-        acks.push_back(Ack{built.material_id, crypto::DigestHex(built.tx.hash),
-                           j["height"].get<uint64_t>(), j["index"].get<uint64_t>()});
-        ++ack_count;
-        continue;
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      unexpected.push_back(std::to_string(r->status) + " " + r->body);
-      ended_by[i] = "answered " + std::to_string(r->status);
-      return;
-    }
-    ended_by[i] = "abandoned";
-  };
-  std::vector<std::thread> threads;
-  // Joins the submitters however this test ends; on an early exit (a failed check below) the
-  // node is still up, so the flag is what stops them.
-  struct Joiner {
-    std::vector<std::thread>& threads;
-    std::atomic<bool>& abandon;
-    ~Joiner() {
-      abandon = true;
-      for (auto& t : threads) {
-        if (t.joinable()) t.join();
-      }
-    }
-  } joiner{threads, abandon};
-  for (int i = 0; i < kSubmitters; ++i) threads.emplace_back(submitter, i);
-
-  bool enough = WaitFor([&] { return ack_count >= kKillAfterAcks; }, milliseconds(60'000));
-  node.Kill9();
-  for (auto& t : threads) t.join();
-
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    INFO("acknowledged before the kill: " << acks.size());
-    REQUIRE(unexpected.empty());
-    REQUIRE(enough);
-    // The kill landed while every submitter was still going: each one's last request went
-    // unanswered (cut off, or refused by the dead node).
-    for (int i = 0; i < kSubmitters; ++i) CHECK(ended_by[i] == "unreachable");
+  SubmissionStream(const DevNode& node, int submitters)
+      : url_(node.url()),
+        factory_(node.home()),
+        valid_until_height_(ValidUntilHeight(node)),
+        ended_by_(static_cast<size_t>(submitters)) {
+    for (int i = 0; i < submitters; ++i) threads_.emplace_back([this, i] { Submit(i); });
+  }
+  // On an early exit (a failed check) the node may still be up: the flag stops the submitters.
+  ~SubmissionStream() {
+    abandon_ = true;
+    Join();
   }
 
-  node.Start();  // same home, after the crash
+  size_t ack_count() const { return ack_count_; }
+  // Waits for every submitter to end (they end when the node stops answering).
+  void Join() {
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  // After Join():
+  const std::vector<Ack>& acks() const { return acks_; }
+  // Answers other than a commit acknowledgement, as "STATUS BODY".
+  const std::vector<std::string>& other_answers() const { return other_answers_; }
+  // Why each submitter stopped: "unreachable" (no answer), "answered" or "abandoned".
+  const std::vector<std::string>& ended_by() const { return ended_by_; }
 
-  Json status = Status(node.url());
+ private:
+  void Submit(size_t i) {
+    while (!abandon_) {
+      TxFactory::Built built = factory_.Issue(IssueSpec{}, valid_until_height_);
+      auto r = node::HttpPost(url_, "/v1/tx?wait=1", TxRequestBody(built.tx.raw), 30'000);
+      if (!r.ok()) {
+        ended_by_[i] = r.status().code();
+        return;
+      }
+      Json j = Json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (r->status == 200 && j.is_object() && j.value("status", "") == "committed") {
+        acks_.push_back(Ack{built.material_id, crypto::DigestHex(built.tx.hash),
+                            j.value("height", uint64_t{0}), j.value("index", uint64_t{0})});
+        ++ack_count_;
+        continue;
+      }
+      other_answers_.push_back(std::to_string(r->status) + " " + r->body);
+      ended_by_[i] = "answered";
+      return;
+    }
+    ended_by_[i] = "abandoned";
+  }
+
+  const std::string url_;
+  const TxFactory factory_;
+  const uint64_t valid_until_height_;
+  std::atomic<bool> abandon_{false};
+  std::atomic<size_t> ack_count_{0};
+  std::mutex mu_;
+  std::vector<Ack> acks_;                   // guarded by mu_
+  std::vector<std::string> other_answers_;  // guarded by mu_
+  std::vector<std::string> ended_by_;       // element i written by submitter i only
+  std::vector<std::thread> threads_;        // last: started once everything above exists
+};
+
+// Every acknowledged issue is in the node's ledger: its tx at the acknowledged height and index,
+// in that block, and the material ACTIVE with that issue tx.
+void RequireAcknowledgedPresent(const DevNode& node,
+                                const std::vector<SubmissionStream::Ack>& acks) {
   uint64_t max_height = 0;
-  for (const Ack& a : acks) max_height = std::max(max_height, a.height);
+  for (const auto& a : acks) max_height = std::max(max_height, a.height);
+  Json status = Status(node.url());
   CHECK(status["height"].get<uint64_t>() >= max_height);
   CHECK(status["log_size"].get<uint64_t>() >= acks.size());
 
-  std::vector<std::string> missing;
-  for (const Ack& a : acks) {
+  std::vector<std::string> lost;
+  for (const auto& a : acks) {
+    std::string at = " (acknowledged at height " + std::to_string(a.height) + " index " +
+                     std::to_string(a.index) + "): ";
     HttpReply tx = Get(node.url(), "/v1/tx/" + a.tx_hash);
     Json t = tx.json();
     if (tx.status != 200 || t.value("status", "") != "committed" ||
-        t.value("height", uint64_t{0}) != a.height || t.value("index", uint64_t{999999}) != a.index) {
-      missing.push_back("tx " + a.tx_hash + " acknowledged at height " + std::to_string(a.height) +
-                        " index " + std::to_string(a.index) + ": " + tx.body);
+        t.value("height", uint64_t{0}) != a.height || t.value("index", uint64_t{0}) != a.index) {
+      lost.push_back("tx " + a.tx_hash + at + tx.body);
       continue;
     }
     HttpReply block = Get(node.url(), "/v1/block/" + std::to_string(a.height));
     Json b = block.json();
     if (block.status != 200 || !b.contains("txs") || b["txs"].size() <= a.index ||
-        b["txs"][a.index].value("tx_hash", "") != a.tx_hash) {
-      missing.push_back("block " + std::to_string(a.height) + " lacks tx " + a.tx_hash);
+        !b["txs"][a.index].is_object() || b["txs"][a.index].value("tx_hash", "") != a.tx_hash) {
+      lost.push_back("block " + std::to_string(a.height) + " lacks tx " + a.tx_hash + at);
       continue;
     }
     HttpReply m = Get(node.url(), "/v1/material/" + a.material_id);
     Json mj = m.json();
     if (m.status != 200 || mj.value("issue_tx", "") != a.tx_hash ||
         mj.value("issued_height", uint64_t{0}) != a.height || mj.value("status", "") != "ACTIVE") {
-      missing.push_back("material " + a.material_id + ": " + m.body);
+      lost.push_back("material " + a.material_id + at + m.body);
     }
   }
-  INFO(missing.size() << " of " << acks.size() << " acknowledged issues lost or changed");
-  for (const auto& m : missing) UNSCOPED_INFO(m);
-  CHECK(missing.empty());
+  INFO(lost.size() << " of " << acks.size() << " acknowledged issues lost or changed");
+  for (const auto& l : lost) UNSCOPED_INFO(l);
+  CHECK(lost.empty());
+}
 
-  // The recovered chain keeps growing.
+// After a restart the chain keeps growing above `height`.
+void RequireChainGrowsAbove(const DevNode& node, uint64_t height) {
+  TxFactory factory(node.home());
   TxFactory::Built next = factory.Issue(IssueSpec{}, ValidUntilHeight(node));
   HttpReply r = SubmitAndWait(node, next.tx.raw);
   INFO(r.body);
   CHECK(r.status == 200);
-  CHECK(r.json().value("height", uint64_t{0}) > max_height);
+  CHECK(r.json().value("height", uint64_t{0}) > height);
+}
 
-  node.Stop();
-  CliResult audit = RunCli({"audit", "chain", "--home", node.home()}, CliOptions{chain.tmp.path()});
+void RequireAuditOk(const DevChain& chain) {
+  CliResult audit =
+      RunCli({"audit", "chain", "--home", chain.node.home()}, CliOptions{chain.tmp.path()});
   INFO("govledger audit chain: " << audit.Describe());
   CHECK(audit.exit_code == 0);
   CHECK(audit.out.find("OK") != std::string::npos);
+}
+
+uint64_t MaxHeight(const std::vector<SubmissionStream::Ack>& acks) {
+  uint64_t h = 0;
+  for (const auto& a : acks) h = std::max(h, a.height);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "every acknowledged issue survives a SIGKILL of the node mid-stream and the chain "
+    "audits OK",
+    "[integration]") {
+  DevChain chain;
+  DevNode& node = chain.node;
+  constexpr int kSubmitters = 4;
+  constexpr size_t kKillAfterAcks = 60;
+  SubmissionStream stream(node, kSubmitters);
+
+  bool enough = WaitFor([&] { return stream.ack_count() >= kKillAfterAcks; }, milliseconds(60'000));
+  node.Kill9();
+  stream.Join();
+
+  INFO("acknowledged before the kill: " << stream.acks().size());
+  INFO("other answers: " << Json(stream.other_answers()).dump());
+  REQUIRE(stream.other_answers().empty());
+  REQUIRE(enough);
+  // The kill landed while every submitter was still going: each one's last request went
+  // unanswered (cut off, or refused by the dead node).
+  for (const std::string& why : stream.ended_by()) CHECK(why == "unreachable");
+
+  node.Start();  // same home, after the crash
+  RequireAcknowledgedPresent(node, stream.acks());
+  RequireChainGrowsAbove(node, MaxHeight(stream.acks()));
+  node.Stop();
+  RequireAuditOk(chain);
+}
+
+TEST_CASE(
+    "SIGTERM under a stream of submissions stops the node cleanly and keeps every "
+    "acknowledged issue",
+    "[integration]") {
+  DevChain chain;
+  DevNode& node = chain.node;
+  constexpr int kSubmitters = 4;
+  constexpr size_t kStopAfterAcks = 40;
+  SubmissionStream stream(node, kSubmitters);
+
+  bool enough = WaitFor([&] { return stream.ack_count() >= kStopAfterAcks; }, milliseconds(60'000));
+  node.Stop();  // SIGTERM; requires exit status 0
+  stream.Join();
+
+  INFO("acknowledged before the stop: " << stream.acks().size());
+  REQUIRE(enough);
+  // A client still waiting when the node shuts down is told so (503 shutting_down: its tx may or
+  // may not have been committed); any other answer is a bug.
+  for (const std::string& answer : stream.other_answers()) {
+    INFO(answer);
+    CHECK(answer.rfind("503 ", 0) == 0);
+    CHECK(answer.find("shutting_down") != std::string::npos);
+  }
+  for (const std::string& why : stream.ended_by()) CHECK(why != "abandoned");
+
+  node.Start();
+  RequireAcknowledgedPresent(node, stream.acks());
+  RequireChainGrowsAbove(node, MaxHeight(stream.acks()));
+  node.Stop();
+  RequireAuditOk(chain);
 }
 
 // ================================================================== bad input
@@ -587,9 +662,11 @@ TEST_CASE("a tx submission body over 1 MiB is rejected with 413 body_too_large",
   DevChain chain;
   uint64_t log_size = LogSize(chain.node);
   std::string body = "{\"tx\":\"" + std::string((1u << 20) + 1024, 'A') + "\"}";
-  std::string head = "POST /v1/tx?wait=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     "Content-Type: application/json\r\nConnection: close\r\n"
-                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "POST /v1/tx?wait=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nConnection: close\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
 
   std::string response = RawExchange(chain.node.url(), head, body);
   INFO(response.substr(0, 500));
@@ -690,9 +767,10 @@ TEST_CASE("market regulation issuing a birth certificate is rejected with 422 is
   RequireNothingStored(chain.node, log_size, built.material_id);
 }
 
-TEST_CASE("the CLI issuing a type its department may not issue reports issuer_not_allowed and "
-          "exits 1",
-          "[integration]") {
+TEST_CASE(
+    "the CLI issuing a type its department may not issue reports issuer_not_allowed and "
+    "exits 1",
+    "[integration]") {
   DevChain chain;
   uint64_t log_size = LogSize(chain.node);
   auto args = BirthCertificateArgs(chain.node, WriteDocument(chain.tmp, "birth.pdf"));
@@ -705,8 +783,7 @@ TEST_CASE("the CLI issuing a type its department may not issue reports issuer_no
   RequireNothingStored(chain.node, log_size);
 }
 
-TEST_CASE("an issue without a required field is rejected with 422 missing_field",
-          "[integration]") {
+TEST_CASE("an issue without a required field is rejected with 422 missing_field", "[integration]") {
   DevChain chain;
   TxFactory factory(chain.node.home());
   uint64_t log_size = LogSize(chain.node);

@@ -421,7 +421,7 @@ void DevNode::Start() {
   // api.addr is rewritten on every start; a stale one would point at the previous run's port.
   std::error_code ec;
   fs::remove(home_ + "/api.addr", ec);
-  std::vector<std::string> argv{NodeBinary(), "--dev",       "--home", home_,
+  std::vector<std::string> argv{NodeBinary(), "--dev",       "--home",      home_,
                                 "--api",      "127.0.0.1:0", "--log-level", options_.log_level};
   if (!options_.network_toml.empty()) {
     argv.push_back("--config");

@@ -10,6 +10,8 @@
 // and TxFactory's const methods may be called from several threads at once.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -17,7 +19,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 #include "crypto/sign.h"
@@ -230,12 +231,11 @@ struct IssueSpec {
   std::string type_code = "BIRTHMED";
   std::string serial;  // empty: a fresh random serial
   std::string holder_id = "440305202401010012";
-  Bytes document;      // hashed into doc_digest; empty: random bytes
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"birth_date", "2024-01-01"},
-      {"birth_place", "南山区人民医院"},
-      {"child_name", "李小明"},
-      {"mother_name", "王芳"}};
+  Bytes document;  // hashed into doc_digest; empty: random bytes
+  std::vector<std::pair<std::string, std::string>> fields = {{"birth_date", "2024-01-01"},
+                                                             {"birth_place", "南山区人民医院"},
+                                                             {"child_name", "李小明"},
+                                                             {"mother_name", "王芳"}};
   int64_t valid_from_ms = 0;   // 0: now
   int64_t valid_until_ms = 0;  // 0: no expiry
 };
