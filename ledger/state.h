@@ -37,7 +37,7 @@ class Overlay : public StateReader {
   void AddEvent(const Event& e);
   void AddTx(const Digest& tx_hash);
 
-  // Writes in the order they were made (materials keyed by id, latest wins).
+  // Pending writes: materials keyed by id (latest wins), events in the order they were made.
   const std::map<std::string, Material, std::less<>>& materials() const { return materials_; }
   const std::vector<Event>& events() const { return events_; }
 

@@ -7,7 +7,9 @@
 // test process dies (PR_SET_PDEATHSIG), so a failing or crashing test never leaks a node.
 //
 // Thread-safety: Process, DevNode and TempDir are single-owner objects. RunCli, the HTTP helpers
-// and TxFactory's const methods may be called from several threads at once.
+// and TxFactory's const methods may be called from several threads at once. The kernel's
+// parent-death signal follows the *thread* that forked: start long-lived children (nodes) from
+// the test's own thread, not from a helper thread that ends before them.
 #pragma once
 
 #include <sys/types.h>
