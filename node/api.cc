@@ -119,6 +119,7 @@ class Api {
     j["validators"] = g.validators.size();
     j["mempool_txs"] = node_.mempool().size();
     j["max_tx_validity_heights"] = g.params.max_tx_validity_heights;
+
     return Json(200, j);
   }
 

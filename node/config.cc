@@ -69,6 +69,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
   str("validator_key", c.validator_key_file);
   str("tls_key", c.tls_key_file);
   str("data_dir", c.data_dir);
+  str("wal_dir", c.wal_dir);
   str("api_listen", c.api_listen);
   str("p2p_listen", c.p2p_listen);
   bool ok = num("api", "max_body_bytes", c.max_body_bytes) &&
@@ -78,13 +79,21 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
             num("api", "max_wait_ms", c.max_wait_ms) &&
             num("mempool", "max_txs", c.mempool_max_txs) &&
             num("mempool", "max_bytes", c.mempool_max_bytes) &&
-            num("mempool", "verify_threads", c.verify_threads);
+            num("mempool", "verify_threads", c.verify_threads) &&
+            num("consensus", "timeout_propose_ms", c.timeouts.propose_ms) &&
+            num("consensus", "timeout_propose_delta_ms", c.timeouts.propose_delta_ms) &&
+            num("consensus", "timeout_prevote_ms", c.timeouts.prevote_ms) &&
+            num("consensus", "timeout_prevote_delta_ms", c.timeouts.prevote_delta_ms) &&
+            num("consensus", "timeout_precommit_ms", c.timeouts.precommit_ms) &&
+            num("consensus", "timeout_precommit_delta_ms", c.timeouts.precommit_delta_ms) &&
+            num("consensus", "rebroadcast_ms", c.rebroadcast_ms);
   if (!ok) return Status::Error("bad_config", path + ": limits must not be negative");
   std::string host;
   uint16_t port;
   if (Status st = SplitHostPort(c.api_listen, host, port); !st.ok()) {
     return Status::Error("bad_config", path + ": api_listen: " + st.message());
   }
+  if (c.rebroadcast_ms < 10) return Status::Error("bad_config", path + ": consensus.rebroadcast_ms below 10");
   if (c.max_body_bytes < 1024) return Status::Error("bad_config", path + ": api.max_body_bytes below 1024");
   return c;
 }
@@ -97,6 +106,7 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "validator_key = \"" << c.validator_key_file << "\"\n"
     << "tls_key = \"" << c.tls_key_file << "\"\n"
     << "data_dir = \"" << c.data_dir << "\"\n"
+    << "wal_dir = \"" << c.wal_dir << "\"\n"
     << "api_listen = \"" << c.api_listen << "\"   # HTTP API; port 0 picks a free port\n"
     << "p2p_listen = \"" << c.p2p_listen << "\"\n\n"
     << "[api]\n"
@@ -108,7 +118,17 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "[mempool]\n"
     << "max_txs = " << c.mempool_max_txs << "\n"
     << "max_bytes = " << c.mempool_max_bytes << "\n"
-    << "verify_threads = " << c.verify_threads << "   # 0 = one per core\n";
+    << "verify_threads = " << c.verify_threads << "   # 0 = one per core\n\n"
+    << "[consensus]\n"
+    << "# Tendermint step timeouts: base + delta * round. Loopback networks use small values,\n"
+    << "# validators spread across a city's data centres larger ones.\n"
+    << "timeout_propose_ms = " << c.timeouts.propose_ms << "\n"
+    << "timeout_propose_delta_ms = " << c.timeouts.propose_delta_ms << "\n"
+    << "timeout_prevote_ms = " << c.timeouts.prevote_ms << "\n"
+    << "timeout_prevote_delta_ms = " << c.timeouts.prevote_delta_ms << "\n"
+    << "timeout_precommit_ms = " << c.timeouts.precommit_ms << "\n"
+    << "timeout_precommit_delta_ms = " << c.timeouts.precommit_delta_ms << "\n"
+    << "rebroadcast_ms = " << c.rebroadcast_ms << "   # resend latest votes (TCP is not gossip)\n";
   return o.str();
 }
 

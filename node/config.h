@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "consensus/core.h"
 #include "util/status.h"
 
 namespace govledger::node {
@@ -16,6 +17,7 @@ struct NodeConfig {
   std::string validator_key_file = "validator.pem";
   std::string tls_key_file = "tls.pem";
   std::string data_dir = "data";
+  std::string wal_dir = "wal";      // consensus WAL and sign guard
   std::string api_listen = "127.0.0.1:7001";
   std::string p2p_listen = "127.0.0.1:7101";
   // API limits.
@@ -28,6 +30,9 @@ struct NodeConfig {
   size_t mempool_max_txs = 50'000;
   size_t mempool_max_bytes = 64 << 20;
   unsigned verify_threads = 0;      // 0 = number of cores
+  // Consensus: per-step timeouts growing per round; how often latest messages are resent.
+  consensus::Timeouts timeouts;
+  int64_t rebroadcast_ms = 500;
 
   std::string Path(const std::string& relative) const;  // resolve against home
 };

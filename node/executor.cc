@@ -3,6 +3,7 @@
 #include "crypto/merkle.h"
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
+#include "ledger/commit.h"
 
 namespace govledger::node {
 
@@ -28,6 +29,18 @@ void ApplyEffects(ledger::Overlay& overlay, const contracts::Effects& effects) {
 
 BuiltBlock Executor::Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                            const crypto::PublicKey& proposer) const {
+  std::optional<ledger::Commit> last_commit;
+  if (store_.height() > 0) {
+    auto last = store_.GetCommit(store_.height());
+    GOVLEDGER_CHECK(last.ok());  // the tip's certificate is committed with it
+    last_commit = *last;
+  }
+  return BuildWith(candidates, time_ms, proposer, last_commit);
+}
+
+BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
+                               const crypto::PublicKey& proposer,
+                               const std::optional<ledger::Commit>& last_commit) const {
   BuiltBlock out;
   const uint64_t height = store_.height() + 1;
   contracts::BlockContext ctx{height, time_ms};
@@ -71,12 +84,10 @@ BuiltBlock Executor::Build(const std::vector<const ledger::Tx*>& candidates, int
   h.time_ms = time_ms;
   h.proposer = proposer;
   h.prev_hash = crypto::DigestBytes(store_.tip_hash());
-  if (height > 1) {
-    auto last = store_.GetCommit(height - 1);
-    GOVLEDGER_CHECK(last.ok());  // the tip's certificate is committed with it
-    block.last_commit = *last;
+  if (height > 1 && last_commit) {
+    block.last_commit = *last_commit;
     h.last_commit_hash =
-        crypto::DigestBytes(crypto::Hash(genesis_.suite, ledger::EncodeCommit(*last)));
+        crypto::DigestBytes(crypto::Hash(genesis_.suite, ledger::EncodeCommit(*last_commit)));
   }
   h.log_size = log.size();
   h.log_root = crypto::DigestBytes(*log.Root());
@@ -91,6 +102,80 @@ BuiltBlock Executor::Build(const std::vector<const ledger::Tx*>& candidates, int
   out.write.events = overlay.events();
   out.write.log_nodes = log_nodes.TakeWrites();
   return out;
+}
+
+}  // namespace govledger::node
+
+namespace govledger::node {
+
+namespace {
+Status BadBlock(const std::string& what) { return Status::Error("bad_block", what); }
+}  // namespace
+
+Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
+  const ledger::BlockHeader& h = block.header;
+  const uint64_t height = store_.height() + 1;
+  if (h.height != height) {
+    return BadBlock("height " + std::to_string(h.height) + ", expected " + std::to_string(height));
+  }
+  if (h.chain_id != genesis_.chain_id) return BadBlock("chain id '" + h.chain_id + "'");
+  // The hash is over the header bytes: refuse encodings that carry anything beyond the fields.
+  if (ledger::EncodeHeader(h) != block.header_bytes) return BadBlock("non-canonical header encoding");
+  if (h.prev_hash != crypto::DigestBytes(store_.tip_hash())) return BadBlock("prev_hash");
+  if (h.time_ms <= store_.tip_time_ms()) return BadBlock("time not after the parent's");
+  bool known_proposer = false;
+  for (const auto& v : genesis_.validators) known_proposer |= v.key == h.proposer;
+  if (!known_proposer) return BadBlock("proposer is not a validator");
+  if (height > 1) {
+    if (!block.last_commit) return BadBlock("missing certificate of the previous block");
+    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, genesis_.validators,
+                                     *block.last_commit, height - 1,
+                                     crypto::DigestBytes(store_.tip_hash()));
+    if (!st.ok()) return BadBlock("certificate of the previous block: " + st.ToString());
+  } else if (block.last_commit) {
+    return BadBlock("certificate at height 1");
+  }
+  if (block.txs.size() > genesis_.params.max_block_txs) return BadBlock("too many transactions");
+
+  std::vector<ledger::Tx> txs;
+  txs.reserve(block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    auto tx = ledger::DecodeTx(genesis_.suite, block.txs[i], genesis_.params.max_tx_bytes);
+    if (!tx.ok()) return BadBlock("tx " + std::to_string(i) + ": " + tx.status().ToString());
+    if (!crypto::Verify(genesis_.suite, tx->signer, tx->body_bytes, tx->signature)) {
+      return BadBlock("tx " + std::to_string(i) + ": bad signature");
+    }
+    txs.push_back(std::move(*tx));
+  }
+  std::vector<const ledger::Tx*> candidates;
+  for (const auto& tx : txs) candidates.push_back(&tx);
+  BuiltBlock built = BuildWith(candidates, h.time_ms, h.proposer, block.last_commit);
+  for (size_t i = 0; i < built.outcomes.size(); ++i) {
+    if (!built.outcomes[i].status.ok()) {
+      return BadBlock("tx " + std::to_string(i) + " does not apply: " +
+                      built.outcomes[i].status.ToString());
+    }
+  }
+  const ledger::BlockHeader& mine = built.write.block.header;
+  auto differs = [&](const char* field, bool same) -> std::optional<Status> {
+    if (same) return std::nullopt;
+    return BadBlock(std::string("header field ") + field + " differs from re-execution");
+  };
+  for (auto check : {differs("log_size", mine.log_size == h.log_size),
+                     differs("log_root", mine.log_root == h.log_root),
+                     differs("state_root", mine.state_root == h.state_root),
+                     differs("validators_hash", mine.validators_hash == h.validators_hash),
+                     differs("next_validators_hash", mine.next_validators_hash == h.next_validators_hash),
+                     differs("tx_count", mine.tx_count == h.tx_count),
+                     differs("events_hash", mine.events_hash == h.events_hash),
+                     differs("last_commit_hash", mine.last_commit_hash == h.last_commit_hash)}) {
+    if (check) return *check;
+  }
+  // Keep the proposer's exact header bytes: the block hash is over them.
+  built.write.block.header_bytes = block.header_bytes;
+  built.write.block.header = block.header;
+  built.write.block_hash = crypto::Hash(genesis_.suite, block.header_bytes);
+  return built;
 }
 
 }  // namespace govledger::node

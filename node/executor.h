@@ -4,6 +4,7 @@
 // code serves the one-validator producer today and BFT proposers and verifiers next.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "contracts/material.h"
@@ -35,11 +36,22 @@ class Executor {
   Status Check(const ledger::Tx& tx, int64_t now_ms) const;
 
   // Builds block height()+1 at `time_ms` (which must be after the tip's time). Rejected candidates
-  // are left out of the block and reported in outcomes.
+  // are left out of the block and reported in outcomes. The previous block's certificate is read
+  // from the store (a proposer embeds the one it holds).
   BuiltBlock Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                    const crypto::PublicKey& proposer) const;
 
+  // Re-executes a block someone else built (a proposal, or a block fetched by sync) on top of the
+  // committed tip and checks that it is exactly what this node would build from the same inputs:
+  // height, link, embedded certificate of the previous block, time after the parent's, every
+  // transaction decodes, is signed by its signer and applies, and every header field matches.
+  // Reason codes: "bad_block" with a message naming the first mismatch.
+  Result<BuiltBlock> Execute(const ledger::Block& block) const;
+
  private:
+  BuiltBlock BuildWith(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
+                       const crypto::PublicKey& proposer,
+                       const std::optional<ledger::Commit>& last_commit) const;
   const ledger::Genesis& genesis_;
   const ledger::Store& store_;
   const contracts::Registry& registry_;

@@ -68,6 +68,27 @@ Result<NetworkSpec> ParseNetworkToml(std::string_view text, const std::string& s
   GOVLEDGER_RETURN_IF_ERROR(int_param("max_clock_drift_ms", spec.params.max_clock_drift_ms));
   GOVLEDGER_RETURN_IF_ERROR(int_param("max_tx_validity_heights", spec.params.max_tx_validity_heights));
 
+  if (auto cons = root["consensus"]; cons.as_table()) {
+    auto timeout = [&](const char* key, int64_t& out) -> Status {
+      auto node = cons[key];
+      if (!node) return Status::Ok();
+      auto v = node.value<int64_t>();
+      if (!v || *v <= 0 || *v > 600'000) {
+        return Bad(source, std::string("[consensus] ") + key + " must be 1..600000 ms");
+      }
+      out = *v;
+      return Status::Ok();
+    };
+    GOVLEDGER_RETURN_IF_ERROR(timeout("timeout_propose_ms", spec.timeouts.propose_ms));
+    GOVLEDGER_RETURN_IF_ERROR(timeout("timeout_propose_delta_ms", spec.timeouts.propose_delta_ms));
+    GOVLEDGER_RETURN_IF_ERROR(timeout("timeout_prevote_ms", spec.timeouts.prevote_ms));
+    GOVLEDGER_RETURN_IF_ERROR(timeout("timeout_prevote_delta_ms", spec.timeouts.prevote_delta_ms));
+    GOVLEDGER_RETURN_IF_ERROR(timeout("timeout_precommit_ms", spec.timeouts.precommit_ms));
+    GOVLEDGER_RETURN_IF_ERROR(
+        timeout("timeout_precommit_delta_ms", spec.timeouts.precommit_delta_ms));
+    GOVLEDGER_RETURN_IF_ERROR(timeout("rebroadcast_ms", spec.rebroadcast_ms));
+  }
+
   const toml::array* vals = root["validators"].as_array();
   if (!vals || vals->empty()) return Bad(source, "at least one [[validators]] entry is required");
   for (size_t i = 0; i < vals->size(); ++i) {
@@ -219,6 +240,8 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
     c.name = v.name;
     c.api_listen = v.api;
     c.p2p_listen = v.p2p;
+    c.timeouts = spec.timeouts;
+    c.rebroadcast_ms = spec.rebroadcast_ms;
     GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/genesis.json", json + "\n", 0644));
     GOVLEDGER_RETURN_IF_ERROR(keys[i].validator.SavePemFile(home + "/validator.pem"));
     GOVLEDGER_RETURN_IF_ERROR(keys[i].tls.SavePemFile(home + "/tls.pem"));

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "consensus/core.h"
 #include "ledger/genesis.h"
 #include "util/status.h"
 
@@ -33,6 +34,9 @@ struct NetworkSpec {
   std::vector<ValidatorSpec> validators;
   std::vector<ledger::Department> departments;  // keys empty until InitNetwork
   std::vector<ledger::MaterialType> material_types;
+  // [consensus] section: copied into every node.toml (local settings, may be tuned per node).
+  consensus::Timeouts timeouts;
+  int64_t rebroadcast_ms = 500;
 };
 
 // Parses network.toml; errors name the file, the entry and the problem.

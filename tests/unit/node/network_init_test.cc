@@ -34,8 +34,7 @@ TEST_CASE("the built-in dev network parses and names its departments and types",
 }
 
 TEST_CASE("shipped network configs parse", "[node]") {
-  const char* src = std::getenv("GOVLEDGER_SOURCE_DIR");
-  REQUIRE(src != nullptr);
+  const char* src = GOVLEDGER_SOURCE_DIR;
   for (const char* name : {"dev", "local-4"}) {
     auto spec = node::LoadNetworkToml(std::string(src) + "/network-configs/" + name + "/network.toml");
     INFO(name);
@@ -58,8 +57,7 @@ TEST_CASE("network toml errors name the problem", "[node]") {
 }
 
 TEST_CASE("network init writes every home with private keys at mode 0600", "[node]") {
-  const char* src = std::getenv("GOVLEDGER_SOURCE_DIR");
-  REQUIRE(src != nullptr);
+  const char* src = GOVLEDGER_SOURCE_DIR;
   auto spec = node::LoadNetworkToml(std::string(src) + "/network-configs/local-4/network.toml");
   REQUIRE(spec.ok());
   node::InitOptions opts;

@@ -1,0 +1,525 @@
+#include "node/consensus_driver.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "ledger/codec.h"
+#include "ledger/commit.h"
+#include "node/log.h"
+#include "proto/p2p.pb.h"
+#include "util/file.h"
+#include "util/time.h"
+
+namespace govledger::node {
+
+namespace asio = boost::asio;
+using consensus::Effect;
+using consensus::Input;
+
+namespace {
+
+constexpr uint32_t kMaxSyncBlocks = 64;
+constexpr size_t kMaxSyncBytes = 8u << 20;
+constexpr int64_t kSyncRetryMs = 2000;
+
+pb::ProposalMsg ToPb(const consensus::Proposal& p) {
+  pb::ProposalMsg m;
+  m.set_height(p.height);
+  m.set_round(p.round);
+  m.set_pol_round(p.pol_round);
+  m.set_block_hash(p.block_hash.data(), p.block_hash.size());
+  m.set_block(p.block.data(), p.block.size());
+  m.set_proposer(p.proposer);
+  m.set_signature(p.signature.data(), p.signature.size());
+  return m;
+}
+
+consensus::Proposal FromPb(const pb::ProposalMsg& m) {
+  consensus::Proposal p;
+  p.height = m.height();
+  p.round = m.round();
+  p.pol_round = m.pol_round();
+  p.block_hash = ToBytes(m.block_hash());
+  p.block = ToBytes(m.block());
+  p.proposer = m.proposer();
+  p.signature = ToBytes(m.signature());
+  return p;
+}
+
+pb::VoteMsg ToPb(const consensus::Vote& v) {
+  pb::VoteMsg m;
+  m.set_type(static_cast<uint32_t>(v.type));
+  m.set_height(v.height);
+  m.set_round(v.round);
+  m.set_block_hash(v.block_hash.data(), v.block_hash.size());
+  m.set_validator(v.validator);
+  m.set_signature(v.signature.data(), v.signature.size());
+  return m;
+}
+
+std::optional<consensus::Vote> FromPb(const pb::VoteMsg& m) {
+  consensus::Vote v;
+  if (m.type() == 1) {
+    v.type = consensus::VoteType::kPrevote;
+  } else if (m.type() == 2) {
+    v.type = consensus::VoteType::kPrecommit;
+  } else {
+    return std::nullopt;
+  }
+  v.height = m.height();
+  v.round = m.round();
+  v.block_hash = ToBytes(m.block_hash());
+  v.validator = m.validator();
+  v.signature = ToBytes(m.signature());
+  return v;
+}
+
+Bytes Serialize(const pb::P2pMessage& msg) {
+  std::string s;
+  msg.SerializeToString(&s);
+  return ToBytes(s);
+}
+
+}  // namespace
+
+ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
+                                 const ledger::Genesis& genesis, ledger::Store& store,
+                                 Executor& executor, const Mempool& mempool,
+                                 const crypto::PrivateKey& validator_key, Hooks hooks)
+    : io_(io),
+      config_(config),
+      genesis_(genesis),
+      store_(store),
+      executor_(executor),
+      mempool_(mempool),
+      key_(validator_key),
+      hooks_(std::move(hooks)),
+      build_timer_(io),
+      rebroadcast_timer_(io),
+      commit_retry_(io) {
+  for (uint32_t i = 0; i < genesis_.validators.size(); ++i) {
+    if (genesis_.validators[i].key == key_.public_key()) self_ = i;
+  }
+}
+
+ConsensusDriver::~ConsensusDriver() { Stop(); }
+
+uint64_t ConsensusDriver::consensus_height() const { return core_ ? core_->height() : 0; }
+uint32_t ConsensusDriver::consensus_round() const { return core_ ? core_->round() : 0; }
+size_t ConsensusDriver::connected_peers() const {
+  size_t n = 0;
+  if (!p2p_) return 0;
+  for (uint32_t i = 0; i < genesis_.validators.size(); ++i) {
+    if (i != self_ && p2p_->Connected(i)) ++n;
+  }
+  return n;
+}
+
+Status ConsensusDriver::Start() {
+  auto wal = consensus::Wal::Open(config_.Path(config_.wal_dir));
+  if (!wal.ok()) return wal.status();
+  wal_ = std::move(*wal);
+  if (wal_->dropped_tail_bytes() > 0) {
+    GOVLEDGER_LOG(kWarn, "consensus WAL: dropped a torn tail of " << wal_->dropped_tail_bytes()
+                                                                  << " bytes");
+  }
+
+  consensus::CoreConfig cc;
+  cc.chain_id = genesis_.chain_id;
+  cc.suite = genesis_.suite;
+  for (const auto& v : genesis_.validators) cc.validators.push_back(v.key);
+  cc.self = self_;
+  cc.timeouts = config_.timeouts;
+  core_ = std::make_unique<consensus::Core>(cc, &key_, wal_->guard());
+
+  P2pConfig pc;
+  pc.listen = config_.p2p_listen;
+  pc.self = self_;
+  for (const auto& v : genesis_.validators) pc.peers.push_back({v.name, v.p2p_address, v.tls_key});
+  auto tls_pem = ReadFile(config_.Path(config_.tls_key_file), 1 << 16);
+  if (!tls_pem.ok()) return Status::Error("bad_config", "TLS key: " + tls_pem.status().message());
+  pc.tls_key_pem = *tls_pem;
+  if (genesis_.validators.size() > 1) {
+    p2p_ = std::make_unique<P2p>(
+        io_, pc, [this](uint32_t peer, Bytes payload) { OnPeerMessage(peer, std::move(payload)); },
+        [this](uint32_t peer) {
+          if (stopped_) return;
+          for (const Effect& e : core_->LatestMessages()) {
+            pb::P2pMessage msg;
+            if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
+              *msg.mutable_proposal() = ToPb(p->proposal);
+            } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
+              *msg.mutable_vote() = ToPb(v->vote);
+            } else {
+              continue;
+            }
+            p2p_->Send(peer, Serialize(msg));
+          }
+          SendStatus(peer);
+        });
+    GOVLEDGER_RETURN_IF_ERROR(p2p_->Start());
+  }
+
+  // Resume the height the WAL recorded if it is the next one; otherwise begin afresh.
+  const uint64_t next = store_.height() + 1;
+  auto recorded = wal_->ReadCurrentHeight();
+  if (!recorded.ok()) return recorded.status();
+  if (recorded->first == next) {
+    inputs_.clear();
+    // Recorded inputs go first (they are already in the WAL, so not appended again); the new
+    // effects of starting the height queue behind them.
+    for (auto& in : recorded->second) inputs_.emplace_back(std::move(in), false);
+    for (auto& e : core_->StartHeight(next)) Handle(e);
+    GOVLEDGER_LOG(kInfo, "consensus: replaying " << recorded->second.size()
+                                                 << " WAL inputs of height " << next);
+    Pump();
+  } else {
+    StartHeight();
+  }
+  ArmRebroadcast();
+  return Status::Ok();
+}
+
+void ConsensusDriver::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  build_timer_.cancel();
+  rebroadcast_timer_.cancel();
+  commit_retry_.cancel();
+  for (auto& [k, t] : timeouts_) t->cancel();
+  timeouts_.clear();
+  if (p2p_) p2p_->Stop();
+}
+
+void ConsensusDriver::StartHeight() {
+  const uint64_t next = store_.height() + 1;
+  built_.clear();
+  build_timer_.cancel();
+  for (auto& [k, t] : timeouts_) t->cancel();
+  timeouts_.clear();
+  if (Status st = wal_->BeginHeight(next); !st.ok()) {
+    GOVLEDGER_LOG(kError, "consensus WAL: " << st.ToString());
+  }
+  // An idle chain waits for transactions, up to the heartbeat interval, before starting the
+  // height: no stream of empty blocks, and no round-0 timeouts while the proposer waits. Every
+  // validator applies the same rule; forwarded transactions reach peers before the proposal
+  // (same ordered connection), so they start together.
+  int64_t since_tip = NowMs() - store_.tip_time_ms();
+  if (mempool_.size() == 0 && since_tip < genesis_.params.block_interval_ms) {
+    waiting_for_txs_ = true;
+    build_timer_.expires_after(
+        std::chrono::milliseconds(genesis_.params.block_interval_ms - since_tip));
+    build_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && !stopped_ && waiting_for_txs_) BeginConsensusHeight();
+    });
+    return;
+  }
+  BeginConsensusHeight();
+}
+
+void ConsensusDriver::BeginConsensusHeight() {
+  waiting_for_txs_ = false;
+  build_timer_.cancel();
+  for (auto& e : core_->StartHeight(store_.height() + 1)) Handle(e);
+  Pump();
+}
+
+void ConsensusDriver::Feed(Input in, bool record) {
+  inputs_.emplace_back(std::move(in), record);
+  Pump();
+}
+
+void ConsensusDriver::Pump() {
+  if (pumping_ || stopped_) return;
+  pumping_ = true;
+  while (!inputs_.empty() && !stopped_) {
+    auto [in, record] = std::move(inputs_.front());
+    inputs_.pop_front();
+    if (record) {
+      // Durable before acting: a crash after this point replays the input on restart.
+      if (Status st = wal_->Append(in); !st.ok()) {
+        GOVLEDGER_LOG(kError, "consensus WAL append failed: " << st.ToString()
+                                                              << "; input dropped");
+        continue;
+      }
+    }
+    for (const Effect& e : core_->OnInput(in)) Handle(e);
+  }
+  pumping_ = false;
+}
+
+void ConsensusDriver::Handle(const Effect& e) {
+  if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
+    pb::P2pMessage msg;
+    *msg.mutable_proposal() = ToPb(p->proposal);
+    SendToPeers(msg);
+    inputs_.emplace_back(consensus::ProposalIn{p->proposal}, true);
+  } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
+    pb::P2pMessage msg;
+    *msg.mutable_vote() = ToPb(v->vote);
+    SendToPeers(msg);
+    inputs_.emplace_back(consensus::VoteIn{v->vote}, true);
+  } else if (const auto* t = std::get_if<consensus::ScheduleTimeout>(&e)) {
+    auto key = std::make_tuple(t->height, t->round, static_cast<uint8_t>(t->step));
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(t->delay_ms, 0)));
+    consensus::TimeoutIn in{t->height, t->round, t->step};
+    timer->async_wait([this, in, key](const boost::system::error_code& ec) {
+      if (ec || stopped_) return;
+      timeouts_.erase(key);
+      Feed(in, true);
+    });
+    timeouts_[key] = timer;
+  } else if (const auto* b = std::get_if<consensus::BuildBlock>(&e)) {
+    DoBuild(b->height, b->round);
+  } else if (const auto* check = std::get_if<consensus::ValidateBlock>(&e)) {
+    OnValidate(*check);
+  } else if (const auto* d = std::get_if<consensus::Decide>(&e)) {
+    OnDecide(*d);
+  } else if (const auto* ev = std::get_if<consensus::Evidence>(&e)) {
+    ++stats_.evidence;
+    const std::string& who = ev->validator < genesis_.validators.size()
+                                 ? genesis_.validators[ev->validator].name
+                                 : std::to_string(ev->validator);
+    GOVLEDGER_LOG(kWarn, "EVIDENCE: validator " << who << " " << ev->kind << " at height "
+                                                << ev->height << " round " << ev->round);
+  }
+}
+
+void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
+  if (height != store_.height() + 1) return;
+  std::vector<TxPtr> pending = mempool_.Peek(genesis_.params.max_block_txs);
+  std::vector<const ledger::Tx*> candidates;
+  for (const auto& tx : pending) candidates.push_back(tx.get());
+  int64_t time_ms = std::max(NowMs(), store_.tip_time_ms() + 1);
+  BuiltBlock built = executor_.Build(candidates, time_ms, key_.public_key());
+  Bytes hash = crypto::DigestBytes(built.write.block_hash);
+  Bytes block = ledger::EncodeBlock(built.write.block);
+  built_[hash] = std::move(built);
+  inputs_.emplace_back(consensus::BlockIn{height, round, hash, std::move(block)}, true);
+}
+
+void ConsensusDriver::OnNewTx(const ledger::Tx& tx, bool forward) {
+  if (stopped_) return;
+  if (forward && p2p_) {
+    pb::P2pMessage msg;
+    msg.mutable_txs()->add_txs(tx.raw.data(), tx.raw.size());
+    p2p_->Broadcast(Serialize(msg));
+  }
+  if (waiting_for_txs_) {
+    // Posted, so that transactions arriving together go into one block.
+    asio::post(io_, [this] {
+      if (waiting_for_txs_ && !stopped_) BeginConsensusHeight();
+    });
+  }
+}
+
+void ConsensusDriver::OnValidate(const consensus::ValidateBlock& v) {
+  auto verdict = [&](bool valid, const std::string& why) {
+    if (!valid) {
+      ++stats_.invalid_proposals;
+      GOVLEDGER_LOG(kWarn, "proposal at height " << v.height << " round " << v.round
+                                                 << " is invalid: " << why);
+    }
+    inputs_.emplace_back(consensus::ValidityIn{v.height, v.round, v.block_hash, valid}, true);
+  };
+  if (v.height != store_.height() + 1) return verdict(false, "not the next height");
+  if (built_.count(v.block_hash)) return verdict(true, "");
+  auto block = ledger::DecodeBlock(v.block);
+  if (!block.ok()) return verdict(false, block.status().ToString());
+  if (crypto::DigestBytes(crypto::Hash(genesis_.suite, block->header_bytes)) != v.block_hash) {
+    return verdict(false, "block hash does not match the proposal");
+  }
+  int64_t drift = block->header.time_ms - NowMs();
+  if (drift > genesis_.params.max_clock_drift_ms || -drift > genesis_.params.max_clock_drift_ms) {
+    return verdict(false, "block time is " + std::to_string(drift) + " ms from this node's clock");
+  }
+  auto built = executor_.Execute(*block);
+  if (!built.ok()) return verdict(false, built.status().ToString());
+  built_[v.block_hash] = std::move(*built);
+  verdict(true, "");
+}
+
+void ConsensusDriver::OnDecide(const consensus::Decide& d) {
+  if (d.height != store_.height() + 1) return;
+  auto it = built_.find(d.block_hash);
+  if (it == built_.end()) {
+    auto block = ledger::DecodeBlock(d.block);
+    GOVLEDGER_CHECK(block.ok());  // the core decides only on blocks this node validated
+    auto built = executor_.Execute(*block);
+    if (!built.ok()) {
+      GOVLEDGER_LOG(kError, "decided block " << d.height << " does not execute here: "
+                                             << built.status().ToString());
+      return;
+    }
+    it = built_.emplace(d.block_hash, std::move(*built)).first;
+  }
+  BuiltBlock& built = it->second;
+  built.write.commit = d.commit;
+  if (Status st = store_.CommitBlock(built.write); !st.ok()) {
+    GOVLEDGER_LOG(kError, "cannot commit block " << d.height << ": " << st.ToString()
+                                                 << "; retrying in 1s");
+    consensus::Decide again = d;
+    commit_retry_.expires_after(std::chrono::seconds(1));
+    commit_retry_.async_wait([this, again](const boost::system::error_code& ec) {
+      if (!ec && !stopped_) OnDecide(again);
+    });
+    return;
+  }
+  if (d.round > 0) ++stats_.rounds_above_zero;
+  BuiltBlock done = std::move(built);
+  hooks_.on_commit(done);
+  StartHeight();
+}
+
+void ConsensusDriver::SendToPeers(const pb::P2pMessage& msg) {
+  if (p2p_) p2p_->Broadcast(Serialize(msg));
+}
+
+void ConsensusDriver::SendStatus(std::optional<uint32_t> peer) {
+  if (!p2p_) return;
+  pb::P2pMessage msg;
+  msg.mutable_status()->set_height(store_.height());
+  Bytes bytes = Serialize(msg);
+  if (peer) {
+    p2p_->Send(*peer, bytes);
+  } else {
+    p2p_->Broadcast(bytes);
+  }
+}
+
+void ConsensusDriver::ArmRebroadcast() {
+  if (stopped_) return;
+  rebroadcast_timer_.expires_after(std::chrono::milliseconds(config_.rebroadcast_ms));
+  rebroadcast_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    Rebroadcast();
+    ArmRebroadcast();
+  });
+}
+
+void ConsensusDriver::Rebroadcast() {
+  if (!p2p_) return;
+  for (const Effect& e : core_->LatestMessages()) {
+    pb::P2pMessage msg;
+    if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
+      *msg.mutable_proposal() = ToPb(p->proposal);
+    } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
+      *msg.mutable_vote() = ToPb(v->vote);
+    } else {
+      continue;
+    }
+    SendToPeers(msg);
+  }
+  SendStatus(std::nullopt);
+}
+
+void ConsensusDriver::OnPeerMessage(uint32_t peer, Bytes payload) {
+  if (stopped_) return;
+  pb::P2pMessage msg;
+  if (!msg.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    GOVLEDGER_LOG(kWarn, "peer " << peer << " sent an undecodable message; ignored");
+    return;
+  }
+  switch (msg.msg_case()) {
+    case pb::P2pMessage::kProposal:
+      Feed(consensus::ProposalIn{FromPb(msg.proposal())}, true);
+      break;
+    case pb::P2pMessage::kVote:
+      if (auto v = FromPb(msg.vote())) Feed(consensus::VoteIn{*v}, true);
+      break;
+    case pb::P2pMessage::kTxs: {
+      std::vector<Bytes> txs;
+      for (const auto& t : msg.txs().txs()) txs.push_back(ToBytes(t));
+      hooks_.on_forwarded_txs(std::move(txs));
+      break;
+    }
+    case pb::P2pMessage::kStatus: {
+      peer_heights_[peer] = msg.status().height();
+      if (msg.status().height() > store_.height() &&
+          NowMs() - sync_requested_at_ms_ > kSyncRetryMs) {
+        RequestBlocks(peer);
+      }
+      break;
+    }
+    case pb::P2pMessage::kBlockRequest: {
+      pb::P2pMessage out;
+      size_t bytes = 0;
+      uint32_t max = std::min(msg.block_request().max_blocks(), kMaxSyncBlocks);
+      for (uint64_t h = msg.block_request().from_height();
+           h >= 1 && h <= store_.height() && out.blocks().blocks_size() < static_cast<int>(max) &&
+           bytes < kMaxSyncBytes;
+           ++h) {
+        auto block = store_.GetBlockBytes(h);
+        auto commit = store_.GetCommit(h);
+        if (!block.ok() || !commit.ok()) break;
+        Bytes commit_bytes = ledger::EncodeCommit(*commit);
+        auto* sb = out.mutable_blocks()->add_blocks();
+        sb->set_block(block->data(), block->size());
+        sb->set_commit(commit_bytes.data(), commit_bytes.size());
+        bytes += block->size() + commit_bytes.size();
+      }
+      if (p2p_) p2p_->Send(peer, Serialize(out));
+      break;
+    }
+    case pb::P2pMessage::kBlocks:
+      OnBlocks(peer, msg);
+      break;
+    default:
+      GOVLEDGER_LOG(kWarn, "peer " << peer << " sent an empty message; ignored");
+  }
+}
+
+void ConsensusDriver::RequestBlocks(uint32_t peer) {
+  if (!p2p_) return;
+  sync_requested_at_ms_ = NowMs();
+  pb::P2pMessage req;
+  req.mutable_block_request()->set_from_height(store_.height() + 1);
+  req.mutable_block_request()->set_max_blocks(kMaxSyncBlocks);
+  p2p_->Send(peer, Serialize(req));
+}
+
+void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
+  uint64_t before = store_.height();
+  for (const auto& sb : msg.blocks().blocks()) {
+    auto block = ledger::DecodeBlock(ToBytes(sb.block()));
+    auto commit = ledger::DecodeCommit(ToBytes(sb.commit()));
+    if (!block.ok() || !commit.ok()) {
+      GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent an undecodable block; ignored");
+      break;
+    }
+    uint64_t h = block->header.height;
+    if (h <= store_.height()) continue;
+    if (h != store_.height() + 1) break;
+    Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, block->header_bytes));
+    // Every certificate is checked against the validator set before anything is executed.
+    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, genesis_.validators,
+                                     *commit, h, hash);
+    if (!st.ok()) {
+      GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
+                                         << " with a bad certificate: " << st.ToString());
+      break;
+    }
+    auto built = executor_.Execute(*block);
+    if (!built.ok()) {
+      GOVLEDGER_LOG(kWarn, "sync: block " << h << " from peer " << peer
+                                          << " does not execute: " << built.status().ToString());
+      break;
+    }
+    built->write.commit = *commit;
+    if (Status cs = store_.CommitBlock(built->write); !cs.ok()) {
+      GOVLEDGER_LOG(kError, "sync: cannot commit block " << h << ": " << cs.ToString());
+      break;
+    }
+    ++stats_.synced_blocks;
+    hooks_.on_commit(*built);
+  }
+  if (store_.height() > before) {
+    GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
+    if (core_->height() <= store_.height()) StartHeight();
+    sync_requested_at_ms_ = 0;
+    if (peer_heights_[peer] > store_.height()) RequestBlocks(peer);
+  }
+}
+
+}  // namespace govledger::node

@@ -1,0 +1,109 @@
+// Drives the pure Tendermint core (consensus/core.h) inside the node: writes every input to the
+// WAL before acting on it, carries out the core's effects (peer broadcast over node/p2p, timers,
+// building and validating blocks with the Executor, committing decided blocks to the store),
+// rebroadcasts this validator's latest messages, forwards admitted transactions to the other
+// validators and catches up by block sync when peers are ahead. Runs on the node's io thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "consensus/core.h"
+#include "consensus/wal.h"
+#include "ledger/genesis.h"
+#include "ledger/store.h"
+#include "node/config.h"
+#include "node/executor.h"
+#include "node/mempool.h"
+#include "node/p2p.h"
+
+namespace govledger::pb {
+class P2pMessage;
+}
+
+namespace govledger::node {
+
+class ConsensusDriver {
+ public:
+  struct Hooks {
+    // After a block is durably committed: resolve waiting clients, clean the mempool.
+    std::function<void(const BuiltBlock&)> on_commit;
+    // Transactions another validator forwarded: admit them like submissions (no re-forwarding).
+    std::function<void(std::vector<Bytes> txs)> on_forwarded_txs;
+  };
+
+  ConsensusDriver(boost::asio::io_context& io, const NodeConfig& config,
+                  const ledger::Genesis& genesis, ledger::Store& store, Executor& executor,
+                  const Mempool& mempool, const crypto::PrivateKey& validator_key, Hooks hooks);
+  ~ConsensusDriver();
+
+  // Opens the WAL (replaying the current height), starts the transport and consensus.
+  Status Start();
+  void Stop();
+
+  // A transaction entered this node's mempool: forward it and wake a waiting proposer.
+  void OnNewTx(const ledger::Tx& tx, bool forward);
+
+  struct Stats {
+    uint64_t rounds_above_zero = 0;  // heights decided in a round > 0
+    uint64_t evidence = 0;
+    uint64_t synced_blocks = 0;
+    uint64_t invalid_proposals = 0;
+  };
+  const Stats& stats() const { return stats_; }
+  uint64_t consensus_height() const;
+  uint32_t consensus_round() const;
+  size_t connected_peers() const;
+
+ private:
+  void Pump();
+  void Feed(consensus::Input in, bool record);
+  void Handle(const consensus::Effect& e);
+  void DoBuild(uint64_t height, uint32_t round);
+  void OnValidate(const consensus::ValidateBlock& v);
+  void OnDecide(const consensus::Decide& d);
+  void StartHeight();
+  void BeginConsensusHeight();
+  void Rebroadcast();
+  void ArmRebroadcast();
+  void OnPeerMessage(uint32_t peer, Bytes payload);
+  void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
+  void RequestBlocks(uint32_t peer);
+  void SendToPeers(const pb::P2pMessage& msg);
+  void SendStatus(std::optional<uint32_t> peer);
+
+  boost::asio::io_context& io_;
+  const NodeConfig& config_;
+  const ledger::Genesis& genesis_;
+  ledger::Store& store_;
+  Executor& executor_;
+  const Mempool& mempool_;
+  const crypto::PrivateKey& key_;
+  Hooks hooks_;
+  uint32_t self_ = 0;
+
+  std::unique_ptr<consensus::Wal> wal_;
+  std::unique_ptr<consensus::Core> core_;
+  std::unique_ptr<P2p> p2p_;
+  std::deque<std::pair<consensus::Input, bool>> inputs_;  // (input, record in WAL)
+  bool pumping_ = false;
+  bool stopped_ = false;
+
+  std::map<Bytes, BuiltBlock> built_;  // executed blocks of the current height, by hash
+  bool waiting_for_txs_ = false;  // height not started yet: idle chain waiting for txs
+  boost::asio::steady_timer build_timer_;
+  boost::asio::steady_timer rebroadcast_timer_;
+  boost::asio::steady_timer commit_retry_;
+  std::map<std::tuple<uint64_t, uint32_t, uint8_t>, std::shared_ptr<boost::asio::steady_timer>>
+      timeouts_;
+  std::map<uint32_t, uint64_t> peer_heights_;
+  int64_t sync_requested_at_ms_ = 0;
+  Stats stats_;
+};
+
+}  // namespace govledger::node
