@@ -23,8 +23,14 @@ CLI::App* AddCommand(CLI::App& parent, Context& ctx, const std::string& name,
 
 // keygen, network init, status (commands_network.cc)
 void AddNetworkCommands(CLI::App& app, Context& ctx);
-// material issue|revoke|show|list (commands_material.cc)
+// material issue|revoke|amend|transfer|show|list (commands_material.cc), and on the same group
+// publish|suspend|reinstate|destroy|authorize|withdraw|use|grants|stats (commands_lifecycle.cc)
 void AddMaterialCommands(CLI::App& app, Context& ctx);
+void AddLifecycleCommands(CLI::App& material_group, Context& ctx);
+// contract create|sign|show|verify (commands_contract.cc)
+void AddContractCommands(CLI::App& app, Context& ctx);
+// governance propose|approve|list|validators (commands_governance.cc)
+void AddGovernanceCommands(CLI::App& app, Context& ctx);
 // verify, trace, audit chain (commands_verify.cc)
 void AddVerifyCommands(CLI::App& app, Context& ctx);
 

@@ -1,5 +1,6 @@
 // A department's material commands and the read-only views: `govledger material issue`,
-// `material revoke`, `material show`, `material list`.
+// `material revoke`, `material amend`, `material transfer`, `material show`, `material list`.
+// The other lifecycle steps and controlled use are in commands_lifecycle.cc.
 //
 // Issuing keeps personal data off the chain (ARCHITECTURE.md section 3): the holder's id and the
 // field values go only into a local receipt (mode 0600) beside the salts that open the on-chain
@@ -15,6 +16,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/submit.h"
 #include "contracts/material_id.h"
 #include "crypto/merkle.h"
 #include "ledger/canonical.h"
@@ -146,6 +148,8 @@ struct IssueOptions {
   std::string serial;
   std::string parent;
   std::string receipt;
+  std::string holder_key;
+  bool staged = false;
   bool no_wait = false;
   bool allow_unregistered = false;
 };
@@ -220,6 +224,12 @@ int RunIssue(const Context& ctx, const IssueOptions& o) {
   issue.valid_from_ms = *valid_from;
   issue.valid_until_ms = *valid_until;
   issue.parent_id = o.parent;
+  issue.staged = o.staged;
+  if (!o.holder_key.empty()) {
+    auto hk = LoadPublicKeyFile(chain->suite, o.holder_key);
+    if (!hk.ok()) return out.Fail(Status::Error("usage", "--holder-key: " + hk.status().message()));
+    issue.holder_key = *hk;
+  }
   ledger::Tx tx = ledger::SignTx(signer->key, NewTxBody(*chain, issue));
 
   std::string receipt_path = o.receipt.empty() ? *id + ".receipt.json" : o.receipt;
@@ -298,6 +308,12 @@ void AddIssue(CLI::App& group, Context& ctx) {
   cmd->add_option("--receipt", o->receipt,
                   "Receipt file to write (default: "
                   "<material id>.receipt.json here; mode 0600)");
+  cmd->add_option("--holder-key", o->holder_key,
+                  "The holder's own public key (PEM), registered so that the holder can sign "
+                  "grants (material authorize) with it");
+  cmd->add_flag("--staged", o->staged,
+                "Issue as ISSUED (not yet valid) until `material publish` (review before "
+                "publication)");
   cmd->add_flag("--no-wait", o->no_wait, "Return once the node accepts the tx, before the commit");
   cmd->add_flag("--allow-unregistered", o->allow_unregistered,
                 "Submit even if the key is no registered department (the node will refuse it)");
@@ -352,6 +368,206 @@ void AddRevoke(CLI::App& group, Context& ctx) {
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunRevoke(ctx, *o); }; });
 }
 
+// ------------------------------------------------------------------ amend
+
+struct AmendOptions {
+  std::string key;
+  std::string id;  // the version being amended
+  std::string file;
+  std::vector<std::string> fields;
+  std::string valid_from;
+  std::string valid_until;
+  std::string parent;
+  std::string reason;
+  std::string receipt;
+  std::string prev_receipt;
+  bool no_wait = false;
+};
+
+int RunAmend(const Context& ctx, const AmendOptions& o) {
+  Output out(ctx.json);
+  auto fields = ParseFields(o.fields);
+  if (!fields.ok()) return out.Fail(fields.status());
+  auto s = PrepareSubmit(ctx, o.key, /*need_department=*/true);
+  if (!s.ok()) return out.Fail(s.status());
+  auto prev = s->client.Get("/v1/material/" + UrlEncode(o.id));
+  if (!prev.ok()) return out.Fail(prev.status());
+  auto parts = contracts::ParseMaterialId(o.id);
+  if (!parts.ok()) return out.Fail(Status::Error("usage", parts.status().message()));
+  char version[8];
+  std::snprintf(version, sizeof version, "%03u",
+                static_cast<unsigned>(prev->at("version").get<uint64_t>() + 1));
+  parts->version = version;
+  auto id = contracts::MakeMaterialId(*parts);
+  if (!id.ok()) return out.Fail(Status::Error("usage", id.status().message()));
+  int64_t now = NowMs();
+  // Validity and parent carry over unless given.
+  int64_t valid_from = prev->at("valid_from_ms").get<int64_t>();
+  int64_t valid_until = prev->at("valid_until_ms").get<int64_t>();
+  if (!o.valid_from.empty()) {
+    auto v = ParseValidFrom(o.valid_from, now);
+    if (!v.ok()) return out.Fail(v.status());
+    valid_from = *v;
+  }
+  if (!o.valid_until.empty()) {
+    auto v = ParseValidUntil(o.valid_until, now);
+    if (!v.ok()) return out.Fail(v.status());
+    valid_until = *v;
+  }
+  auto digest = crypto::HashFile(s->chain.suite, o.file);
+  if (!digest.ok()) return out.Fail(digest.status());
+
+  ledger::AmendMaterial a;
+  a.prev_id = o.id;
+  a.material_id = *id;
+  a.doc_digest = crypto::DigestBytes(*digest);
+  a.fields_root = crypto::DigestBytes(FieldsRoot(s->chain.suite, *fields));
+  for (const Field& f : *fields) a.field_names.push_back(f.name);
+  a.valid_from_ms = valid_from;
+  a.valid_until_ms = valid_until;
+  a.parent_id = o.parent.empty() ? prev->value("parent_id", std::string()) : o.parent;
+  a.reason = o.reason;
+
+  // The new version's receipt: its field salts, and the holder's salt if the previous receipt
+  // is given (the holder commitment carries over).
+  nlohmann::ordered_json fs = nlohmann::ordered_json::array();
+  for (const Field& f : *fields) {
+    fs.push_back({{"name", f.name}, {"value", f.value}, {"salt", HexEncode(f.salt)}});
+  }
+  nlohmann::ordered_json receipt = {{"material_id", *id},
+                                    {"amends", o.id},
+                                    {"chain_id", s->chain.chain_id},
+                                    {"suite", crypto::SuiteName(s->chain.suite)},
+                                    {"type", parts->type_code},
+                                    {"issuer", s->department ? *s->department : std::string()},
+                                    {"doc_digest", HexEncode(a.doc_digest)}};
+  if (!o.prev_receipt.empty()) {
+    auto text = ReadFile(o.prev_receipt, 1 << 20);
+    if (!text.ok()) return out.Fail(text.status());
+    json old = json::parse(*text, nullptr, false);
+    if (old.is_discarded() || !old.is_object()) {
+      return out.Fail(UsageError("--prev-receipt: " + o.prev_receipt + " is not a receipt"));
+    }
+    receipt["holder_id"] = old.value("holder_id", std::string());
+    receipt["holder_salt"] = old.value("holder_salt", std::string());
+  }
+  receipt["holder_commitment"] = prev->value("holder_commitment", std::string());
+  receipt["fields"] = fs;
+  receipt["fields_root"] = HexEncode(a.fields_root);
+  receipt["valid_from_ms"] = a.valid_from_ms;
+  receipt["valid_until_ms"] = a.valid_until_ms;
+  receipt["parent_id"] = a.parent_id;
+  std::string receipt_path = o.receipt.empty() ? *id + ".receipt.json" : o.receipt;
+  if (PathExists(receipt_path)) {
+    return out.Fail(Status::Error("already_exists", "receipt " + receipt_path + " already exists"));
+  }
+  if (Status st = WriteReceipt(receipt_path, receipt); !st.ok()) return out.Fail(st);
+  int rc = SubmitAndReport(out, *s, a, o.no_wait,
+                           {Line("material id", *id), Line("amends", o.id + " (now SUPERSEDED)"),
+                            Line("receipt", receipt_path)},
+                           {{"material_id", *id}, {"amends", o.id}, {"receipt", receipt_path},
+                            {"doc_digest", HexEncode(a.doc_digest)}});
+  if (rc == kExitNo) std::remove(receipt_path.c_str());
+  return rc;
+}
+
+void AddAmend(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<AmendOptions>();
+  CLI::App* cmd = AddCommand(
+      group, ctx, "amend",
+      "Amend a material: issue version N+1 (new document, fields, validity) linked to version N, "
+      "which becomes SUPERSEDED; the holder carries over",
+      "  govledger material amend --key keys/health.pem \
+"
+      "      --id 1.2.156.3005.2.BIRTHMED.11440305007542168K.508149472405.001.C \
+"
+      "      --file birth-corrected.pdf --field child_name=李小明 --field birth_date=2024-01-02 \
+"
+      "      --field birth_place=南山区人民医院 --field mother_name=王芳 --reason \"更正出生日期\"");
+  cmd->add_option("--key", o->key, "The issuing department's private key (PEM)")->required();
+  cmd->add_option("--id", o->id, "The (newest) version being amended")->required();
+  cmd->add_option("--file", o->file, "The amended document")->required();
+  cmd->add_option("--field", o->fields, "A field NAME=VALUE of the new version (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--valid-from", o->valid_from, "Start of validity (default: unchanged)");
+  cmd->add_option("--valid-until", o->valid_until, "End of validity (default: unchanged)");
+  cmd->add_option("--parent", o->parent, "New parent material (default: unchanged)");
+  cmd->add_option("--reason", o->reason, "Why it is amended (public)")->required();
+  cmd->add_option("--receipt", o->receipt, "Receipt for the new version (mode 0600)");
+  cmd->add_option("--prev-receipt", o->prev_receipt,
+                  "The previous version's receipt, to carry the holder's salt over");
+  cmd->add_flag("--no-wait", o->no_wait, "Return once the node accepts the tx, before the commit");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunAmend(ctx, *o); }; });
+}
+
+// ------------------------------------------------------------------ transfer
+
+struct TransferOptions {
+  std::string key;
+  std::string id;
+  std::string new_holder;
+  std::string holder_key;
+  std::string reason;
+  std::string receipt;
+  bool no_wait = false;
+};
+
+int RunTransfer(const Context& ctx, const TransferOptions& o) {
+  Output out(ctx.json);
+  auto s = PrepareSubmit(ctx, o.key, /*need_department=*/true);
+  if (!s.ok()) return out.Fail(s.status());
+  ledger::TransferMaterial t;
+  t.material_id = o.id;
+  Bytes salt = crypto::RandomBytes(kSaltBytes);
+  t.new_holder_commitment =
+      crypto::DigestBytes(ledger::HolderCommitment(s->chain.suite, salt, o.new_holder));
+  if (!o.holder_key.empty()) {
+    auto hk = LoadPublicKeyFile(s->chain.suite, o.holder_key);
+    if (!hk.ok()) return out.Fail(Status::Error("usage", "--holder-key: " + hk.status().message()));
+    t.new_holder_key = *hk;
+  }
+  t.reason = o.reason;
+  std::string receipt_path = o.receipt.empty() ? o.id + ".transfer.receipt.json" : o.receipt;
+  if (PathExists(receipt_path)) {
+    return out.Fail(Status::Error("already_exists", "receipt " + receipt_path + " already exists"));
+  }
+  nlohmann::ordered_json receipt = {{"material_id", o.id},
+                                    {"chain_id", s->chain.chain_id},
+                                    {"holder_id", o.new_holder},
+                                    {"holder_salt", HexEncode(salt)},
+                                    {"holder_commitment", HexEncode(t.new_holder_commitment)}};
+  if (Status st = WriteReceipt(receipt_path, receipt); !st.ok()) return out.Fail(st);
+  int rc = SubmitAndReport(out, *s, t, o.no_wait,
+                           {Line("transferred", o.id), Line("receipt", receipt_path)},
+                           {{"material_id", o.id},
+                            {"holder_commitment", HexEncode(t.new_holder_commitment)},
+                            {"receipt", receipt_path}});
+  if (rc == kExitNo) std::remove(receipt_path.c_str());
+  return rc;
+}
+
+void AddTransfer(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<TransferOptions>();
+  CLI::App* cmd = AddCommand(
+      group, ctx, "transfer",
+      "Transfer a material to a new holder (by its issuer); the previous holder's grants stop "
+      "matching",
+      "  govledger material transfer --key keys/samr.pem --id 1.2.156.3005.2.BIZLIC... \
+"
+      "      --new-holder 91440300MA5GXXXX2Y --reason \"企业合并\"");
+  cmd->add_option("--key", o->key, "The issuing department's private key (PEM)")->required();
+  cmd->add_option("--id", o->id, "Material id")->required();
+  cmd->add_option("--new-holder", o->new_holder,
+                  "The new holder's id (only its salted commitment goes on chain)")
+      ->required();
+  cmd->add_option("--holder-key", o->holder_key, "The new holder's own public key (PEM)");
+  cmd->add_option("--reason", o->reason, "Why (optional, public)");
+  cmd->add_option("--receipt", o->receipt,
+                  "Receipt with the new holder's salt (default: <id>.transfer.receipt.json)");
+  cmd->add_flag("--no-wait", o->no_wait, "Return once the node accepts the tx, before the commit");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunTransfer(ctx, *o); }; });
+}
+
 // ------------------------------------------------------------------ show
 
 std::string TypeLabel(const json& m) {
@@ -396,6 +612,19 @@ int RunShow(const Context& ctx, const std::string& id) {
   out.Say("fields     " + (names.empty() ? std::string("none") : names));
   out.Say("version    " + std::to_string(m->at("version").get<uint64_t>()) +
           (parent.empty() ? "" : "   parent " + parent));
+  if (!m->value("prev_version", std::string()).empty()) {
+    out.Say("amends     " + m->at("prev_version").get<std::string>());
+  }
+  if (!m->value("next_version", std::string()).empty()) {
+    out.Say("amended by " + m->at("next_version").get<std::string>());
+  }
+  if (!m->value("suspended_by", std::string()).empty()) {
+    out.Say("held by    parent " + m->at("suspended_by").get<std::string>() + " (cascade)");
+  }
+  if (m->contains("holder_key") && m->at("holder_key").is_string()) {
+    out.Say("holder key " + m->at("holder_key").get<std::string>() + " (may sign grants)");
+  }
+  out.Say("uses       " + std::to_string(m->value("use_count", uint64_t{0})));
   out.Say("issued     height " + std::to_string(m->at("issued_height").get<uint64_t>()) + ", tx " +
           m->value("issue_tx", std::string()));
   out.Say("events     " + std::to_string(m->value("event_count", uint64_t{0})) +
@@ -486,7 +715,8 @@ void AddList(CLI::App& group, Context& ctx) {
   cmd->add_option("--holder-commitment", o->holder_commitment,
                   "Holder commitment (64 hex, from an issue receipt)");
   cmd->add_option("--expiring-within", o->expiring_within,
-                  "ACTIVE materials expiring within this duration of the tip, e.g. 30d");
+                  "Materials (ACTIVE, SUSPENDED or ISSUED) expiring within this duration of the tip, "
+                  "e.g. 30d (反向办: renewal reminders)");
   cmd->add_option("--limit", o->limit, "At most this many (1-1000)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
@@ -498,7 +728,10 @@ void AddList(CLI::App& group, Context& ctx) {
 
 void AddMaterialCommands(CLI::App& app, Context& ctx) {
   CLI::App* group = AddCommand(
-      app, ctx, "material", "Issue, revoke, show and list electronic materials (电子证照)",
+      app, ctx, "material",
+      "Electronic materials (电子证照) through their lifecycle: issue, publish, amend, transfer, "
+      "suspend, reinstate, revoke, destroy; authorize, use and withdraw grants; show, list, "
+      "grants, stats",
       "  govledger material issue --key keys/health.pem --type BIRTHMED ... --file birth.pdf\n"
       "  govledger material show --id "
       "1.2.156.3005.2.BIRTHMED.11440305007542168K.508149472405.001.C\n"
@@ -506,8 +739,11 @@ void AddMaterialCommands(CLI::App& app, Context& ctx) {
   group->require_subcommand(1);
   AddIssue(*group, ctx);
   AddRevoke(*group, ctx);
+  AddAmend(*group, ctx);
+  AddTransfer(*group, ctx);
   AddShow(*group, ctx);
   AddList(*group, ctx);
+  AddLifecycleCommands(*group, ctx);
 }
 
 }  // namespace govledger::cli

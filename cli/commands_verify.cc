@@ -169,7 +169,7 @@ int RunTrace(const Context& ctx, const std::string& id) {
   out.Say("material " + m.at("material_id").get<std::string>() + "  " +
           m.at("type_code").get<std::string>() + " " + m.value("type_name", std::string()) +
           "  now " + m.at("status").get<std::string>());
-  out.Say("seq  kind     height  time (CST)                 tx                actor, reason");
+  out.Say("seq  kind        height  time (CST)                 tx                actor, reason");
   for (json& e : history->at("events")) {
     std::string actor = e.at("actor").get<std::string>();
     std::string label = actor.empty() ? "(chain)" : DepartmentLabel(*genesis, actor);
@@ -180,11 +180,21 @@ int RunTrace(const Context& ctx, const std::string& id) {
     std::string tx = ShortHex(e.value("tx_hash", std::string()));
     std::string reason = e.value("reason", std::string());
     seq.resize(std::max<size_t>(seq.size(), 4), ' ');
-    kind.resize(std::max<size_t>(kind.size(), 8), ' ');
+    kind.resize(std::max<size_t>(kind.size(), 11), ' ');  // "REINSTATE", "AUTHORIZE", ...
     height.resize(std::max<size_t>(height.size(), 7), ' ');
     tx.resize(16, ' ');
+    // Grants and uses name the consumer, purpose and grant; versions and cascades the linked id.
+    std::string purpose = e.value("purpose", std::string());
+    std::string ref = e.value("ref", std::string());
+    std::string link;
+    if (!purpose.empty()) {
+      link = " [" + e.value("counterparty", std::string()) + " for " + purpose +
+             (ref.empty() ? "" : ", grant " + ShortHex(ref)) + "]";
+    } else if (!ref.empty()) {
+      link = " [" + ref + "]";
+    }
     out.Say(seq + " " + kind + " " + height + " " + CstOr(e.at("time_ms").get<int64_t>(), "-") +
-            "  " + tx + "  " + label + (reason.empty() ? "" : ": " + reason));
+            "  " + tx + "  " + label + (reason.empty() ? "" : ": " + reason) + link);
   }
   out.Say(std::to_string(history->at("events").size()) + " event(s), as of height " +
           std::to_string(history->at("as_of_height").get<uint64_t>()));

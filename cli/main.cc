@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
   AddGlobalOptions(app, ctx);
   AddNetworkCommands(app, ctx);
   AddMaterialCommands(app, ctx);
+  AddContractCommands(app, ctx);
+  AddGovernanceCommands(app, ctx);
   AddVerifyCommands(app, ctx);
 
   try {

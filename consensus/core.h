@@ -9,6 +9,17 @@
 // rebroadcast its latest messages periodically (TCP is not gossip) and timeouts that grow with
 // the round.
 //
+// Driving a Core (the node, and the simulator in tests/sim, do exactly this):
+//   - Append every input to the WAL (fsync) before OnInput; on restart, StartHeight(the WAL's
+//     height) and feed the recorded inputs back in order.
+//   - Carry out the effects in order. A BroadcastProposal/BroadcastVote is this validator's own
+//     signed message: append it to the WAL as ProposalIn/VoteIn (fsync) BEFORE it leaves the
+//     node. Then every message a peer may hold is replayed after a crash, which rebuilds the lock;
+//     the SignGuard alone only prevents conflicting signatures.
+//   - Feeding our own messages back (from the WAL or echoed by peers) is harmless.
+//   - LatestMessages() may include other validators' prevotes (our valid value's proof-of-lock):
+//     send them as they are; they are not ours to log.
+//
 // Thread-safety: none; one thread drives a Core.
 #pragma once
 
@@ -50,6 +61,10 @@ struct CoreConfig {
   std::vector<crypto::PublicKey> validators;  // index = position; proposer (h + r) mod n
   std::optional<uint32_t> self;               // this node's index; empty for a non-validator
   Timeouts timeouts;
+  // Checks a message signature by `key` over `msg`. Empty: crypto::Verify with `suite`. A node
+  // whose worker pool has verified a message already can answer from that result instead of
+  // verifying again on the consensus thread (the simulator shares one cache across its cores).
+  std::function<bool(const crypto::PublicKey& key, const Bytes& msg, const Bytes& sig)> verify;
 };
 
 // ---------------------------------------------------------------- inputs
@@ -165,7 +180,8 @@ class Core {
   uint64_t height() const;
   uint32_t round() const;
   Step step() const;
-  // This node's latest signed proposal and votes of the current height, for rebroadcast.
+  // This node's latest signed proposal and votes of the current height, plus the 2f+1 prevotes
+  // behind its valid value, for periodic rebroadcast.
   std::vector<Effect> LatestMessages() const;
 
   struct Stats {

@@ -1,0 +1,325 @@
+// The consensus WAL and the durable SignGuard.
+//
+// DIR/wal is a sequence of records: u32 length, u32 CRC-32C of the payload, payload (both
+// integers big-endian). A payload is u8 type then the body:
+//   1 begin height: u64 height
+//   2 input:        EncodeInput bytes
+// BeginHeight rewrites the file (temp file, fsync, rename, fsync of the directory) so it holds
+// only the new height's records; the messages for that height received during the previous one
+// are carried over, since the core had buffered them and replays them on StartHeight.
+//
+// On open, a damaged last record (short header, short payload, bad CRC, or a zero-filled tail)
+// is a write torn by a crash: it is truncated. A bad record followed by good data is not
+// something a crash produces, so Open fails with "corrupt_wal" rather than guess.
+//
+// DIR/sign_guard: "GLSG" || u64 height || u32 round || u8 step || u32 CRC-32C of the preceding,
+// replaced atomically (util/file.h) on every Persist.
+#include "consensus/wal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "util/file.h"
+
+namespace govledger::consensus {
+
+namespace {
+
+constexpr uint8_t kBeginHeight = 1;
+constexpr uint8_t kInputRecord = 2;
+constexpr size_t kHeaderSize = 8;
+constexpr size_t kMaxCarriedRecords = 4096;
+constexpr std::string_view kGuardMagic = "GLSG";
+constexpr size_t kGuardSize = 4 + 8 + 4 + 1 + 4;
+
+// CRC-32C (Castagnoli), reflected, table-driven.
+const std::array<uint32_t, 256>& CrcTable() {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  return table;
+}
+
+uint32_t Crc32c(const uint8_t* data, size_t size) {
+  const auto& table = CrcTable();
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < size; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+Status Errno(const std::string& what, const std::string& path) {
+  return Status::Error("io_error", what + " " + path + ": " + std::strerror(errno));
+}
+
+Status WriteAll(int fd, const uint8_t* data, size_t size, off_t offset, const std::string& path) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pwrite(fd, data + done, size - done, offset + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status SyncDir(const std::string& dir) {
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("cannot open directory", dir);
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) return Errno("cannot fsync directory", dir);
+  return Status::Ok();
+}
+
+void AppendRecord(Bytes& out, const Bytes& payload) {
+  AppendU32BE(out, static_cast<uint32_t>(payload.size()));
+  AppendU32BE(out, Crc32c(payload.data(), payload.size()));
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+Bytes BeginHeightPayload(uint64_t height) {
+  Bytes p{kBeginHeight};
+  AppendU64BE(p, height);
+  return p;
+}
+
+Bytes EncodeGuard(const SignGuard::Position& p) {
+  Bytes out(kGuardMagic.begin(), kGuardMagic.end());
+  AppendU64BE(out, p.height);
+  AppendU32BE(out, p.round);
+  out.push_back(p.step);
+  AppendU32BE(out, Crc32c(out.data(), out.size()));
+  return out;
+}
+
+Result<SignGuard::Position> DecodeGuard(const std::string& text, const std::string& path) {
+  const auto* b = reinterpret_cast<const uint8_t*>(text.data());
+  if (text.size() != kGuardSize || text.compare(0, 4, kGuardMagic) != 0 ||
+      ReadU32BE(b + kGuardSize - 4) != Crc32c(b, kGuardSize - 4)) {
+    // Never fall back to "nothing signed": that is how a validator double-signs.
+    return Status::Error("corrupt_sign_guard", path + " is damaged; refusing to sign from it");
+  }
+  SignGuard::Position p;
+  p.height = ReadU64BE(b + 4);
+  p.round = ReadU32BE(b + 12);
+  p.step = b[16];
+  return p;
+}
+
+class DurableGuard : public SignGuard {
+ public:
+  DurableGuard(std::string path, Position last) : path_(std::move(path)), last_(last) {}
+  Position Last() const override { return last_; }
+  bool Persist(const Position& p) override {
+    if (!(last_ < p)) return false;
+    const Bytes data = EncodeGuard(p);
+    Status st = WriteFileAtomic(
+        path_, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), 0600);
+    if (!st.ok()) return false;
+    last_ = p;
+    return true;
+  }
+
+ private:
+  std::string path_;
+  Position last_;
+};
+
+}  // namespace
+
+struct Wal::Impl {
+  std::string dir;
+  std::string path;
+  int fd = -1;
+  uint64_t size = 0;
+  uint64_t height = 0;
+  std::vector<Bytes> inputs;  // EncodeInput bytes since the last BeginHeight
+  size_t dropped = 0;
+  bool broken = false;  // a failed fsync: what reached the disk is unknown
+  std::unique_ptr<DurableGuard> guard;
+
+  ~Impl() {
+    if (fd >= 0) ::close(fd);
+  }
+
+  // Parses the whole file; sets `good` to the length of the intact prefix.
+  Status Parse(const Bytes& data, size_t& good) {
+    size_t off = 0;
+    while (off < data.size()) {
+      const size_t left = data.size() - off;
+      if (left < kHeaderSize) break;
+      const uint32_t len = ReadU32BE(data.data() + off);
+      const uint32_t crc = ReadU32BE(data.data() + off + 4);
+      if (len > left - kHeaderSize) break;  // the payload never fully reached the disk
+      const uint8_t* payload = data.data() + off + kHeaderSize;
+      const size_t end = off + kHeaderSize + len;
+      if (len == 0 || Crc32c(payload, len) != crc) {
+        bool zero_tail = true;
+        for (size_t i = off; i < data.size() && zero_tail; ++i) zero_tail = data[i] == 0;
+        if (end == data.size() || zero_tail) break;
+        return Status::Error("corrupt_wal", path + ": bad record at offset " + std::to_string(off) +
+                                                " followed by more data");
+      }
+      if (payload[0] == kBeginHeight && len == 9) {
+        height = ReadU64BE(payload + 1);
+        inputs.clear();
+      } else if (payload[0] == kInputRecord) {
+        Bytes in(payload + 1, payload + len);
+        if (!DecodeInput(in).ok()) {
+          return Status::Error("corrupt_wal",
+                               path + ": undecodable input at offset " + std::to_string(off));
+        }
+        inputs.push_back(std::move(in));
+      } else {
+        return Status::Error("corrupt_wal",
+                             path + ": unknown record at offset " + std::to_string(off));
+      }
+      off = end;
+    }
+    good = off;
+    return Status::Ok();
+  }
+};
+
+Wal::Wal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Wal::~Wal() = default;
+
+Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir) {
+  GOVLEDGER_RETURN_IF_ERROR(EnsureDir(dir, /*private_dir=*/true));
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->path = dir + "/wal";
+
+  const std::string guard_path = dir + "/sign_guard";
+  SignGuard::Position last;
+  if (PathExists(guard_path)) {
+    Result<std::string> text = ReadFile(guard_path, 1024);
+    if (!text.ok()) return text.status();
+    Result<SignGuard::Position> pos = DecodeGuard(*text, guard_path);
+    if (!pos.ok()) return pos.status();
+    last = *pos;
+  }
+  impl->guard = std::make_unique<DurableGuard>(guard_path, last);
+
+  const bool existed = PathExists(impl->path);
+  impl->fd = ::open(impl->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (impl->fd < 0) return Errno("cannot open", impl->path);
+  if (!existed) GOVLEDGER_RETURN_IF_ERROR(SyncDir(dir));
+
+  Result<std::string> text = ReadFile(impl->path, size_t{1} << 31);
+  if (!text.ok()) return text.status();
+  const Bytes data(text->begin(), text->end());
+  size_t good = 0;
+  GOVLEDGER_RETURN_IF_ERROR(impl->Parse(data, good));
+  if (good < data.size()) {
+    if (::ftruncate(impl->fd, static_cast<off_t>(good)) != 0 || ::fsync(impl->fd) != 0) {
+      return Errno("cannot truncate the torn tail of", impl->path);
+    }
+    impl->dropped = data.size() - good;
+  }
+  impl->size = good;
+  return std::unique_ptr<Wal>(new Wal(std::move(impl)));
+}
+
+Status Wal::BeginHeight(uint64_t height) {
+  Impl& w = *impl_;
+  if (w.broken) return Status::Error("io_error", w.path + ": an earlier write failed");
+  std::vector<Bytes> carried;
+  for (const Bytes& in : w.inputs) {
+    if (carried.size() >= kMaxCarriedRecords) break;
+    Result<Input> decoded = DecodeInput(in);
+    if (!decoded.ok()) continue;
+    const Input& x = *decoded;
+    uint64_t h = 0;
+    if (const auto* p = std::get_if<ProposalIn>(&x)) {
+      h = p->proposal.height;
+    } else if (const auto* v = std::get_if<VoteIn>(&x)) {
+      h = v->vote.height;
+    }
+    if (h == height) carried.push_back(in);
+  }
+  Bytes content;
+  AppendRecord(content, BeginHeightPayload(height));
+  for (const Bytes& in : carried) {
+    Bytes payload{kInputRecord};
+    payload.insert(payload.end(), in.begin(), in.end());
+    AppendRecord(content, payload);
+  }
+
+  const std::string tmp = w.path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("cannot create", tmp);
+  Status st = WriteAll(fd, content.data(), content.size(), 0, tmp);
+  if (st.ok() && ::fsync(fd) != 0) st = Errno("cannot fsync", tmp);
+  if (!st.ok()) {
+    ::close(fd);
+    return st;
+  }
+  if (::rename(tmp.c_str(), w.path.c_str()) != 0) {
+    Status err = Errno("cannot rename to", w.path);
+    ::close(fd);
+    return err;
+  }
+  ::close(w.fd);
+  w.fd = fd;
+  w.size = content.size();
+  w.height = height;
+  w.inputs = std::move(carried);
+  // Until the directory is synced the old file may come back after a crash; it is a valid WAL
+  // of the previous height, which the node discards by comparing heights with its store.
+  return SyncDir(w.dir);
+}
+
+Status Wal::Append(const Input& in) {
+  Impl& w = *impl_;
+  if (w.broken) return Status::Error("io_error", w.path + ": an earlier write failed");
+  Bytes encoded = EncodeInput(in);
+  Bytes payload{kInputRecord};
+  payload.insert(payload.end(), encoded.begin(), encoded.end());
+  Bytes record;
+  AppendRecord(record, payload);
+  Status st = WriteAll(w.fd, record.data(), record.size(), static_cast<off_t>(w.size), w.path);
+  if (!st.ok()) {
+    // Take the partial record back so later appends do not land behind garbage.
+    if (::ftruncate(w.fd, static_cast<off_t>(w.size)) != 0) w.broken = true;
+    return st;
+  }
+  if (::fdatasync(w.fd) != 0) {
+    w.broken = true;
+    return Errno("cannot fsync", w.path);
+  }
+  w.size += record.size();
+  w.inputs.push_back(std::move(encoded));
+  return Status::Ok();
+}
+
+Result<std::pair<uint64_t, std::vector<Input>>> Wal::ReadCurrentHeight() const {
+  std::vector<Input> out;
+  out.reserve(impl_->inputs.size());
+  for (const Bytes& in : impl_->inputs) {
+    Result<Input> decoded = DecodeInput(in);
+    if (!decoded.ok()) return Status::Error("corrupt_wal", decoded.status().message());
+    out.push_back(std::move(decoded).value());
+  }
+  return std::make_pair(impl_->height, std::move(out));
+}
+
+size_t Wal::dropped_tail_bytes() const { return impl_->dropped; }
+
+SignGuard* Wal::guard() { return impl_->guard.get(); }
+
+}  // namespace govledger::consensus

@@ -1,5 +1,6 @@
 // Material identifiers in the shape of GB/T 36904 (electronic license identifier):
-//   1.2.156.3005.2.<type code>.<issuer's 18-char unified social credit code>.<serial>.<version>.<check>
+//   1.2.156.3005.2.<type code>.<issuer's 18-char unified social credit
+//   code>.<serial>.<version>.<check>
 // The check character is ISO 7064 MOD 37,36 computed over the alphanumeric characters of every
 // segment before it (dots skipped, letters upper case).
 #pragma once

@@ -6,6 +6,7 @@ namespace {
 
 constexpr std::string_view kPrecommitTag = "govledger/precommit/v1";
 constexpr std::string_view kEventTag = "govledger/event/v1";
+constexpr std::string_view kEventTagV2 = "govledger/event/v2";
 constexpr std::string_view kValidatorsTag = "govledger/validators/v1";
 constexpr std::string_view kFieldTag = "govledger/field/v1";
 
@@ -13,18 +14,15 @@ constexpr std::string_view kFieldTag = "govledger/field/v1";
 // layout, so they cannot be confused with a length-prefixed field.
 void AppendRaw(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
 
-// Wire values of EventKind in the signed layout; they equal the protobuf enum numbers.
+// Wire values of EventKind in the signed layout; they equal the protobuf enum numbers, which
+// follow the enum's declaration order from 1.
 uint8_t EventKindByte(EventKind k) {
-  switch (k) {
-    case EventKind::kIssue:
-      return 1;
-    case EventKind::kRevoke:
-      return 2;
-    case EventKind::kExpire:
-      return 3;
-  }
-  GOVLEDGER_CHECK(false && "unknown EventKind");
-  return 0;
+  static_assert(static_cast<int>(EventKind::kEnact) == 20, "EventKind numbering changed");
+  return static_cast<uint8_t>(static_cast<int>(k) + 1);
+}
+
+bool HasDetails(const Event& e) {
+  return !e.counterparty.empty() || !e.purpose.empty() || !e.ref.empty() || !e.detail.empty();
 }
 
 }  // namespace
@@ -45,7 +43,8 @@ Bytes EventBytes(const Event& e) {
   Bytes out;
   out.reserve(kEventTag.size() + 64 + e.material_id.size() + e.actor.size() + e.tx_hash.size() +
               e.reason.size() + e.prev_event.size());
-  AppendRaw(out, kEventTag);
+  const bool v2 = HasDetails(e);
+  AppendRaw(out, v2 ? kEventTagV2 : kEventTag);
   AppendLengthPrefixed(out, e.material_id);
   AppendU32BE(out, e.seq);
   out.push_back(EventKindByte(e.kind));
@@ -55,6 +54,12 @@ Bytes EventBytes(const Event& e) {
   AppendLengthPrefixed(out, e.tx_hash);
   AppendLengthPrefixed(out, e.reason);
   AppendLengthPrefixed(out, e.prev_event);
+  if (v2) {
+    AppendLengthPrefixed(out, e.counterparty);
+    AppendLengthPrefixed(out, e.purpose);
+    AppendLengthPrefixed(out, e.ref);
+    AppendLengthPrefixed(out, e.detail);
+  }
   return out;
 }
 

@@ -18,7 +18,10 @@ Bytes PrecommitSignBytes(std::string_view chain_id, uint64_t height, uint32_t ro
                          const Bytes& block_hash);
 
 // "govledger/event/v1" || lp(material_id) || u32 seq || u8 kind || u64 height || u64 time_ms ||
-// lp(actor) || lp(tx_hash) || lp(reason) || lp(prev_event)
+// lp(actor) || lp(tx_hash) || lp(reason) || lp(prev_event), for events without details; events
+// with any of counterparty, purpose, ref, detail set use "govledger/event/v2" and the same fields
+// followed by lp(counterparty) || lp(purpose) || lp(ref) || lp(detail). Event::records is not
+// part of the layout (it is state, not the event). kind = the protobuf EventKind number.
 Bytes EventBytes(const Event& e);
 Digest EventHash(crypto::Suite suite, const Event& e);
 // H(event hash 0 || event hash 1 || ...): the header's events_hash. H("") for no events.

@@ -6,11 +6,12 @@
 #include <string>
 #include <utility>
 
+#include "ledger/codec_internal.h"
 #include "proto/govledger.pb.h"
 
 namespace govledger::ledger {
 
-namespace {
+namespace internal {
 
 Bytes StrBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 std::string BytesStr(const Bytes& b) { return std::string(b.begin(), b.end()); }
@@ -34,45 +35,14 @@ Bytes Serialize(const google::protobuf::MessageLite& msg) {
   return StrBytes(out);
 }
 
-// ------------------------------------------------------------------ transactions
+}  // namespace internal
 
-void ToProto(const IssueMaterial& in, pb::IssueMaterial* out) {
-  out->set_material_id(in.material_id);
-  out->set_type_code(in.type_code);
-  out->set_holder_commitment(BytesStr(in.holder_commitment));
-  out->set_doc_digest(BytesStr(in.doc_digest));
-  out->set_fields_root(BytesStr(in.fields_root));
-  for (const std::string& f : in.field_names) out->add_field_names(f);
-  out->set_valid_from_ms(in.valid_from_ms);
-  out->set_valid_until_ms(in.valid_until_ms);
-  out->set_parent_id(in.parent_id);
-}
+namespace {
 
-IssueMaterial FromProto(const pb::IssueMaterial& in) {
-  IssueMaterial out;
-  out.material_id = in.material_id();
-  out.type_code = in.type_code();
-  out.holder_commitment = StrBytes(in.holder_commitment());
-  out.doc_digest = StrBytes(in.doc_digest());
-  out.fields_root = StrBytes(in.fields_root());
-  out.field_names.assign(in.field_names().begin(), in.field_names().end());
-  out.valid_from_ms = in.valid_from_ms();
-  out.valid_until_ms = in.valid_until_ms();
-  out.parent_id = in.parent_id();
-  return out;
-}
-
-void ToProto(const RevokeMaterial& in, pb::RevokeMaterial* out) {
-  out->set_material_id(in.material_id);
-  out->set_reason(in.reason);
-}
-
-RevokeMaterial FromProto(const pb::RevokeMaterial& in) {
-  RevokeMaterial out;
-  out.material_id = in.material_id();
-  out.reason = in.reason();
-  return out;
-}
+using internal::BytesStr;
+using internal::Parse;
+using internal::Serialize;
+using internal::StrBytes;
 
 Result<TxBody> FromProto(const pb::TxBody& in) {
   TxBody out;
@@ -80,17 +50,9 @@ Result<TxBody> FromProto(const pb::TxBody& in) {
   out.nonce = in.nonce();
   out.valid_until_height = in.valid_until_height();
   out.created_ms = in.created_ms();
-  switch (in.payload_case()) {
-    case pb::TxBody::kIssue:
-      out.payload = FromProto(in.issue());
-      break;
-    case pb::TxBody::kRevoke:
-      out.payload = FromProto(in.revoke());
-      break;
-    case pb::TxBody::PAYLOAD_NOT_SET:
-      // Also what a payload added by a newer version looks like to this one (unknown field).
-      return Status::Error("missing_payload", "transaction body has no known payload");
-  }
+  auto payload = internal::PayloadFromProto(in);
+  if (!payload.ok()) return payload.status();
+  out.payload = std::move(payload).value();
   return out;
 }
 
@@ -129,6 +91,14 @@ Result<MaterialStatus> FromProto(pb::MaterialStatus s) {
       return MaterialStatus::kRevoked;
     case pb::EXPIRED:
       return MaterialStatus::kExpired;
+    case pb::ISSUED:
+      return MaterialStatus::kIssued;
+    case pb::SUSPENDED:
+      return MaterialStatus::kSuspended;
+    case pb::SUPERSEDED:
+      return MaterialStatus::kSuperseded;
+    case pb::DESTROYED:
+      return MaterialStatus::kDestroyed;
     default:
       return Status::Error("malformed_material", "unknown material status " + std::to_string(s));
   }
@@ -142,32 +112,54 @@ pb::MaterialStatus ToProto(MaterialStatus s) {
       return pb::REVOKED;
     case MaterialStatus::kExpired:
       return pb::EXPIRED;
+    case MaterialStatus::kIssued:
+      return pb::ISSUED;
+    case MaterialStatus::kSuspended:
+      return pb::SUSPENDED;
+    case MaterialStatus::kSuperseded:
+      return pb::SUPERSEDED;
+    case MaterialStatus::kDestroyed:
+      return pb::DESTROYED;
   }
   GOVLEDGER_CHECK(false && "unknown MaterialStatus");
   return pb::MATERIAL_STATUS_UNSPECIFIED;
 }
 
+// EventKind and its protobuf number, in one table so that the two directions cannot disagree.
+constexpr std::pair<EventKind, pb::EventKind> kEventKinds[] = {
+    {EventKind::kIssue, pb::ISSUE},
+    {EventKind::kRevoke, pb::REVOKE},
+    {EventKind::kExpire, pb::EXPIRE},
+    {EventKind::kPublish, pb::PUBLISH},
+    {EventKind::kAmend, pb::AMEND},
+    {EventKind::kSupersede, pb::SUPERSEDE},
+    {EventKind::kTransfer, pb::TRANSFER},
+    {EventKind::kSuspend, pb::SUSPEND},
+    {EventKind::kReinstate, pb::REINSTATE},
+    {EventKind::kDestroy, pb::DESTROY},
+    {EventKind::kAuthorize, pb::AUTHORIZE},
+    {EventKind::kWithdraw, pb::WITHDRAW},
+    {EventKind::kUse, pb::USE},
+    {EventKind::kContractCreate, pb::CONTRACT_CREATE},
+    {EventKind::kContractSign, pb::CONTRACT_SIGN},
+    {EventKind::kContractComplete, pb::CONTRACT_COMPLETE},
+    {EventKind::kContractExpire, pb::CONTRACT_EXPIRE},
+    {EventKind::kContractSupersede, pb::CONTRACT_SUPERSEDE},
+    {EventKind::kPropose, pb::PROPOSE},
+    {EventKind::kApprove, pb::APPROVE},
+    {EventKind::kEnact, pb::ENACT},
+};
+
 Result<EventKind> FromProto(pb::EventKind k) {
-  switch (k) {
-    case pb::ISSUE:
-      return EventKind::kIssue;
-    case pb::REVOKE:
-      return EventKind::kRevoke;
-    case pb::EXPIRE:
-      return EventKind::kExpire;
-    default:
-      return Status::Error("malformed_event", "unknown event kind " + std::to_string(k));
+  for (const auto& [kind, number] : kEventKinds) {
+    if (number == k) return kind;
   }
+  return Status::Error("malformed_event", "unknown event kind " + std::to_string(k));
 }
 
 pb::EventKind ToProto(EventKind k) {
-  switch (k) {
-    case EventKind::kIssue:
-      return pb::ISSUE;
-    case EventKind::kRevoke:
-      return pb::REVOKE;
-    case EventKind::kExpire:
-      return pb::EXPIRE;
+  for (const auto& [kind, number] : kEventKinds) {
+    if (kind == k) return number;
   }
   GOVLEDGER_CHECK(false && "unknown EventKind");
   return pb::EVENT_KIND_UNSPECIFIED;
@@ -183,6 +175,10 @@ void ToProto(const Event& in, pb::Event* out) {
   out->set_tx_hash(BytesStr(in.tx_hash));
   out->set_reason(in.reason);
   out->set_prev_event(BytesStr(in.prev_event));
+  out->set_counterparty(in.counterparty);
+  out->set_purpose(in.purpose);
+  out->set_ref(in.ref);
+  out->set_detail(BytesStr(in.detail));
 }
 
 Result<Event> FromProto(const pb::Event& in) {
@@ -198,6 +194,10 @@ Result<Event> FromProto(const pb::Event& in) {
   out.tx_hash = StrBytes(in.tx_hash());
   out.reason = in.reason();
   out.prev_event = StrBytes(in.prev_event());
+  out.counterparty = in.counterparty();
+  out.purpose = in.purpose();
+  out.ref = in.ref();
+  out.detail = StrBytes(in.detail());
   return out;
 }
 
@@ -206,8 +206,24 @@ Result<Event> FromProto(const pb::Event& in) {
 // ------------------------------------------------------------------ domain names
 
 std::string TxKindName(const TxPayload& payload) {
-  if (std::holds_alternative<IssueMaterial>(payload)) return "issue";
-  return "revoke";
+  struct Name {
+    const char* operator()(const IssueMaterial&) const { return "issue"; }
+    const char* operator()(const RevokeMaterial&) const { return "revoke"; }
+    const char* operator()(const PublishMaterial&) const { return "publish"; }
+    const char* operator()(const AmendMaterial&) const { return "amend"; }
+    const char* operator()(const TransferMaterial&) const { return "transfer"; }
+    const char* operator()(const SuspendMaterial&) const { return "suspend"; }
+    const char* operator()(const ReinstateMaterial&) const { return "reinstate"; }
+    const char* operator()(const DestroyMaterial&) const { return "destroy"; }
+    const char* operator()(const AuthorizeUse&) const { return "authorize"; }
+    const char* operator()(const WithdrawGrant&) const { return "withdraw_grant"; }
+    const char* operator()(const UseMaterial&) const { return "use"; }
+    const char* operator()(const CreateContract&) const { return "contract_create"; }
+    const char* operator()(const SignContract&) const { return "contract_sign"; }
+    const char* operator()(const ProposeChange&) const { return "propose"; }
+    const char* operator()(const ApproveProposal&) const { return "approve"; }
+  };
+  return std::visit(Name{}, payload);
 }
 
 std::string MaterialStatusName(MaterialStatus s) {
@@ -218,18 +234,38 @@ std::string MaterialStatusName(MaterialStatus s) {
       return "REVOKED";
     case MaterialStatus::kExpired:
       return "EXPIRED";
+    case MaterialStatus::kIssued:
+      return "ISSUED";
+    case MaterialStatus::kSuspended:
+      return "SUSPENDED";
+    case MaterialStatus::kSuperseded:
+      return "SUPERSEDED";
+    case MaterialStatus::kDestroyed:
+      return "DESTROYED";
   }
   return "UNKNOWN";
 }
 
+bool ExpiresInStatus(MaterialStatus s) {
+  return s == MaterialStatus::kActive || s == MaterialStatus::kIssued ||
+         s == MaterialStatus::kSuspended;
+}
+
 std::string EventKindName(EventKind k) {
-  switch (k) {
-    case EventKind::kIssue:
-      return "ISSUE";
-    case EventKind::kRevoke:
-      return "REVOKE";
-    case EventKind::kExpire:
-      return "EXPIRE";
+  // The protobuf enum's names are the user-facing ones.
+  return pb::EventKind_Name(ToProto(k));
+}
+
+std::string ContractStatusName(ContractStatus s) {
+  switch (s) {
+    case ContractStatus::kPending:
+      return "PENDING";
+    case ContractStatus::kComplete:
+      return "COMPLETE";
+    case ContractStatus::kExpired:
+      return "EXPIRED";
+    case ContractStatus::kSuperseded:
+      return "SUPERSEDED";
   }
   return "UNKNOWN";
 }
@@ -267,11 +303,7 @@ Bytes EncodeTxBody(const TxBody& body) {
   out.set_nonce(body.nonce);
   out.set_valid_until_height(body.valid_until_height);
   out.set_created_ms(body.created_ms);
-  if (const auto* issue = std::get_if<IssueMaterial>(&body.payload)) {
-    ToProto(*issue, out.mutable_issue());
-  } else if (const auto* revoke = std::get_if<RevokeMaterial>(&body.payload)) {
-    ToProto(*revoke, out.mutable_revoke());
-  }
+  internal::PayloadToProto(body.payload, &out);
   return Serialize(out);
 }
 
@@ -397,6 +429,11 @@ Bytes EncodeMaterial(const Material& m) {
   out.set_updated_height(m.updated_height);
   out.set_event_count(m.event_count);
   out.set_last_event(BytesStr(m.last_event));
+  out.set_holder_key(BytesStr(m.holder_key));
+  out.set_prev_version(m.prev_version);
+  out.set_next_version(m.next_version);
+  out.set_use_count(m.use_count);
+  out.set_suspended_by(m.suspended_by);
   return Serialize(out);
 }
 
@@ -423,6 +460,11 @@ Result<Material> DecodeMaterial(const Bytes& raw) {
   m.updated_height = in.updated_height();
   m.event_count = in.event_count();
   m.last_event = StrBytes(in.last_event());
+  m.holder_key = StrBytes(in.holder_key());
+  m.prev_version = in.prev_version();
+  m.next_version = in.next_version();
+  m.use_count = in.use_count();
+  m.suspended_by = in.suspended_by();
   return m;
 }
 

@@ -34,4 +34,21 @@ Result<std::vector<Event>> DecodeEvents(const Bytes& raw);
 Bytes EncodeTxLocation(const TxLocation& l);
 Result<TxLocation> DecodeTxLocation(const Bytes& raw);
 
+// State records (codec_records.cc). Decoders answer "malformed_record".
+Bytes EncodeGrant(const Grant& g);
+Result<Grant> DecodeGrant(const Bytes& raw);
+Bytes EncodeContract(const EContract& c);
+Result<EContract> DecodeContract(const Bytes& raw);
+Bytes EncodeProposal(const Proposal& p);
+Result<Proposal> DecodeProposal(const Bytes& raw);
+Bytes EncodeValidatorChange(const ValidatorChange& v);
+Result<ValidatorChange> DecodeValidatorChange(const Bytes& raw);
+Bytes EncodeDepartment(const Department& d);
+Result<Department> DecodeDepartment(const Bytes& raw);
+Bytes EncodeMaterialType(const MaterialType& t);
+Result<MaterialType> DecodeMaterialType(const Bytes& raw);
+// Counters: 8 bytes big-endian.
+Bytes EncodeU64(uint64_t v);
+Result<uint64_t> DecodeU64(const Bytes& raw);
+
 }  // namespace govledger::ledger

@@ -53,6 +53,15 @@ bool IsValidId(std::string_view s) {
   return true;
 }
 
+// Purposes of use are short snake_case words, e.g. "household_registration".
+bool IsPurpose(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
 bool IsTypeCode(std::string_view s) {
   if (s.size() < 3 || s.size() > 24) return false;
   for (char c : s) {
@@ -257,9 +266,10 @@ Result<Department> ParseDepartment(const json& j, const std::string& path, crypt
 
 Result<MaterialType> ParseMaterialType(const json& j, const std::string& path) {
   if (!j.is_object()) return Bad(path, "must be an object");
-  GOVLEDGER_RETURN_IF_ERROR(CheckKeys(j, path,
-                                      {"code", "name", "name_en", "category", "issuers",
-                                       "required_fields", "max_validity_days", "parent_type"}));
+  GOVLEDGER_RETURN_IF_ERROR(CheckKeys(
+      j, path,
+      {"code", "name", "name_en", "category", "issuers", "required_fields", "max_validity_days",
+       "parent_type", "use_purposes", "requires_grant", "cascade"}));
   MaterialType t;
   ASSIGN_OR_RETURN(t.code, GetString(j, path, "code", true));
   if (!IsTypeCode(t.code)) return Bad(Join(path, "code"), "must match [0-9A-Z]{3,24}");
@@ -281,6 +291,21 @@ Result<MaterialType> ParseMaterialType(const json& j, const std::string& path) {
   }
   t.max_validity_ms = days * kDayMs;
   ASSIGN_OR_RETURN(t.parent_type, GetString(j, path, "parent_type", false));
+  ASSIGN_OR_RETURN(t.use_purposes, GetStringArray(j, path, "use_purposes", false));
+  for (size_t i = 0; i < t.use_purposes.size(); ++i) {
+    if (!IsPurpose(t.use_purposes[i])) {
+      return Bad(Index(Join(path, "use_purposes"), i), "must match [a-z0-9_]{1,64}");
+    }
+  }
+  if (auto it = j.find("requires_grant"); it != j.end()) {
+    if (!it->is_boolean()) return Bad(Join(path, "requires_grant"), "must be true or false");
+    t.requires_grant = it->get<bool>();
+  }
+  ASSIGN_OR_RETURN(std::string cascade, GetString(j, path, "cascade", false));
+  if (!cascade.empty() && !ParseCascadeRule(cascade, t.cascade)) {
+    return Bad(Join(path, "cascade"),
+               "unknown cascade rule \"" + cascade + "\" (expected revoke, suspend or none)");
+  }
   return t;
 }
 
@@ -466,21 +491,49 @@ json ToJsonValue(const Genesis& g) {
   j["departments"] = std::move(departments);
   json types = json::array();
   for (const MaterialType& t : g.material_types) {
-    types.push_back({{"code", t.code},
-                     {"name", t.name},
-                     {"name_en", t.name_en},
-                     {"category", t.category},
-                     {"issuers", t.issuers},
-                     {"required_fields", t.required_fields},
-                     // The file speaks whole days; ParseGenesisJson only ever produces those.
-                     {"max_validity_days", t.max_validity_ms / kDayMs},
-                     {"parent_type", t.parent_type}});
+    json type = {{"code", t.code},
+                 {"name", t.name},
+                 {"name_en", t.name_en},
+                 {"category", t.category},
+                 {"issuers", t.issuers},
+                 {"required_fields", t.required_fields},
+                 // The file speaks whole days; ParseGenesisJson only ever produces those.
+                 {"max_validity_days", t.max_validity_ms / kDayMs},
+                 {"parent_type", t.parent_type}};
+    // The use rules are written only when they differ from the defaults, so a genesis made
+    // before they existed keeps its hash.
+    if (!t.use_purposes.empty()) type["use_purposes"] = t.use_purposes;
+    if (!t.requires_grant) type["requires_grant"] = false;
+    if (t.cascade != CascadeRule::kRevoke) type["cascade"] = std::string(CascadeRuleName(t.cascade));
+    types.push_back(std::move(type));
   }
   j["material_types"] = std::move(types);
   return j;
 }
 
 }  // namespace
+
+std::string_view CascadeRuleName(CascadeRule r) {
+  switch (r) {
+    case CascadeRule::kRevoke:
+      return "revoke";
+    case CascadeRule::kSuspend:
+      return "suspend";
+    case CascadeRule::kNone:
+      return "none";
+  }
+  return "revoke";
+}
+
+bool ParseCascadeRule(std::string_view name, CascadeRule& out) {
+  for (CascadeRule r : {CascadeRule::kRevoke, CascadeRule::kSuspend, CascadeRule::kNone}) {
+    if (CascadeRuleName(r) == name) {
+      out = r;
+      return true;
+    }
+  }
+  return false;
+}
 
 Result<Genesis> ParseGenesisJson(std::string_view text) {
   // nlohmann reports malformed documents by throwing; nothing may escape this module.

@@ -24,6 +24,16 @@ struct Department {
   crypto::PublicKey key;           // the department's signing key
 };
 
+// What a dependent material does when its parent is revoked, suspended or expires (and when the
+// parent is reinstated, for one it suspended): see doc/design.md, "Cascade".
+enum class CascadeRule {
+  kRevoke,   // parent revoked/expired: revoked; parent suspended: suspended (the default)
+  kSuspend,  // parent revoked/expired/suspended: suspended until reinstated or amended
+  kNone,     // unaffected
+};
+std::string_view CascadeRuleName(CascadeRule r);  // "revoke", "suspend", "none"
+bool ParseCascadeRule(std::string_view name, CascadeRule& out);
+
 struct MaterialType {
   std::string code;     // type code used in material ids, [0-9A-Z]{3,24}
   std::string name;
@@ -33,6 +43,9 @@ struct MaterialType {
   std::vector<std::string> required_fields;
   int64_t max_validity_ms = 0;               // 0 = no limit and no expiry required
   std::string parent_type;                   // type a parent material must have, if any
+  std::vector<std::string> use_purposes;     // purposes it may be used for; empty: any
+  bool requires_grant = true;                // a use needs the holder's grant
+  CascadeRule cascade = CascadeRule::kRevoke;  // rule when the parent changes
 };
 
 struct Validator {

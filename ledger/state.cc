@@ -9,10 +9,32 @@ namespace govledger::ledger {
 namespace {
 
 bool IsDue(const Material& m, int64_t time_ms) {
-  return m.status == MaterialStatus::kActive && m.valid_until_ms > 0 && m.valid_until_ms <= time_ms;
+  return ExpiresInStatus(m.status) && m.valid_until_ms > 0 && m.valid_until_ms <= time_ms;
+}
+
+std::string FullKey(Table table, std::string_view key) {
+  std::string k(1, static_cast<char>(table));
+  k.append(key);
+  return k;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+size_t SaturatingAdd(size_t a, size_t b) {
+  return a > std::numeric_limits<size_t>::max() - b ? a : a + b;
 }
 
 }  // namespace
+
+std::optional<Bytes> StateReader::GetRecord(Table, std::string_view) const { return std::nullopt; }
+
+std::vector<std::pair<std::string, Bytes>> StateReader::ScanRecords(Table, std::string_view,
+                                                                    std::string_view,
+                                                                    size_t) const {
+  return {};
+}
 
 std::optional<Material> Overlay::GetMaterial(std::string_view id) const {
   auto it = materials_.find(id);
@@ -30,9 +52,7 @@ std::vector<std::string> Overlay::DueForExpiry(int64_t time_ms, size_t limit) co
   if (limit == 0) return {};
   // Each overlay write can hide at most one of the base's answers, so asking for that many more
   // guarantees `limit` survivors whenever the base has them.
-  const size_t extra = materials_.size();
-  const size_t base_limit =
-      limit > std::numeric_limits<size_t>::max() - extra ? limit : limit + extra;
+  const size_t base_limit = SaturatingAdd(limit, materials_.size());
   std::vector<std::pair<int64_t, std::string>> due;
   for (std::string& id : base_.DueForExpiry(time_ms, base_limit)) {
     if (materials_.count(id)) continue;  // judged below by its overlay state
@@ -51,10 +71,51 @@ std::vector<std::string> Overlay::DueForExpiry(int64_t time_ms, size_t limit) co
   return out;
 }
 
+std::optional<Bytes> Overlay::GetRecord(Table table, std::string_view key) const {
+  auto it = records_.find(FullKey(table, key));
+  if (it != records_.end()) return it->second;
+  return base_.GetRecord(table, key);
+}
+
+std::vector<std::pair<std::string, Bytes>> Overlay::ScanRecords(Table table,
+                                                                std::string_view prefix,
+                                                                std::string_view after,
+                                                                size_t limit) const {
+  if (limit == 0) return {};
+  const std::string full_prefix = FullKey(table, prefix);
+  // Pending entries under the prefix (after `after`): each may hide one base entry.
+  std::map<std::string, std::optional<Bytes>, std::less<>> pending;
+  for (auto it = records_.lower_bound(full_prefix);
+       it != records_.end() && StartsWith(it->first, full_prefix); ++it) {
+    std::string key = it->first.substr(1);
+    if (!after.empty() && key <= after) continue;
+    pending.emplace(std::move(key), it->second);
+  }
+  std::map<std::string, Bytes, std::less<>> merged;
+  for (auto& [key, value] :
+       base_.ScanRecords(table, prefix, after, SaturatingAdd(limit, pending.size()))) {
+    if (!pending.count(key)) merged.emplace(std::move(key), std::move(value));
+  }
+  for (auto& [key, value] : pending) {
+    if (value) merged.emplace(key, *value);
+  }
+  std::vector<std::pair<std::string, Bytes>> out;
+  for (auto& [key, value] : merged) {
+    if (out.size() == limit) break;
+    out.emplace_back(key, std::move(value));
+  }
+  return out;
+}
+
 void Overlay::PutMaterial(const Material& m) { materials_[m.material_id] = m; }
 
-void Overlay::AddEvent(const Event& e) { events_.push_back(e); }
+void Overlay::AddEvent(const Event& e) {
+  for (const RecordWrite& w : e.records) PutRecord(w);
+  events_.push_back(e);
+}
 
 void Overlay::AddTx(const Digest& tx_hash) { txs_.push_back(tx_hash); }
+
+void Overlay::PutRecord(const RecordWrite& w) { records_[FullKey(w.table, w.key)] = w.value; }
 
 }  // namespace govledger::ledger

@@ -103,7 +103,18 @@ bool StartsWith(const leveldb::Slice& s, const std::string& prefix) {
 }
 
 bool InExpiryIndex(const Material& m) {
-  return m.status == MaterialStatus::kActive && m.valid_until_ms > 0;
+  return ExpiresInStatus(m.status) && m.valid_until_ms > 0;
+}
+
+// Record tables are written by contracts; a prefix that collides with a store table would corrupt
+// the store, so the two sets are checked against each other once.
+bool IsRecordTable(char c) {
+  for (Table t : {Table::kGrant, Table::kGrantByMaterial, Table::kUsage, Table::kChildren,
+                  Table::kContract, Table::kContractByDigest, Table::kContractDeadline,
+                  Table::kProposal, Table::kRegistry, Table::kCounter}) {
+    if (static_cast<char>(t) == c) return true;
+  }
+  return false;
 }
 
 leveldb::ReadOptions Checked() {
@@ -420,6 +431,57 @@ std::vector<std::string> Store::DueForExpiry(int64_t time_ms, size_t limit) cons
   return impl_->ScanExpiry(ExpiryKey(1, ""), false, time_ms, limit);
 }
 
+std::optional<Bytes> Store::GetRecord(Table table, std::string_view key) const {
+  auto raw = impl_->Get(Key(static_cast<char>(table), key), "record");
+  if (raw.ok()) return ToBytesS(*raw);
+  if (raw.status().code() != "not_found") FatalStateRead(raw.status().ToString());
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, Bytes>> Store::ScanRecords(Table table, std::string_view prefix,
+                                                              std::string_view after,
+                                                              size_t limit) const {
+  std::vector<std::pair<std::string, Bytes>> out;
+  if (limit == 0) return out;
+  const std::string full_prefix = Key(static_cast<char>(table), prefix);
+  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(Checked()));
+  std::string start = full_prefix;
+  bool skip_start = false;
+  if (!after.empty()) {
+    std::string resume = Key(static_cast<char>(table), after);
+    if (resume >= start) {
+      start = std::move(resume);
+      skip_start = true;
+    }
+  }
+  it->Seek(start);
+  if (skip_start && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    leveldb::Slice k = it->key();
+    if (!StartsWith(k, full_prefix)) break;
+    leveldb::Slice v = it->value();
+    out.emplace_back(std::string(k.data() + 1, k.size() - 1),
+                     Bytes(reinterpret_cast<const uint8_t*>(v.data()),
+                           reinterpret_cast<const uint8_t*>(v.data()) + v.size()));
+  }
+  if (!it->status().ok()) FatalStateRead("scanning records: " + it->status().ToString());
+  return out;
+}
+
+void Store::ForEachStateEntry(
+    const std::function<void(const std::string& key, const std::string& value)>& fn) const {
+  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(Checked()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    if (k.empty()) continue;
+    const char t = k[0];
+    const bool state = t == kState || t == kMaterialEvent || t == kDigestIndex ||
+                       t == kHolderIndex || t == kIssuerIndex || t == kTypeIndex ||
+                       t == kExpiryIndex || t == kTxLoc || IsRecordTable(t);
+    if (state) fn(k.ToString(), it->value().ToString());
+  }
+}
+
 std::vector<std::string> Store::MaterialsByDigest(const Bytes& doc_digest,
                                                   const ListQuery& q) const {
   return impl_->ScanIds(Key(kDigestIndex, doc_digest), q);
@@ -556,6 +618,16 @@ Status Store::CommitBlock(const BlockWrite& w) {
 
   for (const Event& e : w.events) {
     batch.Put(EventKey(e.material_id, e.seq), AsSlice(EncodeEvent(e)));
+    // The record writes that go with the event, in order (a later write of a key wins).
+    for (const RecordWrite& r : e.records) {
+      const char table = static_cast<char>(r.table);
+      GOVLEDGER_CHECK(IsRecordTable(table));
+      if (r.value) {
+        batch.Put(Key(table, r.key), AsSlice(*r.value));
+      } else {
+        batch.Delete(Key(table, r.key));
+      }
+    }
   }
   batch.Put(U64Key(kBlockEvents, new_height), AsSlice(EncodeEvents(w.events)));
 

@@ -14,8 +14,23 @@
 //   'W' u64 height      the block's events in order (BlockEvents)
 //   'D' digest id       doc-digest index        'O' holder-commitment id   holder index
 //   'I' issuer 0x00 id  issuer index            'Y' type 0x00 id           type index
-//   'X' u64 until id    expiry index of ACTIVE materials with an expiry
+//   'X' u64 until id    expiry index of materials with an expiry that are ACTIVE, ISSUED or
+//                       SUSPENDED (ledger::ExpiresInStatus)
 //   'L' u8 level u64 i  Merkle log node (crypto::MerkleLog)
+// Record tables (ledger::Table), written by the contracts as RecordWrites (ledger/records.h):
+//   'G' grant id                    Grant (pb::GrantRecord)
+//   'g' material id 0x00 grant id   grants of a material
+//   'U' type 0x00 dept 0x00 purpose u64 use count (statistics per type, consumer, purpose)
+//   'c' parent root id 0x00 child   dependents of a material (root = its version 001 id)
+//   'K' contract id                 EContract (pb::ContractRecord)
+//   'k' doc digest contract id      e-contracts by document digest
+//   'x' u64 deadline contract id    signing deadlines of PENDING e-contracts
+//   'P' proposal id                 governance Proposal (pb::ProposalRecord)
+//   'R' "d" id 0x00 u64 height      department as of that height (pb::DepartmentDef)
+//   'R' "t" code 0x00 u64 height    material type rules from that height (pb::MaterialTypeDef)
+//   'R' "v" u64 height name         validator joining/leaving at that height (ValidatorChange)
+//   'R' "k" public key              department id of a key added by governance
+//   'N' name                        u64 counter (e.g. "proposals")
 //
 // Thread-safety: reads may run concurrently with each other; CommitBlock must not run
 // concurrently with another CommitBlock (the node's single io thread commits).
@@ -82,13 +97,24 @@ class Store : public StateReader {
   std::optional<Material> GetMaterial(std::string_view id) const override;
   bool HasTx(const Digest& tx_hash) const override;
   std::vector<std::string> DueForExpiry(int64_t time_ms, size_t limit) const override;
+  std::optional<Bytes> GetRecord(Table table, std::string_view key) const override;
+  std::vector<std::pair<std::string, Bytes>> ScanRecords(Table table, std::string_view prefix,
+                                                         std::string_view after,
+                                                         size_t limit) const override;
+
+  // Every state entry (materials, events, indexes, record tables; not blocks, certificates,
+  // metadata or log nodes) in key order, as (key, value) bytes: what two replicas that executed
+  // the same blocks must agree on. For tests and offline comparison; reads the whole table.
+  void ForEachStateEntry(
+      const std::function<void(const std::string& key, const std::string& value)>& fn) const;
 
   std::vector<std::string> MaterialsByDigest(const Bytes& doc_digest, const ListQuery& q) const;
   std::vector<std::string> MaterialsByHolder(const Bytes& holder_commitment,
                                              const ListQuery& q) const;
   std::vector<std::string> MaterialsByIssuer(std::string_view dept, const ListQuery& q) const;
   std::vector<std::string> MaterialsByType(std::string_view type_code, const ListQuery& q) const;
-  // ACTIVE materials expiring in [from_ms, to_ms], by expiry time.
+  // Materials that run towards an expiry (ExpiresInStatus) expiring in [from_ms, to_ms], by
+  // expiry time.
   std::vector<std::string> MaterialsExpiringBetween(int64_t from_ms, int64_t to_ms,
                                                     const ListQuery& q) const;
 

@@ -1,9 +1,13 @@
 #include "node/api.h"
 
 #include <charconv>
+#include <optional>
 #include <nlohmann/json.hpp>
 
+#include "contracts/governance.h"
+#include "ledger/canonical.h"
 #include "ledger/codec.h"
+#include "ledger/records.h"
 #include "node/log.h"
 #include "node/node.h"
 #include "node/views.h"
@@ -86,6 +90,7 @@ class Api {
       r.body = ledger::GenesisToJson(node_.genesis(), /*pretty=*/true);
       return r;
     }
+    if (auto r = RuleRoute(req)) return std::move(*r);
     if (p == "/v1/materials") return ListMaterials(req);
     static const std::string kBlock = "/v1/block/", kTx = "/v1/tx/", kMaterial = "/v1/material/";
     if (p.rfind(kBlock, 0) == 0) return GetBlock(p.substr(kBlock.size()));
@@ -119,6 +124,13 @@ class Api {
     j["validators"] = g.validators.size();
     j["mempool_txs"] = node_.mempool().size();
     j["max_tx_validity_heights"] = g.params.max_tx_validity_heights;
+    if (const auto* c = node_.consensus()) {
+      j["consensus"] = {{"height", c->consensus_height()},
+                        {"round", c->consensus_round()},
+                        {"peers_connected", c->connected_peers()},
+                        {"synced_blocks", c->stats().synced_blocks},
+                        {"evidence", c->stats().evidence}};
+    }
 
     return Json(200, j);
   }
@@ -181,7 +193,7 @@ class Api {
   HttpResponse GetMaterial(const std::string& id) {
     auto m = node_.store().GetMaterial(id);
     if (!m) return Error(404, "unknown_material", "no material " + id);
-    json j = MaterialJson(*m, node_.registry());
+    json j = MaterialJson(*m, node_.registry(), &node_.store(), node_.store().height() + 1);
     j["as_of_height"] = node_.store().height();
     j["as_of_time"] = FormatTimeCst(node_.store().tip_time_ms());
     return Json(200, j);
@@ -193,7 +205,7 @@ class Api {
     if (!m) return Error(404, "unknown_material", "no material " + id);
     json events = json::array();
     for (const auto& e : s.GetEvents(id)) events.push_back(EventJson(e, node_.genesis().suite));
-    return Json(200, {{"material", MaterialJson(*m, node_.registry())},
+    return Json(200, {{"material", MaterialJson(*m, node_.registry(), &s, s.height() + 1)},
                       {"events", events},
                       {"as_of_height", s.height()}});
   }
@@ -246,11 +258,207 @@ class Api {
     if (more) ids.resize(page);
     json list = json::array();
     for (const auto& id : ids) {
-      if (auto m = s.GetMaterial(id)) list.push_back(MaterialJson(*m, node_.registry()));
+      if (auto m = s.GetMaterial(id)) {
+        list.push_back(MaterialJson(*m, node_.registry(), &s, s.height() + 1));
+      }
     }
     json j{{"materials", list}, {"as_of_height", s.height()}};
     if (more) j["next_after"] = ids.back();
     return Json(200, j);
+  }
+
+  // ---------------------------------------------------------------- rule contract records
+
+  static bool EndsWith(const std::string& s, const std::string& suffix) {
+    return s.size() > suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+
+  // Grants, usage statistics, e-contracts, proposals, the registry and validator set in force.
+  // nullopt: not one of these routes.
+  std::optional<HttpResponse> RuleRoute(const HttpRequest& req) {
+    const std::string& p = req.path;
+    static const std::string kMaterial = "/v1/material/", kGrant = "/v1/grant/",
+                             kContract = "/v1/contract/", kProposal = "/v1/proposal/",
+                             kGrants = "/grants";
+    if (p.rfind(kMaterial, 0) == 0 && EndsWith(p, kGrants)) {
+      return MaterialGrants(p.substr(kMaterial.size(), p.size() - kMaterial.size() - kGrants.size()));
+    }
+    if (p.rfind(kGrant, 0) == 0) return GetGrant(p.substr(kGrant.size()));
+    if (p == "/v1/stats") return Stats(req);
+    if (p.rfind(kContract, 0) == 0) return GetContract(p.substr(kContract.size()));
+    if (p == "/v1/contracts") return ListContracts(req);
+    if (p == "/v1/proposals") return ListProposals();
+    if (p.rfind(kProposal, 0) == 0) return GetProposal(p.substr(kProposal.size()));
+    if (p == "/v1/registry") return RegistryAt(req);
+    if (p == "/v1/validators") return Validators(req);
+    return std::nullopt;
+  }
+
+  crypto::Suite suite() const { return node_.genesis().suite; }
+
+  HttpResponse MaterialGrants(const std::string& id) {
+    const auto& s = node_.store();
+    if (!s.GetMaterial(id)) return Error(404, "unknown_material", "no material " + id);
+    json list = json::array();
+    for (const std::string& g : ledger::ScanIndex(s, ledger::Table::kGrantByMaterial, id, 1000)) {
+      if (auto grant = ledger::GetGrant(s, g)) {
+        list.push_back(GrantJson(*grant, s.tip_time_ms(), suite()));
+      }
+    }
+    return Json(200, {{"material_id", id}, {"grants", list}, {"as_of_height", s.height()}});
+  }
+
+  HttpResponse GetGrant(const std::string& id) {
+    const auto& s = node_.store();
+    auto g = ledger::GetGrant(s, id);
+    if (!g) return Error(404, "unknown_grant", "no grant " + id);
+    json j = GrantJson(*g, s.tip_time_ms(), suite());
+    j["as_of_height"] = s.height();
+    return Json(200, j);
+  }
+
+  // Use counts per (type, consumer department, purpose), optionally filtered by each.
+  HttpResponse Stats(const HttpRequest& req) {
+    const auto& s = node_.store();
+    auto q = [&req](const char* key) {
+      auto it = req.query.find(key);
+      return it == req.query.end() ? std::string() : it->second;
+    };
+    const std::string type = q("type"), consumer = q("consumer"), purpose = q("purpose");
+    const std::string prefix = type.empty() ? std::string() : ledger::JoinKey(type, "");
+    json rows = json::array();
+    uint64_t total = 0;
+    for (const auto& [key, value] : s.ScanRecords(ledger::Table::kUsage, prefix, "", 100'000)) {
+      size_t a = key.find('\0');
+      size_t b = a == std::string::npos ? a : key.find('\0', a + 1);
+      if (b == std::string::npos) continue;
+      std::string t = key.substr(0, a), c = key.substr(a + 1, b - a - 1), p = key.substr(b + 1);
+      if ((!consumer.empty() && c != consumer) || (!purpose.empty() && p != purpose)) continue;
+      auto count = ledger::DecodeU64(value);
+      if (!count.ok()) continue;
+      total += *count;
+      rows.push_back({{"type", t}, {"consumer", c}, {"purpose", p}, {"uses", *count}});
+    }
+    return Json(200, {{"usage", rows}, {"total_uses", total}, {"as_of_height", s.height()}});
+  }
+
+  HttpResponse GetContract(const std::string& id) {
+    const auto& s = node_.store();
+    auto c = ledger::GetContract(s, id);
+    if (!c) return Error(404, "unknown_contract", "no e-contract " + id);
+    // Every version, oldest first: back along prev links, then forward along next links.
+    std::vector<ledger::EContract> versions = {*c};
+    for (int i = 0; i < 1000 && !versions.front().prev_contract.empty(); ++i) {
+      auto prev = ledger::GetContract(s, versions.front().prev_contract);
+      if (!prev) break;
+      versions.insert(versions.begin(), *prev);
+    }
+    for (int i = 0; i < 1000 && !versions.back().next_contract.empty(); ++i) {
+      auto next = ledger::GetContract(s, versions.back().next_contract);
+      if (!next) break;
+      versions.push_back(*next);
+    }
+    json history = json::array();
+    for (const auto& v : versions) {
+      history.push_back({{"contract_id", v.contract_id},
+                         {"version", v.version},
+                         {"status", ledger::ContractStatusName(v.status)},
+                         {"doc_digest", HexEncode(v.doc_digest)},
+                         {"signatures", v.signatures.size()},
+                         {"parties", v.parties.size()}});
+    }
+    json events = json::array();
+    for (const auto& e : s.GetEvents(id)) events.push_back(EventJson(e, suite()));
+    json j = ContractJson(*c, suite());
+    j["versions"] = history;
+    j["events"] = events;
+    j["as_of_height"] = s.height();
+    return Json(200, j);
+  }
+
+  HttpResponse ListContracts(const HttpRequest& req) {
+    const auto& s = node_.store();
+    auto it = req.query.find("digest");
+    if (it == req.query.end()) return Error(400, "missing_filter", "give digest=HEX");
+    auto d = HexDecode(it->second);
+    if (!d.ok() || d->size() != crypto::kDigestSize) {
+      return Error(400, "bad_digest", "digest must be 64 hex characters");
+    }
+    json list = json::array();
+    for (const auto& [key, value] : s.ScanRecords(ledger::Table::kContractByDigest,
+                                                  std::string(d->begin(), d->end()), "", 1000)) {
+      if (auto c = ledger::GetContract(s, key.substr(crypto::kDigestSize))) {
+        list.push_back(ContractJson(*c, suite()));
+      }
+    }
+    return Json(200, {{"contracts", list}, {"as_of_height", s.height()}});
+  }
+
+  HttpResponse ListProposals() {
+    const auto& s = node_.store();
+    json list = json::array();
+    for (const auto& [key, value] : s.ScanRecords(ledger::Table::kProposal, "", "", 10'000)) {
+      auto p = ledger::DecodeProposal(value);
+      if (p.ok()) list.push_back(ProposalJson(*p, s.height() + 1, suite()));
+    }
+    return Json(200, {{"proposals", list}, {"as_of_height", s.height()}});
+  }
+
+  HttpResponse GetProposal(const std::string& id) {
+    const auto& s = node_.store();
+    auto p = ledger::GetProposal(s, id);
+    if (!p) return Error(404, "unknown_proposal", "no proposal " + id);
+    json j = ProposalJson(*p, s.height() + 1, suite());
+    json events = json::array();
+    for (const auto& e : s.GetEvents(id)) events.push_back(EventJson(e, suite()));
+    j["events"] = events;
+    j["as_of_height"] = s.height();
+    return Json(200, j);
+  }
+
+  // ?height=H (default: the next block's height, whose rules new transactions meet).
+  bool HeightParam(const HttpRequest& req, uint64_t& height) {
+    height = node_.store().height() + 1;
+    auto it = req.query.find("height");
+    return it == req.query.end() || (ParseU64(it->second, height) && height > 0);
+  }
+
+  HttpResponse RegistryAt(const HttpRequest& req) {
+    uint64_t height;
+    if (!HeightParam(req, height)) return Error(400, "bad_height", "height must be a number > 0");
+    contracts::RegistryView view(node_.registry(), node_.store(), height);
+    json departments = json::array(), types = json::array();
+    for (const auto& d : view.Departments()) departments.push_back(DepartmentJson(d, suite()));
+    for (const auto& t : view.Types()) types.push_back(MaterialTypeJson(t));
+    return Json(200, {{"height", height},
+                      {"departments", departments},
+                      {"material_types", types},
+                      {"approval_threshold", contracts::ApprovalThreshold(departments.size())}});
+  }
+
+  HttpResponse Validators(const HttpRequest& req) {
+    uint64_t height;
+    if (!HeightParam(req, height)) return Error(400, "bad_height", "height must be a number > 0");
+    const auto& s = node_.store();
+    json set = json::array(), pending = json::array();
+    for (const auto& v : contracts::ValidatorSetAt(node_.registry(), s, height)) {
+      set.push_back(ValidatorJson(v, suite()));
+    }
+    for (const auto& c : contracts::PendingValidatorChanges(s, s.height())) {
+      json v = c.remove ? json{{"name", c.validator.name}} : ValidatorJson(c.validator, suite());
+      pending.push_back({{"effective_height", c.effective_height},
+                         {"change", c.remove ? "remove" : "add"},
+                         {"validator", v},
+                         {"proposal_id", c.proposal_id}});
+    }
+    return Json(200, {{"height", height},
+                      {"validators", set},
+                      {"validators_hash", crypto::DigestHex(ledger::ValidatorsHash(
+                                              suite(), contracts::ValidatorSetAt(
+                                                           node_.registry(), s, height)))},
+                      {"pending_changes", pending},
+                      {"as_of_height", s.height()}});
   }
 
   void SubmitTx(const HttpRequest& req, const Responder& respond) {

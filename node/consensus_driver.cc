@@ -248,17 +248,32 @@ void ConsensusDriver::Pump() {
   pumping_ = false;
 }
 
+bool ConsensusDriver::RecordOwn(const Input& in) {
+  if (Status st = wal_->Append(in); !st.ok()) {
+    GOVLEDGER_LOG(kError, "consensus WAL append failed: " << st.ToString()
+                                                          << "; own message not sent");
+    return false;
+  }
+  return true;
+}
+
 void ConsensusDriver::Handle(const Effect& e) {
   if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
+    // Our own signed message is durable in the WAL before any peer can see it: a restart then
+    // re-derives the same lock instead of forgetting what peers already hold.
+    consensus::Input own = consensus::ProposalIn{p->proposal};
+    if (!RecordOwn(own)) return;
     pb::P2pMessage msg;
     *msg.mutable_proposal() = ToPb(p->proposal);
     SendToPeers(msg);
-    inputs_.emplace_back(consensus::ProposalIn{p->proposal}, true);
+    inputs_.emplace_back(std::move(own), false);
   } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
+    consensus::Input own = consensus::VoteIn{v->vote};
+    if (!RecordOwn(own)) return;
     pb::P2pMessage msg;
     *msg.mutable_vote() = ToPb(v->vote);
     SendToPeers(msg);
-    inputs_.emplace_back(consensus::VoteIn{v->vote}, true);
+    inputs_.emplace_back(std::move(own), false);
   } else if (const auto* t = std::get_if<consensus::ScheduleTimeout>(&e)) {
     auto key = std::make_tuple(t->height, t->round, static_cast<uint8_t>(t->step));
     auto timer = std::make_shared<asio::steady_timer>(io_);

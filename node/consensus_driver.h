@@ -64,6 +64,7 @@ class ConsensusDriver {
   void Pump();
   void Feed(consensus::Input in, bool record);
   void Handle(const consensus::Effect& e);
+  bool RecordOwn(const consensus::Input& in);
   void DoBuild(uint64_t height, uint32_t round);
   void OnValidate(const consensus::ValidateBlock& v);
   void OnDecide(const consensus::Decide& d);

@@ -146,6 +146,22 @@ Result<NetworkSpec> ParseNetworkToml(std::string_view text, const std::string& s
       if (!StringList((*ty)["required_fields"], mt.required_fields)) {
         return Bad(source, where + ".required_fields must be a list of strings");
       }
+      // Use rules (issue 4): purposes it may be used for, whether a use needs the holder's
+      // grant, and what it does when its parent changes.
+      if (!StringList((*ty)["use_purposes"], mt.use_purposes)) {
+        return Bad(source, where + ".use_purposes must be a list of strings");
+      }
+      if (auto g = (*ty)["requires_grant"]; g) {
+        auto b = g.value<bool>();
+        if (!b) return Bad(source, where + ".requires_grant must be true or false");
+        mt.requires_grant = *b;
+      }
+      if (auto c = (*ty)["cascade"]; c) {
+        auto name = c.value<std::string>();
+        if (!name || !ledger::ParseCascadeRule(*name, mt.cascade)) {
+          return Bad(source, where + ".cascade must be \"revoke\", \"suspend\" or \"none\"");
+        }
+      }
       auto days = (*ty)["max_validity_days"].value_or<int64_t>(0);
       if (days < 0 || days > 365LL * 200) return Bad(source, where + ".max_validity_days out of range");
       mt.max_validity_ms = days * 86'400'000LL;

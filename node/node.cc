@@ -26,17 +26,25 @@ Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::S
       store_(std::move(store)),
       validator_key_(std::move(validator_key)),
       signals_(io_, SIGINT, SIGTERM),
-      heartbeat_(io_),
-      retry_(io_),
       mempool_(config_.mempool_max_txs, config_.mempool_max_bytes) {
   registry_ = std::make_unique<contracts::Registry>(genesis_);
   executor_ = std::make_unique<Executor>(genesis_, *store_, *registry_);
   unsigned threads = config_.verify_threads ? config_.verify_threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   verifier_ = std::make_unique<SignatureVerifier>(io_, genesis_.suite, threads);
+  ConsensusDriver::Hooks hooks;
+  hooks.on_commit = [this](const BuiltBlock& built) { OnCommitted(built); };
+  hooks.on_forwarded_txs = [this](std::vector<Bytes> txs) {
+    for (const Bytes& raw : txs) {
+      Admit(raw, /*forward=*/false, [](SubmitResult) {});
+    }
+  };
+  driver_ = std::make_unique<ConsensusDriver>(io_, config_, genesis_, *store_, *executor_,
+                                              mempool_, validator_key_, std::move(hooks));
 }
 
 Node::~Node() {
+  if (driver_) driver_->Stop();
   if (verifier_) verifier_->Stop();
 }
 
@@ -53,11 +61,6 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
     return Status::Error("not_a_validator",
                          "the key in " + config.Path(config.validator_key_file) +
                              " is not a validator of chain '" + genesis->chain_id + "'");
-  }
-  if (genesis->validators.size() != 1) {
-    return Status::Error("unsupported_network",
-                         "this build runs one-validator chains only; chain '" + genesis->chain_id +
-                             "' has " + std::to_string(genesis->validators.size()) + " validators");
   }
   auto store = ledger::Store::Open(config.Path(config.data_dir), *genesis);
   if (!store.ok()) return store.status();
@@ -85,11 +88,12 @@ Status Node::Start() {
     GOVLEDGER_LOG(kInfo, "signal " << sig << " received, shutting down");
     Stop();
   });
-  last_block_wall_ms_ = NowMs();
-  ArmHeartbeat();
+  GOVLEDGER_RETURN_IF_ERROR(driver_->Start());
   GOVLEDGER_LOG(kInfo, "node " << config_.name << " of chain " << genesis_.chain_id << " ("
                                << crypto::SuiteName(genesis_.suite) << ") at height "
-                               << store_->height() << "; API on http://" << bound);
+                               << store_->height() << "; API on http://" << bound << ", peers on "
+                               << config_.p2p_listen << " (" << genesis_.validators.size()
+                               << " validators)");
   return Status::Ok();
 }
 
@@ -100,8 +104,7 @@ void Node::Stop() {
     if (stopping_) return;
     stopping_ = true;
     if (http_) http_->Stop();
-    heartbeat_.cancel();
-    retry_.cancel();
+    driver_->Stop();
     signals_.cancel();
     // Clients still waiting learn that their transaction may not have been committed.
     auto waiters = std::move(waiters_);
@@ -132,9 +135,7 @@ void Node::Reject(const Status& st, int http_status, const crypto::Digest& hash,
   done(r);
 }
 
-void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
-                  std::function<void(SubmitResult)> done) {
-  ++metrics_.txs_submitted;
+void Node::Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult)> done) {
   auto decoded = ledger::DecodeTx(genesis_.suite, raw, genesis_.params.max_tx_bytes);
   if (!decoded.ok()) {
     Reject(decoded.status(), 400, crypto::Digest{}, done);
@@ -147,16 +148,14 @@ void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
            409, tx->hash, done);
     return;
   }
+  SubmitResult pending;
+  pending.http_status = 202;
+  pending.hash = tx->hash;
   if (mempool_.Contains(tx->hash)) {
-    if (!wait) {
-      SubmitResult r;
-      r.http_status = 202;
-      r.hash = tx->hash;
-      done(r);
-      return;
-    }
+    done(pending);
+    return;
   }
-  verifier_->Verify(tx, [this, tx, wait, wait_ms, done = std::move(done)](bool valid) mutable {
+  verifier_->Verify(tx, [this, tx, forward, pending, done = std::move(done)](bool valid) mutable {
     if (stopping_) {
       Reject(Status::Error("shutting_down", "node is shutting down"), 503, tx->hash, done);
       return;
@@ -166,8 +165,7 @@ void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
              400, tx->hash, done);
       return;
     }
-    bool pending = mempool_.Contains(tx->hash);
-    if (!pending) {
+    if (!mempool_.Contains(tx->hash)) {
       if (Status st = executor_->Check(*tx, NowMs()); !st.ok()) {
         Reject(st, st.code() == "replayed_tx" ? 409 : 422, tx->hash, done);
         return;
@@ -176,18 +174,23 @@ void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
         Reject(st, 503, tx->hash, done);
         return;
       }
-      ScheduleBuild();
+      driver_->OnNewTx(*tx, forward);
     }
-    if (!wait) {
-      SubmitResult r;
-      r.http_status = 202;
-      r.hash = tx->hash;
+    done(pending);
+  });
+}
+
+void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
+                  std::function<void(SubmitResult)> done) {
+  ++metrics_.txs_submitted;
+  Admit(raw, /*forward=*/true, [this, wait, wait_ms, done = std::move(done)](SubmitResult r) mutable {
+    if (!r.status.ok() || !wait) {
       done(r);
       return;
     }
     auto timer = std::make_shared<asio::steady_timer>(io_);
     timer->expires_after(std::chrono::milliseconds(std::min(wait_ms, config_.max_wait_ms)));
-    std::string key = HashKey(tx->hash);
+    std::string key = HashKey(r.hash);
     waiters_[key].push_back(Waiter{std::move(done), timer});
     timer->async_wait([this, key, timer](const boost::system::error_code& ec) {
       if (ec) return;
@@ -196,13 +199,13 @@ void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
       auto& list = it->second;
       for (size_t i = 0; i < list.size(); ++i) {
         if (list[i].timer != timer) continue;
-        SubmitResult r;
-        r.http_status = 202;
-        std::copy(key.begin(), key.end(), r.hash.begin());
+        SubmitResult timed_out;
+        timed_out.http_status = 202;
+        std::copy(key.begin(), key.end(), timed_out.hash.begin());
         auto cb = std::move(list[i].done);
         list.erase(list.begin() + static_cast<long>(i));
         if (list.empty()) waiters_.erase(it);
-        cb(r);
+        cb(timed_out);
         return;
       }
     });
@@ -220,74 +223,17 @@ void Node::Finish(const crypto::Digest& hash, SubmitResult result) {
   }
 }
 
-void Node::ScheduleBuild() {
-  if (build_scheduled_ || stopping_) return;
-  build_scheduled_ = true;
-  // Posted rather than run inline so that submissions already queued on the io thread join
-  // this block: batching comes from the event loop, not from a timer.
-  asio::post(io_, [this] {
-    build_scheduled_ = false;
-    BuildAndCommit();
-  });
-}
-
-void Node::ArmHeartbeat() {
-  if (stopping_) return;
-  int64_t due = last_block_wall_ms_ + genesis_.params.block_interval_ms - NowMs();
-  heartbeat_.expires_after(std::chrono::milliseconds(std::max<int64_t>(due, 1)));
-  heartbeat_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (NowMs() - last_block_wall_ms_ >= genesis_.params.block_interval_ms) BuildAndCommit();
-    ArmHeartbeat();
-  });
-}
-
-void Node::BuildAndCommit() {
-  if (stopping_) return;
-  auto start = std::chrono::steady_clock::now();
-  std::vector<TxPtr> pending = mempool_.Peek(genesis_.params.max_block_txs);
-  std::vector<const ledger::Tx*> candidates;
-  candidates.reserve(pending.size());
-  for (const auto& tx : pending) candidates.push_back(tx.get());
-
-  // Block time: the proposer's clock, strictly after the parent's.
-  int64_t time_ms = std::max(NowMs(), store_->tip_time_ms() + 1);
-  BuiltBlock built = executor_->Build(candidates, time_ms, validator_key_.public_key());
-  ledger::BlockWrite& w = built.write;
-  const auto& h = w.block.header;
-  Bytes block_hash = crypto::DigestBytes(w.block_hash);
-  w.commit.height = h.height;
-  w.commit.round = 0;
-  w.commit.block_hash = block_hash;
-  w.commit.sigs.push_back(
-      ledger::SignPrecommit(validator_key_, genesis_.chain_id, h.height, 0, block_hash));
-
-  if (Status st = store_->CommitBlock(w); !st.ok()) {
-    // Nothing was written (the batch is atomic). Keep the transactions and retry: a full disk
-    // stops production cleanly and it resumes when space returns.
-    ++metrics_.block_commit_failures;
-    GOVLEDGER_LOG(kError, "cannot commit block " << h.height << ": " << st.ToString()
-                                                 << "; retrying in 1s");
-    retry_.expires_after(std::chrono::seconds(1));
-    retry_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) BuildAndCommit();
-    });
-    return;
-  }
-  last_block_wall_ms_ = NowMs();
+void Node::OnCommitted(const BuiltBlock& built) {
+  const auto& h = built.write.block.header;
   ++metrics_.blocks_committed;
   metrics_.txs_committed += h.tx_count;
   metrics_.materials_expired += built.expired;
-  metrics_.block_commit_seconds_sum +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ++metrics_.block_commit_count;
   if (h.tx_count > 0 || built.expired > 0) {
     GOVLEDGER_LOG(kInfo, "committed block " << h.height << " with " << h.tx_count << " txs, "
                                             << built.expired << " expiries");
   } else {
     GOVLEDGER_LOG(kDebug, "committed heartbeat block " << h.height);
   }
-
   for (const TxOutcome& o : built.outcomes) {
     if (!o.status.ok() && o.status.code() == "block_full") continue;  // stays for the next block
     mempool_.Remove(o.hash);
@@ -303,7 +249,6 @@ void Node::BuildAndCommit() {
     }
     Finish(o.hash, r);
   }
-  if (mempool_.size() > 0) ScheduleBuild();
 }
 
 }  // namespace govledger::node

@@ -1,8 +1,8 @@
-// The validator process: one io_context thread owns the store, mempool and block production; a
-// worker pool verifies signatures; the HTTP API serves clients. For the one-validator chain the
-// node proposes and certifies every block itself (a commit certificate with its single signature,
-// the same format BFT certificates have), whenever transactions wait and at least once per
-// block_interval_ms (heartbeat blocks make expiry advance).
+// The validator process: one io_context thread owns the store, mempool and consensus; a worker
+// pool verifies signatures; the HTTP API serves clients; node/consensus_driver.h runs Tendermint
+// with the other validators over mutual TLS (a one-validator chain is the n = 1 case: quorum of
+// one). Blocks are made whenever transactions wait and at least once per block_interval_ms
+// (heartbeat blocks make expiry advance).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -19,6 +19,7 @@
 #include "ledger/genesis.h"
 #include "ledger/store.h"
 #include "node/config.h"
+#include "node/consensus_driver.h"
 #include "node/executor.h"
 #include "node/http_server.h"
 #include "node/mempool.h"
@@ -57,13 +58,14 @@ class Node {
   const Mempool& mempool() const { return mempool_; }
   Metrics& metrics() { return metrics_; }
   size_t api_connections() const { return http_ ? http_->open_connections() : 0; }
+  const ConsensusDriver* consensus() const { return driver_.get(); }
 
  private:
   Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::Store> store,
        crypto::PrivateKey validator_key);
-  void ScheduleBuild();
-  void BuildAndCommit();
-  void ArmHeartbeat();
+  // Decode, verify (worker pool), rule-check and add to the mempool; then `done` on the io thread.
+  void Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult)> done);
+  void OnCommitted(const BuiltBlock& built);
   void Finish(const crypto::Digest& hash, SubmitResult result);
   void Reject(const Status& st, int http_status, const crypto::Digest& hash,
               std::function<void(SubmitResult)>& done);
@@ -81,16 +83,13 @@ class Node {
   crypto::PrivateKey validator_key_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
-  boost::asio::steady_timer heartbeat_;
-  boost::asio::steady_timer retry_;
   std::unique_ptr<SignatureVerifier> verifier_;
+  std::unique_ptr<ConsensusDriver> driver_;
   std::unique_ptr<HttpServer> http_;
   Mempool mempool_;
   Metrics metrics_;
   std::map<std::string, std::vector<Waiter>> waiters_;  // by tx hash bytes
-  bool build_scheduled_ = false;
   bool stopping_ = false;
-  int64_t last_block_wall_ms_ = 0;
 };
 
 }  // namespace govledger::node

@@ -421,9 +421,10 @@ void DevNode::Start() {
   // api.addr is rewritten on every start; a stale one would point at the previous run's port.
   std::error_code ec;
   fs::remove(home_ + "/api.addr", ec);
-  std::vector<std::string> argv{NodeBinary(), "--dev",       "--home",      home_,
-                                "--api",      "127.0.0.1:0", "--log-level", options_.log_level};
-  if (!options_.network_toml.empty()) {
+  std::vector<std::string> argv{NodeBinary(), "--home", home_, "--api", "127.0.0.1:0"};
+  argv.insert(argv.end(), {"--log-level", options_.log_level});
+  if (options_.dev) argv.push_back("--dev");
+  if (options_.dev && !options_.network_toml.empty()) {
     argv.push_back("--config");
     argv.push_back(options_.network_toml);
   }
@@ -612,14 +613,17 @@ std::string RawBody(const std::string& response) {
 
 // ------------------------------------------------------------------ transactions
 
-TxFactory::TxFactory(const std::string& home) : home_(home) {
-  auto g = ledger::LoadGenesisFile(home + "/genesis.json");
-  if (!g.ok()) throw HarnessError("genesis of " + home + ": " + g.status().ToString());
+TxFactory::TxFactory(const std::string& home) : TxFactory(home + "/genesis.json", home + "/keys") {}
+
+TxFactory::TxFactory(const std::string& genesis_file, const std::string& keys_dir)
+    : keys_dir_(keys_dir) {
+  auto g = ledger::LoadGenesisFile(genesis_file);
+  if (!g.ok()) throw HarnessError("genesis " + genesis_file + ": " + g.status().ToString());
   genesis_ = std::move(*g);
 }
 
 crypto::PrivateKey TxFactory::Key(const std::string& department) const {
-  std::string path = home_ + "/keys/" + department + ".pem";
+  std::string path = keys_dir_ + "/" + department + ".pem";
   auto key = crypto::PrivateKey::LoadPemFile(genesis_.suite, path);
   if (!key.ok()) throw HarnessError("key " + path + ": " + key.status().ToString());
   return std::move(*key);

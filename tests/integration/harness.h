@@ -153,9 +153,14 @@ struct DevNodeOptions {
   // Network description for the first start (--config); empty: the built-in dev network.
   std::string network_toml;
   std::string log_level = "info";
+  // false: run a validator home made by `govledger network init` (no --dev, no --config); the
+  // API still listens on an OS-chosen port (--api 127.0.0.1:0), everything else comes from the
+  // home's node.toml.
+  bool dev = true;
 };
 
-// A `govledger-node --dev` daemon on 127.0.0.1 with an OS-chosen API port. The home directory
+// A `govledger-node --dev` daemon (or, with DevNodeOptions::dev false, a validator of a network
+// made by `govledger network init`) on 127.0.0.1 with an OS-chosen API port. The home directory
 // persists across Stop/Start/Kill9, as a real deployment's would; stdout and stderr of every run
 // are appended to HOME/../<home name>.log.
 class DevNode {
@@ -247,6 +252,9 @@ struct IssueSpec {
 class TxFactory {
  public:
   explicit TxFactory(const std::string& home);
+  // A network made by `govledger network init`: any validator home's genesis.json and the
+  // department keys in OUT/keys.
+  TxFactory(const std::string& genesis_file, const std::string& keys_dir);
 
   const ledger::Genesis& genesis() const { return genesis_; }
   // The department's key from HOME/keys/<department>.pem.
@@ -269,7 +277,7 @@ class TxFactory {
   std::string DepartmentCode(const std::string& department) const;
 
  private:
-  std::string home_;
+  std::string keys_dir_;
   ledger::Genesis genesis_;
 };
 

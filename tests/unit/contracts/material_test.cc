@@ -193,16 +193,23 @@ TEST_CASE("revocation reason may be exactly 256 bytes", "[contracts][material]")
   CHECK(w.Apply("health", Revoke(p.material_id, std::string(256, 'r'))).ok());
 }
 
-TEST_CASE("revoking a parent does not yet touch its dependents", "[contracts][material]") {
-  // Cascade is a later rule; until then a revoked license leaves its permits as they are.
+TEST_CASE("revoking a parent revokes its dependents in the same transaction",
+          "[contracts][material][cascade]") {
+  // One license, many permits: FOODPERMIT follows its license (cascade rule "revoke").
   World w;
   std::string license = IssueLicense(w);
   IssueMaterial permit = w.FoodPermit("JY24403050012345", license);
   REQUIRE(w.Apply("market", permit).ok());
   Result<Effects> r = w.Apply("market", Revoke(license, "吊销营业执照"));
   REQUIRE(r.ok());
-  CHECK(r->materials.size() == 1);
-  CHECK(w.state.GetMaterial(permit.material_id)->status == MaterialStatus::kActive);
+  CHECK(r->materials.size() == 2);
+  REQUIRE(r->events.size() == 2);
+  CHECK(r->events[1].material_id == permit.material_id);
+  CHECK(r->events[1].kind == EventKind::kRevoke);
+  CHECK(r->events[1].actor.empty());
+  CHECK(r->events[1].ref == license);
+  CHECK(w.state.GetMaterial(permit.material_id)->status == MaterialStatus::kRevoked);
+  CheckChain(w, permit.material_id);
 }
 
 TEST_CASE("ApplyTx is deterministic", "[contracts][material]") {
@@ -350,13 +357,6 @@ TEST_CASE("revoke after expiry is refused and the chain stays intact",
 
 // ------------------------------------------------------------------ rejections
 
-struct RejectCase {
-  const char* what;
-  const char* code;
-  const char* message_has;  // the values the message must name
-  std::function<Result<Effects>(World&)> run;
-};
-
 Result<Effects> IssueBirth(World& w, const std::function<void(IssueMaterial&)>& edit) {
   IssueMaterial p = w.BirthCert("2024030100001");
   edit(p);
@@ -379,7 +379,9 @@ Result<Effects> AfterBirth(World& w,
   return then(w, p.material_id);
 }
 
-std::vector<RejectCase> RejectionCases() {
+}  // namespace
+
+std::vector<RejectCase> MaterialRejectionCases() {
   const BlockContext next{kH0 + 1, kT0 + 1000};
   return {
       // ---- envelope
@@ -618,9 +620,11 @@ std::vector<RejectCase> RejectionCases() {
   };
 }
 
+namespace {
+
 TEST_CASE("every rejection has its reason code and a message naming the values",
           "[contracts][material]") {
-  for (const RejectCase& c : RejectionCases()) {
+  for (const RejectCase& c : MaterialRejectionCases()) {
     DYNAMIC_SECTION(c.code << ": " << c.what) {
       World w;
       Result<Effects> r = c.run(w);
@@ -645,7 +649,7 @@ TEST_CASE("the rejection table covers every reason code in reasons.h", "[contrac
   };
   CHECK(all.size() == 25);
   std::set<std::string> covered;
-  for (const RejectCase& c : RejectionCases()) covered.insert(c.code);
+  for (const RejectCase& c : MaterialRejectionCases()) covered.insert(c.code);
   CHECK(covered == all);
 }
 

@@ -251,7 +251,7 @@ TEST_CASE("unknown material status and event kind values are rejected", "[ledger
   CHECK_FALSE(DecodeMaterial(Bytes(s.begin(), s.end())).ok());
 
   pb::Event ev;
-  ev.set_kind(static_cast<pb::EventKind>(4));
+  ev.set_kind(static_cast<pb::EventKind>(99));
   s = ev.SerializeAsString();
   CHECK(DecodeEvent(Bytes(s.begin(), s.end())).status().code() == "malformed_event");
   pb::BlockEvents all;
@@ -267,6 +267,13 @@ TEST_CASE("domain names are the user-facing spellings", "[ledger]") {
   CHECK(EventKindName(EventKind::kIssue) == "ISSUE");
   CHECK(EventKindName(EventKind::kRevoke) == "REVOKE");
   CHECK(EventKindName(EventKind::kExpire) == "EXPIRE");
+  CHECK(MaterialStatusName(MaterialStatus::kIssued) == "ISSUED");
+  CHECK(MaterialStatusName(MaterialStatus::kSuspended) == "SUSPENDED");
+  CHECK(MaterialStatusName(MaterialStatus::kSuperseded) == "SUPERSEDED");
+  CHECK(MaterialStatusName(MaterialStatus::kDestroyed) == "DESTROYED");
+  CHECK(EventKindName(EventKind::kUse) == "USE");
+  CHECK(EventKindName(EventKind::kContractSign) == "CONTRACT_SIGN");
+  CHECK(EventKindName(EventKind::kEnact) == "ENACT");
 }
 
 }  // namespace
