@@ -77,6 +77,31 @@ std::vector<std::string> Kinds(const Json& trace) {
   return kinds;
 }
 
+TEST_CASE("the Nanshan catalogue: seven departments, 26 material types with their rules",
+          "[integration][lifecycle]") {
+  Nanshan n;
+  HttpReply r = Get(n.node.url(), "/v1/registry");
+  REQUIRE(r.status == 200);
+  Json reg = r.json();
+  REQUIRE(reg["departments"].size() == 7);
+  CHECK(reg["approval_threshold"] == 5);
+  REQUIRE(reg["material_types"].size() == 26);
+  size_t dependents = 0;
+  for (const Json& t : reg["material_types"]) {
+    INFO(t.dump());
+    CHECK_FALSE(t["name"].get<std::string>().empty());
+    CHECK_FALSE(t["name_en"].get<std::string>().empty());
+    CHECK_FALSE(t["use_purposes"].empty());
+    dependents += !t["parent_type"].get<std::string>().empty();
+  }
+  CHECK(dependents >= 8);
+  // The genesis the seven-validator network would start from is valid as it is.
+  auto spec = node::LoadNetworkToml(SourceDir() + "/network-configs/nanshan-7/network.toml");
+  REQUIRE(spec.ok());
+  CHECK(spec->validators.size() == 7);
+  CHECK(spec->suite == crypto::Suite::kSm);
+}
+
 TEST_CASE("newborn one thing: grants, uses, a refused use, the cascade and the trace",
           "[integration][lifecycle]") {
   Nanshan n;

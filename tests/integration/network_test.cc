@@ -358,6 +358,11 @@ TEST_CASE("a validator presenting a TLS key not pinned in the genesis is refused
 TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[network]") {
   NetworkOptions options;
   options.block_interval_ms = 20;  // empty heartbeat blocks pile up fast
+  // With one validator down, every fourth height waits out its dead proposer's round (propose
+  // and precommit timeouts): short ones keep 1,000 heights within CI's time.
+  options.timeout_propose_ms = 100;
+  options.timeout_vote_ms = 50;
+  options.timeout_delta_ms = 50;
   TestNet t(options);
   Network& net = t.net;
   net.StartAllAndWaitReady();
@@ -369,7 +374,7 @@ TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[net
   net.node(laggard).Stop();
   IssueAndRequireAck(net, t.ledger, 0, "mca");
 
-  if (!net.WaitHeight(others, stopped_at + 1000, milliseconds(150'000))) {
+  if (!net.WaitHeight(others, stopped_at + 1000, milliseconds(170'000))) {
     FAIL("the three validators did not reach height " << stopped_at + 1000 << "\n"
                                                       << net.Describe());
   }
@@ -378,7 +383,7 @@ TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[net
   net.node(laggard).Start();
   const uint64_t target = net.MaxHeight(others);
   REQUIRE(target >= stopped_at + 1000);
-  if (!net.WaitHeight({laggard}, target, milliseconds(120'000))) {
+  if (!net.WaitHeight({laggard}, target, milliseconds(90'000))) {
     FAIL("node" << laggard << " did not catch up from " << stopped_at << " to " << target << "\n"
                 << net.Describe());
   }
