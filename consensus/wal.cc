@@ -284,7 +284,7 @@ Status Wal::BeginHeight(uint64_t height) {
   return SyncDir(w.dir);
 }
 
-Status Wal::Append(const Input& in) {
+Status Wal::Append(const Input& in, bool sync) {
   Impl& w = *impl_;
   if (w.broken) return Status::Error("io_error", w.path + ": an earlier write failed");
   Bytes encoded = EncodeInput(in);
@@ -298,7 +298,7 @@ Status Wal::Append(const Input& in) {
     if (::ftruncate(w.fd, static_cast<off_t>(w.size)) != 0) w.broken = true;
     return st;
   }
-  if (::fdatasync(w.fd) != 0) {
+  if (sync && ::fdatasync(w.fd) != 0) {
     w.broken = true;
     return Errno("cannot fsync", w.path);
   }

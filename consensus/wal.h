@@ -27,7 +27,10 @@ class Wal {
 
   // Marks the start of a height: records before it are no longer needed (the file is rotated).
   Status BeginHeight(uint64_t height);
-  Status Append(const Input& in);  // fsync'd
+  // Appends a record; with sync (the default) it is fdatasync'd, together with every unsynced
+  // record before it. The node syncs before any signed message leaves it, so inputs that only
+  // led to waiting may be appended without a sync of their own.
+  Status Append(const Input& in, bool sync = true);
   // Inputs recorded since the last BeginHeight, with that height.
   Result<std::pair<uint64_t, std::vector<Input>>> ReadCurrentHeight() const;
   size_t dropped_tail_bytes() const;

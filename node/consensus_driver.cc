@@ -236,8 +236,10 @@ void ConsensusDriver::Pump() {
     auto [in, record] = std::move(inputs_.front());
     inputs_.pop_front();
     if (record) {
-      // Durable before acting: a crash after this point replays the input on restart.
-      if (Status st = wal_->Append(in); !st.ok()) {
+      // Recorded before acting on it. The fsync is deferred to this node's next signed message
+      // (RecordOwn syncs the file): losing unsynced inputs in a crash can only make the node
+      // wait longer, never sign against what it signed before.
+      if (Status st = wal_->Append(in, /*sync=*/false); !st.ok()) {
         GOVLEDGER_LOG(kError, "consensus WAL append failed: " << st.ToString()
                                                               << "; input dropped");
         continue;
@@ -249,7 +251,7 @@ void ConsensusDriver::Pump() {
 }
 
 bool ConsensusDriver::RecordOwn(const Input& in) {
-  if (Status st = wal_->Append(in); !st.ok()) {
+  if (Status st = wal_->Append(in, /*sync=*/true); !st.ok()) {
     GOVLEDGER_LOG(kError, "consensus WAL append failed: " << st.ToString()
                                                           << "; own message not sent");
     return false;

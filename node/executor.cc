@@ -108,6 +108,19 @@ BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates,
 
 namespace govledger::node {
 
+void Executor::MarkVerified(const ledger::Tx& tx) {
+  constexpr size_t kMaxVerified = 200'000;
+  crypto::Digest key = crypto::Hash(genesis_.suite, tx.raw);
+  if (!verified_.insert(key).second) return;
+  verified_order_.push_back(key);
+  if (verified_order_.size() > kMaxVerified) {
+    for (size_t i = 0; i < kMaxVerified / 2; ++i) {
+      verified_.erase(verified_order_.front());
+      verified_order_.pop_front();
+    }
+  }
+}
+
 namespace {
 Status BadBlock(const std::string& what) { return Status::Error("bad_block", what); }
 }  // namespace
@@ -142,7 +155,8 @@ Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
   for (size_t i = 0; i < block.txs.size(); ++i) {
     auto tx = ledger::DecodeTx(genesis_.suite, block.txs[i], genesis_.params.max_tx_bytes);
     if (!tx.ok()) return BadBlock("tx " + std::to_string(i) + ": " + tx.status().ToString());
-    if (!crypto::Verify(genesis_.suite, tx->signer, tx->body_bytes, tx->signature)) {
+    bool cached = verified_.count(crypto::Hash(genesis_.suite, tx->raw)) > 0;
+    if (!cached && !crypto::Verify(genesis_.suite, tx->signer, tx->body_bytes, tx->signature)) {
       return BadBlock("tx " + std::to_string(i) + ": bad signature");
     }
     txs.push_back(std::move(*tx));

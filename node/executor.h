@@ -4,7 +4,9 @@
 // code serves the one-validator producer today and BFT proposers and verifiers next.
 #pragma once
 
+#include <deque>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "contracts/material.h"
@@ -35,6 +37,11 @@ class Executor {
   // `now_ms`. The signature must already be verified.
   Status Check(const ledger::Tx& tx, int64_t now_ms) const;
 
+  // Records that admission verified this exact signed transaction (keyed by the hash of its full
+  // SignedTx bytes, so a different signature over the same body is verified again), so that
+  // executing a block does not re-verify it. Bounded: the oldest half is forgotten when full.
+  void MarkVerified(const ledger::Tx& tx);
+
   // Builds block height()+1 at `time_ms` (which must be after the tip's time). Rejected candidates
   // are left out of the block and reported in outcomes. The previous block's certificate is read
   // from the store (a proposer embeds the one it holds).
@@ -56,6 +63,9 @@ class Executor {
   const ledger::Store& store_;
   const contracts::Registry& registry_;
   Bytes validators_hash_;
+  // Signature-verified SignedTx hashes (io thread only).
+  mutable std::set<crypto::Digest> verified_;
+  mutable std::deque<crypto::Digest> verified_order_;
 };
 
 }  // namespace govledger::node

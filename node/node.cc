@@ -165,6 +165,7 @@ void Node::Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult
              400, tx->hash, done);
       return;
     }
+    executor_->MarkVerified(*tx);
     if (!mempool_.Contains(tx->hash)) {
       if (Status st = executor_->Check(*tx, NowMs()); !st.ok()) {
         Reject(st, st.code() == "replayed_tx" ? 409 : 422, tx->hash, done);

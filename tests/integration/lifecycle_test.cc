@@ -343,7 +343,7 @@ TEST_CASE("expiry at block time cascades to dependents, and expiring materials a
           "already_expired");
 }
 
-TEST_CASE("e-contracts: each party signs with its own key; amendments and verify",
+TEST_CASE("e-contracts: each party signs with its own key, amendments supersede, verify",
           "[integration][econtract]") {
   Nanshan n;
   const DevNode& node = n.node;

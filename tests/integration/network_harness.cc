@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "crypto/hash.h"
 #include "node/http_client.h"
@@ -340,36 +341,68 @@ Ack IssueAndRequireAck(Network& net, AckLedger& ledger, size_t via, const std::s
   return *ack;
 }
 
+namespace {
+
+// What CheckSameChain needs of one stored block.
+struct BlockDigest {
+  std::string hash;     // empty: the node did not return the block
+  std::string problem;  // why the block or its certificate is not acceptable
+};
+
+// Blocks 1..top of the node at `url`, fetched one by one (run on a thread per node: no Catch2
+// assertions in here).
+std::vector<BlockDigest> FetchChain(const std::string& url, uint64_t top) {
+  std::vector<BlockDigest> out(top + 1);
+  for (uint64_t h = 1; h <= top; ++h) {
+    BlockDigest& d = out[h];
+    auto r = node::HttpGet(url, "/v1/block/" + std::to_string(h), 30'000);
+    if (!r.ok()) {
+      d.problem = "GET failed: " + r.status().ToString();
+      continue;
+    }
+    Json b = Json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+    if (r->status != 200 || !b.is_object() || !b.contains("hash") || !b["hash"].is_string()) {
+      d.problem = std::to_string(r->status) + " " + r->body.substr(0, 300);
+      continue;
+    }
+    d.hash = b["hash"].get<std::string>();
+    // The certificate stored beside the block: 2f+1 = 3 of the 4 validators for this hash.
+    const Json* commit = b.contains("commit") ? &b["commit"] : nullptr;
+    if (commit == nullptr || !commit->is_object() || commit->value("block_hash", "") != d.hash ||
+        !commit->contains("signatures") || !(*commit)["signatures"].is_array() ||
+        (*commit)["signatures"].size() < 3) {
+      d.problem = "no commit certificate of 3 signatures for " + d.hash + ": " +
+                  (commit ? commit->dump() : std::string("none"));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 uint64_t CheckSameChain(Network& net, const std::vector<size_t>& nodes) {
   if (nodes.empty()) return 0;
   const uint64_t top = net.MinHeight(nodes);
+  // One thread per node: each node answers on its own io thread, so the fetches overlap.
+  std::vector<std::vector<BlockDigest>> chains(nodes.size());
+  {
+    std::vector<std::thread> fetchers;
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      fetchers.emplace_back(
+          [&, k, url = net.node(nodes[k]).url()] { chains[k] = FetchChain(url, top); });
+    }
+    for (auto& f : fetchers) f.join();
+  }
   std::vector<std::string> problems;
   for (uint64_t h = 1; h <= top && problems.size() < 5; ++h) {
-    std::string reference;
-    size_t reference_node = 0;
-    for (size_t i : nodes) {
-      std::string where = "height " + std::to_string(h) + " on node" + std::to_string(i);
-      HttpReply r = Get(net.node(i).url(), "/v1/block/" + std::to_string(h));
-      Json b = r.json();
-      if (r.status != 200 || !b.is_object() || !b.contains("hash") || !b["hash"].is_string()) {
-        problems.push_back(where + ": " + std::to_string(r.status) + " " + r.body.substr(0, 300));
-        continue;
-      }
-      std::string hash = b["hash"].get<std::string>();
-      if (reference.empty()) {
-        reference = hash;
-        reference_node = i;
-      } else if (hash != reference) {
-        problems.push_back("DIVERGENCE at " + where + ": hash " + hash + " but node" +
-                           std::to_string(reference_node) + " has " + reference);
-      }
-      // The certificate stored beside the block: 2f+1 = 3 of the 4 validators for this hash.
-      const Json* commit = b.contains("commit") ? &b["commit"] : nullptr;
-      if (commit == nullptr || !commit->is_object() || commit->value("block_hash", "") != hash ||
-          !commit->contains("signatures") || !(*commit)["signatures"].is_array() ||
-          (*commit)["signatures"].size() < 3) {
-        problems.push_back(where + ": no commit certificate of 3 signatures for " + hash + ": " +
-                           (commit ? commit->dump() : std::string("none")));
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      const BlockDigest& d = chains[k][h];
+      const std::string where =
+          "height " + std::to_string(h) + " on node" + std::to_string(nodes[k]);
+      if (!d.problem.empty()) problems.push_back(where + ": " + d.problem);
+      if (!d.hash.empty() && !chains[0][h].hash.empty() && d.hash != chains[0][h].hash) {
+        problems.push_back("DIVERGENCE at " + where + ": hash " + d.hash + " but node" +
+                           std::to_string(nodes[0]) + " has " + chains[0][h].hash);
       }
     }
   }

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,13 @@ Json MaterialView(const std::string& url, const std::string& id) {
   j.erase("as_of_height");
   j.erase("as_of_time");
   return j;
+}
+
+// A progress line on stderr with the time since `since`: ctest shows it when a test fails or
+// times out, which tells which phase was slow.
+void Progress(std::chrono::steady_clock::time_point since, const std::string& what) {
+  auto ms = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - since);
+  std::cerr << "[network +" << ms.count() << " ms] " << what << std::endl;
 }
 
 // A network in its own temporary directory (declared first: removed after the nodes are gone).
@@ -363,6 +371,7 @@ TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[net
   options.timeout_propose_ms = 100;
   options.timeout_vote_ms = 50;
   options.timeout_delta_ms = 50;
+  const auto began = std::chrono::steady_clock::now();
   TestNet t(options);
   Network& net = t.net;
   net.StartAllAndWaitReady();
@@ -373,8 +382,9 @@ TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[net
   const uint64_t stopped_at = net.Height(laggard);
   net.node(laggard).Stop();
   IssueAndRequireAck(net, t.ledger, 0, "mca");
+  Progress(began, "node3 stopped at height " + std::to_string(stopped_at));
 
-  if (!net.WaitHeight(others, stopped_at + 1000, milliseconds(170'000))) {
+  if (!net.WaitHeight(others, stopped_at + 1000, milliseconds(160'000))) {
     FAIL("the three validators did not reach height " << stopped_at + 1000 << "\n"
                                                       << net.Describe());
   }
@@ -382,11 +392,13 @@ TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[net
 
   net.node(laggard).Start();
   const uint64_t target = net.MaxHeight(others);
+  Progress(began, "node3 restarted; the others are at height " + std::to_string(target));
   REQUIRE(target >= stopped_at + 1000);
-  if (!net.WaitHeight({laggard}, target, milliseconds(90'000))) {
+  if (!net.WaitHeight({laggard}, target, milliseconds(100'000))) {
     FAIL("node" << laggard << " did not catch up from " << stopped_at << " to " << target << "\n"
                 << net.Describe());
   }
+  Progress(began, "node3 caught up");
   Json c = ConsensusStatus(net.node(laggard).url());
   INFO("consensus status of the laggard: " << c.dump());
   CHECK(c.value("synced_blocks", uint64_t{0}) > 0);
@@ -394,6 +406,7 @@ TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[net
   // Caught up, it takes part in consensus again.
   IssueAndRequireAck(net, t.ledger, laggard, "samr");
   FinalChecks(net, t.ledger);
+  Progress(began, "final checks done");
 }
 
 }  // namespace govledger::itest
