@@ -33,5 +33,7 @@ void AddContractCommands(CLI::App& app, Context& ctx);
 void AddGovernanceCommands(CLI::App& app, Context& ctx);
 // verify, trace, audit chain (commands_verify.cc)
 void AddVerifyCommands(CLI::App& app, Context& ctx);
+// audit report, on the audit group (commands_report.cc)
+void AddAuditReport(CLI::App& audit_group, Context& ctx);
 
 }  // namespace govledger::cli

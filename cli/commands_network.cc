@@ -1,4 +1,4 @@
-// Setting a network up and looking at it: `govledger keygen`, `govledger network init`,
+// Setting a network up and looking at it: `govledger keygen`, `govledger network init|join`,
 // `govledger status`.
 #include <filesystem>
 #include <iostream>
@@ -67,6 +67,8 @@ void AddKeygen(CLI::App& app, Context& ctx) {
 }
 
 // ------------------------------------------------------------------ network init
+
+void AddNetworkJoin(CLI::App& group, Context& ctx);
 
 struct NetworkInitOptions {
   std::string config;
@@ -150,6 +152,63 @@ void AddNetworkInit(CLI::App& app, Context& ctx) {
   cmd->add_flag("--flat", o->flat,
                 "One-validator networks only: write the single home into OUT itself");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunNetworkInit(ctx, *o); }; });
+  AddNetworkJoin(*group, ctx);
+}
+
+// ------------------------------------------------------------------ network join
+
+struct NetworkJoinOptions {
+  node::JoinOptions join;
+  bool force = false;
+};
+
+int RunNetworkJoin(const Context& ctx, NetworkJoinOptions o) {
+  Output out(ctx.json);
+  o.join.overwrite = o.force;
+  auto v = node::JoinNetwork(o.join);
+  if (!v.ok()) return out.Fail(v.status());
+  const std::string& home = o.join.out_dir;
+  out.Say("Created the home of joining validator '" + v->name + "' (department " + v->department +
+          ") in " + home);
+  out.Say("  validator key " + home + "/validator.pem, TLS key " + home +
+          "/tls.pem (0600, stay here)");
+  out.Say("  public halves " + home + "/validator.pub.pem and " + home + "/tls.pub.pem");
+  out.Say("\nNext steps:");
+  out.Say("  1. A department proposes the addition (the public key files are all it needs):");
+  out.Say("     govledger governance propose --key keys/<department>.pem --add-validator " +
+          v->name + " --department " + v->department + " \\\n       --validator-key " + home +
+          "/validator.pub.pem --tls-key " + home + "/tls.pub.pem --p2p " + v->p2p_address +
+          " --api " + v->api_address + " --reason \"...\"");
+  out.Say("  2. Two thirds of the departments approve it: govledger governance approve --id ...");
+  out.Say("  3. Start the node (it catches up, and votes from the effective height on):");
+  out.Say("     govledger-node --home " + home);
+  return out.Finish({{"name", v->name},
+                     {"department", v->department},
+                     {"home", home},
+                     {"validator_public_key_file", home + "/validator.pub.pem"},
+                     {"tls_public_key_file", home + "/tls.pub.pem"},
+                     {"p2p", v->p2p_address},
+                     {"api", v->api_address}});
+}
+
+void AddNetworkJoin(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<NetworkJoinOptions>();
+  CLI::App* cmd = AddCommand(
+      group, ctx, "join",
+      "Create the home of a new validator for an existing network; it becomes a validator "
+      "when a governance proposal adding it is approved (effective two heights later)",
+      "  govledger network join --genesis net/node0/genesis.json --name node4 \\\n"
+      "      --department water --p2p 10.1.4.20:7104 --api 10.1.4.20:7004 --out node4");
+  cmd->add_option("--genesis", o->join.genesis_path, "The network's genesis.json")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--name", o->join.name, "Validator name, unique in the network")->required();
+  cmd->add_option("--department", o->join.department, "Department operating it")->required();
+  cmd->add_option("--p2p", o->join.p2p, "host:port the other validators dial")->required();
+  cmd->add_option("--api", o->join.api, "host:port of its HTTP API")->required();
+  cmd->add_option("--out", o->join.out_dir, "Home directory to create")->required();
+  cmd->add_flag("--force", o->force, "Overwrite an existing home (its chain data is NOT removed)");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunNetworkJoin(ctx, *o); }; });
 }
 
 // ------------------------------------------------------------------ status

@@ -337,6 +337,7 @@ void AddAudit(CLI::App& app, Context& ctx) {
   cmd->add_flag("--no-signatures", o->no_signatures,
                 "Skip transaction signature checks (faster; certificates are still checked)");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunAuditChain(ctx, *o); }; });
+  AddAuditReport(*group, ctx);
 }
 
 }  // namespace

@@ -32,18 +32,40 @@ Core::Core(CoreConfig config, const crypto::PrivateKey* key, SignGuard* guard)
   s.config = std::move(config);
   s.key = key;
   s.guard = guard;
-  s.n = s.config.validators.size();
-  GOVLEDGER_CHECK(s.n > 0);
-  s.quorum = ledger::QuorumSize(s.n);
-  s.skip = MaxFaulty(s.n) + 1;
-  if (s.config.self.has_value()) {
-    GOVLEDGER_CHECK(*s.config.self < s.n);
-    GOVLEDGER_CHECK(key != nullptr && guard != nullptr);
-    GOVLEDGER_CHECK(key->public_key() == s.config.validators[*s.config.self]);
-  }
+  std::vector<crypto::PublicKey> set = s.config.validators;
+  s.SetValidators(std::move(set), s.config.self);
+  s.next_validators = s.config.validators;
 }
 
 Core::~Core() = default;
+
+void Core::State::SetValidators(std::vector<crypto::PublicKey> set, std::optional<uint32_t> me) {
+  config.validators = std::move(set);
+  config.self = me;
+  n = config.validators.size();
+  GOVLEDGER_CHECK(n > 0);
+  quorum = ledger::QuorumSize(n);
+  skip = MaxFaulty(n) + 1;
+  if (config.self.has_value()) {
+    GOVLEDGER_CHECK(*config.self < n);
+    GOVLEDGER_CHECK(key != nullptr && guard != nullptr);
+    GOVLEDGER_CHECK(key->public_key() == config.validators[*config.self]);
+  }
+}
+
+std::vector<Effect> Core::StartHeight(uint64_t height, Membership membership) {
+  State& s = *s_;
+  GOVLEDGER_CHECK(height > 0 && (!s.started || height > s.height));
+  // Buffered messages were checked against the set announced as `next`; one that no longer
+  // matches (a node restarted, or skipped heights by sync) must not be counted unchecked.
+  if (membership.validators != s.next_validators || height != s.height + 1) {
+    s.future.clear();
+    s.future_per_validator.clear();
+  }
+  s.SetValidators(std::move(membership.validators), membership.self);
+  s.next_validators = membership.next.empty() ? s.config.validators : std::move(membership.next);
+  return StartHeight(height);
+}
 
 std::vector<Effect> Core::StartHeight(uint64_t height) {
   State& s = *s_;
@@ -175,7 +197,7 @@ void Core::State::HandleProposal(const Proposal& p, bool verified) {
     return;
   }
   if (p.height > height + 1) return;
-  if (p.proposer >= n) {
+  if (p.proposer >= SetOf(p.height).size()) {
     ++stats.unknown_validators;
     return;
   }
@@ -204,7 +226,7 @@ void Core::State::HandleProposal(const Proposal& p, bool verified) {
     }
   }
   if (!verified) {
-    if (!VerifySignature(p.proposer, ProposalSignBytes(config.chain_id, p), p.signature)) {
+    if (!VerifySignature(p.height, p.proposer, ProposalSignBytes(config.chain_id, p), p.signature)) {
       ++stats.invalid_signatures;
       return;
     }
@@ -236,7 +258,7 @@ void Core::State::HandleVote(const Vote& v, bool verified) {
   }
   if (v.height > height + 1) return;
   if (v.type != VoteType::kPrevote && v.type != VoteType::kPrecommit) return;
-  if (v.validator >= n) {
+  if (v.validator >= SetOf(v.height).size()) {
     ++stats.unknown_validators;
     return;
   }
@@ -272,7 +294,7 @@ void Core::State::HandleVote(const Vote& v, bool verified) {
     }
   }
   if (!verified) {
-    if (!VerifySignature(v.validator, VoteSignBytes(config.chain_id, v), v.signature)) {
+    if (!VerifySignature(v.height, v.validator, VoteSignBytes(config.chain_id, v), v.signature)) {
       ++stats.invalid_signatures;
       return;
     }

@@ -58,6 +58,8 @@ struct Timeouts {
 struct CoreConfig {
   std::string chain_id;
   crypto::Suite suite = crypto::Suite::kP256;
+  // The validators of every height unless StartHeight is given a Membership (a network whose set
+  // never changes, and the simulator).
   std::vector<crypto::PublicKey> validators;  // index = position; proposer (h + r) mod n
   std::optional<uint32_t> self;               // this node's index; empty for a non-validator
   Timeouts timeouts;
@@ -65,6 +67,14 @@ struct CoreConfig {
   // whose worker pool has verified a message already can answer from that result instead of
   // verifying again on the consensus thread (the simulator shares one cache across its cores).
   std::function<bool(const crypto::PublicKey& key, const Bytes& msg, const Bytes& sig)> verify;
+};
+
+// The validators of one height, and of the next one (governance changes the set between
+// heights; messages for height + 1 that arrive early are checked against `next`).
+struct Membership {
+  std::vector<crypto::PublicKey> validators;  // index = position; proposer (h + r) mod n
+  std::optional<uint32_t> self;               // this node's index in `validators`, if any
+  std::vector<crypto::PublicKey> next;        // the set of height + 1; empty: the same set
 };
 
 // ---------------------------------------------------------------- inputs
@@ -173,6 +183,11 @@ class Core {
   // Begins `height` at round 0 (StartRound(0) in the paper). Messages already received for this
   // height are replayed.
   std::vector<Effect> StartHeight(uint64_t height);
+  // The same, with the validator set of this height (and the next) replacing the configured one.
+  // Messages buffered for this height were checked against the `next` of the previous call, so
+  // the caller must pass the same set then as `validators` now (the node derives both from the
+  // committed state, where a change is recorded two heights before it takes effect).
+  std::vector<Effect> StartHeight(uint64_t height, Membership membership);
   // Feeds one input. Signatures and validator indexes of messages are checked here; invalid
   // messages are dropped (counted in stats()).
   std::vector<Effect> OnInput(const Input& in);

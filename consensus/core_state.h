@@ -100,14 +100,24 @@ struct Core::State {
 
   std::vector<Effect>* out = nullptr;  // effects of the call in progress
 
+  // The set of height + 1 (messages buffered before it starts are checked against it).
+  std::vector<crypto::PublicKey> next_validators;
+
+  // The validators of `h` (the current height or the next one).
+  const std::vector<crypto::PublicKey>& SetOf(uint64_t h) const {
+    return h > height ? next_validators : config.validators;
+  }
   uint32_t Proposer(uint64_t h, uint32_t r) const {
-    return static_cast<uint32_t>((h % n + r % n) % n);
+    const size_t size = SetOf(h).size();
+    return static_cast<uint32_t>((h % size + r % size) % size);
   }
   bool IsValidator() const { return config.self.has_value(); }
-  bool VerifySignature(uint32_t validator, const Bytes& msg, const Bytes& sig) const {
-    const crypto::PublicKey& k = config.validators[validator];
+  bool VerifySignature(uint64_t h, uint32_t validator, const Bytes& msg, const Bytes& sig) const {
+    const crypto::PublicKey& k = SetOf(h)[validator];
     return config.verify ? config.verify(k, msg, sig) : crypto::Verify(config.suite, k, msg, sig);
   }
+  // Makes `set` the current one (n, quorum, f+1 follow it).
+  void SetValidators(std::vector<crypto::PublicKey> set, std::optional<uint32_t> self);
   void Emit(Effect e) { out->push_back(std::move(e)); }
 
   // ---- core.cc: admission of inputs, validation questions, signing

@@ -138,14 +138,7 @@ std::vector<ledger::MaterialType> RegistryView::Types() const {
 }
 
 std::vector<ledger::Validator> RegistryView::Validators() const {
-  std::vector<ledger::Validator> set = genesis_.validators();
-  for (const ledger::ValidatorChange& c : ledger::GetValidatorChanges(state_)) {
-    if (c.effective_height > height_) break;  // ordered by effective height
-    auto same = [&c](const ledger::Validator& v) { return v.name == c.validator.name; };
-    set.erase(std::remove_if(set.begin(), set.end(), same), set.end());
-    if (!c.remove) set.push_back(c.validator);
-  }
-  return set;
+  return ledger::ValidatorsAt(genesis_.validators(), state_, height_);
 }
 
 bool RegistryView::HasRole(const ledger::Department& d, std::string_view role) {

@@ -7,8 +7,14 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <array>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "util/file.h"
@@ -116,6 +122,110 @@ Result<PkeyPtr> ParsePublicKey(Suite suite, const PublicKey& key) {
     return Status::Error("bad_public_key", "public key is not in canonical DER form");
   }
   return pkey;
+}
+
+// Public keys parsed by Verify, by suite and DER bytes. Parsing a SubjectPublicKeyInfo (decode,
+// curve check, canonical re-encoding) costs more than the verification itself in OpenSSL 3, and a
+// ledger sees the same few department and validator keys over and over. Only keys that passed
+// ParsePublicKey are cached, so a hit is exactly as valid as a fresh parse; a malformed key is
+// parsed (and rejected) every time.
+//
+// Thread-safe: the keys are spread over shards by hash, each behind its own mutex, so verifier
+// threads rarely contend. Bounded: each shard forgets its oldest entry when full (FIFO). A cached
+// EVP_PKEY is never modified after parsing, and OpenSSL 3 allows such a key to be used by several
+// threads at once; each caller gets its own reference (EVP_PKEY_up_ref).
+class ParsedKeyCache {
+ public:
+  static constexpr size_t kShards = 16;
+  // 1,024 keys in all (well under a megabyte): every department and validator key of a large
+  // deployment with room to spare; holders' own keys, each seldom used, come and go.
+  static constexpr size_t kMaxPerShard = 64;
+
+  // A new reference to the cached key, or null.
+  PkeyPtr Find(Suite suite, const PublicKey& key) {
+    std::string_view k = View(key);
+    Shard& shard = ShardFor(k);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto& map = shard.maps[Index(suite)];
+    auto it = map.find(k);
+    if (it == map.end()) {
+      ++shard.misses;
+      return nullptr;
+    }
+    ++shard.hits;
+    GOVLEDGER_CHECK(EVP_PKEY_up_ref(it->second.get()) == 1);
+    return PkeyPtr(it->second.get());
+  }
+
+  // Remembers a parsed key (taking a new reference to it).
+  void Insert(Suite suite, const PublicKey& key, EVP_PKEY* pkey) {
+    std::string k(View(key));
+    Shard& shard = ShardFor(k);
+    GOVLEDGER_CHECK(EVP_PKEY_up_ref(pkey) == 1);
+    PkeyPtr ref(pkey);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto& map = shard.maps[Index(suite)];
+    if (map.count(k) > 0) return;  // another thread parsed it too
+    if (shard.order.size() >= kMaxPerShard) {
+      auto& [old_suite, old_key] = shard.order.front();
+      shard.maps[old_suite].erase(old_key);
+      shard.order.pop_front();
+    }
+    shard.order.emplace_back(Index(suite), k);
+    map.emplace(std::move(k), std::move(ref));
+  }
+
+  VerifyKeyCacheStats Stats() {
+    VerifyKeyCacheStats st;
+    st.capacity = kShards * kMaxPerShard;
+    for (Shard& shard : shards_) {
+      std::lock_guard<std::mutex> lock(shard.mu);
+      st.entries += shard.order.size();
+      st.hits += shard.hits;
+      st.misses += shard.misses;
+    }
+    return st;
+  }
+
+ private:
+  // Transparent hashing: lookups by string_view, without copying the key bytes.
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, PkeyPtr, ViewHash, std::equal_to<>>;
+  struct Shard {
+    std::mutex mu;
+    std::array<Map, 2> maps;                             // by suite
+    std::deque<std::pair<size_t, std::string>> order;    // (suite index, key), oldest first
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+  };
+
+  static std::string_view View(const PublicKey& key) {
+    return std::string_view(reinterpret_cast<const char*>(key.data()), key.size());
+  }
+  static size_t Index(Suite suite) { return suite == Suite::kSm ? 1 : 0; }
+  Shard& ShardFor(std::string_view k) {
+    // The low bytes of the point's Y coordinate: spread evenly, and cheaper than a second hash.
+    return shards_[static_cast<uint8_t>(k.empty() ? 0 : k.back()) % kShards];
+  }
+
+  std::array<Shard, kShards> shards_;
+};
+
+ParsedKeyCache& KeyCache() {
+  // Never destroyed: verifier threads may still run while static destructors do.
+  static ParsedKeyCache* cache = new ParsedKeyCache();
+  return *cache;
+}
+
+// The parsed key for Verify: from the cache, or parsed (and then cached).
+Result<PkeyPtr> ParsePublicKeyCached(Suite suite, const PublicKey& key) {
+  if (PkeyPtr hit = KeyCache().Find(suite, key)) return hit;
+  Result<PkeyPtr> parsed = ParsePublicKey(suite, key);
+  if (parsed.ok()) KeyCache().Insert(suite, key, parsed->get());
+  return parsed;
 }
 
 // Prepares ctx for signing or verifying with the suite's digest; for SM2 also attaches the
@@ -277,7 +387,7 @@ bool Verify(Suite suite, const PublicKey& key, const uint8_t* msg, size_t size, 
   ErrorQueueGuard guard;
   // A DER (r, s) pair on a 256-bit curve is at most 72 bytes; reject junk before parsing anything.
   if (sig.empty() || sig.size() > 80) return false;
-  Result<PkeyPtr> pkey = ParsePublicKey(suite, key);
+  Result<PkeyPtr> pkey = ParsePublicKeyCached(suite, key);
   if (!pkey.ok()) return false;
   PkeyCtxPtr pctx;
   MdCtxPtr mctx(EVP_MD_CTX_new());
@@ -286,6 +396,8 @@ bool Verify(Suite suite, const PublicKey& key, const uint8_t* msg, size_t size, 
   // 1 is a valid signature; 0 an invalid one and negative values malformed input: all but 1 fail.
   return EVP_DigestVerify(mctx.get(), sig.data(), sig.size(), msg, size) == 1;
 }
+
+VerifyKeyCacheStats GetVerifyKeyCacheStats() { return KeyCache().Stats(); }
 
 Status CheckPublicKey(Suite suite, const PublicKey& key) {
   ErrorQueueGuard guard;

@@ -48,6 +48,16 @@ inline bool Verify(Suite suite, const PublicKey& key, const Bytes& msg, const By
   return Verify(suite, key, msg.data(), msg.size(), sig);
 }
 
+// Verify keeps the public keys it has parsed in a bounded, thread-safe cache (parsing costs more
+// than verifying); these are its counters, for metrics and tests.
+struct VerifyKeyCacheStats {
+  size_t entries = 0;
+  size_t capacity = 0;
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+};
+VerifyKeyCacheStats GetVerifyKeyCacheStats();
+
 // Checks that bytes are a DER SubjectPublicKeyInfo of the suite's curve.
 Status CheckPublicKey(Suite suite, const PublicKey& key);
 // PEM "PUBLIC KEY" text form of a public key, and back.

@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "crypto/merkle.h"
+#include "ledger/audit_state.h"
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/commit.h"
+#include "ledger/records.h"
 
 namespace govledger::ledger {
 
@@ -48,8 +50,9 @@ class Auditor {
         genesis_(genesis),
         opts_(opts),
         suite_(genesis.suite),
-        validators_hash_(crypto::DigestBytes(ValidatorsHash(suite_, genesis.validators))),
-        log_(suite_, &log_nodes_, 0) {}
+        changes_(GetValidatorChanges(store)),
+        log_(suite_, &log_nodes_, 0),
+        state_(store, suite_) {}
 
   AuditReport Run() {
     const Digest genesis_hash = GenesisHash(genesis_);
@@ -73,6 +76,11 @@ class Auditor {
       Fail(total, "bad_tip", "the store's tip metadata does not match its last block");
       return report_;
     }
+    if (auto bad = state_.CheckFinalState(total)) {
+      Fail(bad->height, bad->code, bad->detail);
+      report_.checked_height = bad->height > 0 ? bad->height - 1 : 0;
+      return report_;
+    }
     // A final report unless the loop just made it.
     if (opts_.progress && (opts_.progress_every == 0 || total % opts_.progress_every != 0)) {
       opts_.progress(total, total);
@@ -88,8 +96,15 @@ class Auditor {
     report_.detail = std::move(detail);
   }
 
-  bool IsValidator(const crypto::PublicKey& key) const {
-    for (const Validator& v : genesis_.validators) {
+  // The validator set of height h: the genesis set with the governance changes effective by h
+  // (recorded in the state, never deleted; a forged change cannot forge the certificates).
+  std::vector<Validator> SetAt(uint64_t h) const {
+    return ValidatorsAt(genesis_.validators, changes_, h);
+  }
+  Bytes SetHash(uint64_t h) const { return crypto::DigestBytes(ValidatorsHash(suite_, SetAt(h))); }
+
+  bool IsValidator(const crypto::PublicKey& key, uint64_t h) const {
+    for (const Validator& v : SetAt(h)) {
       if (v.key == key) return true;
     }
     return false;
@@ -139,12 +154,17 @@ class Auditor {
                std::to_string(prev_time_ms_));
       return false;
     }
-    if (!IsValidator(header.proposer)) {
-      Fail(h, "bad_proposer", "the proposer is not a genesis validator");
+    if (!IsValidator(header.proposer, h)) {
+      Fail(h, "bad_proposer", "the proposer is not a validator at this height");
       return false;
     }
-    if (header.validators_hash != validators_hash_) {
-      Fail(h, "bad_validators_hash", "validators_hash does not match the genesis validators");
+    if (header.validators_hash != SetHash(h)) {
+      Fail(h, "bad_validators_hash", "validators_hash does not match the validators of this height");
+      return false;
+    }
+    if (header.next_validators_hash != SetHash(h + 1)) {
+      Fail(h, "bad_validators_hash",
+           "next_validators_hash does not match the validators of the next height");
       return false;
     }
     if (!CheckLastCommit(h, block)) return false;
@@ -155,7 +175,7 @@ class Auditor {
       return false;
     }
     Status st =
-        VerifyCommit(suite_, genesis_.chain_id, genesis_.validators, *cert, h, block_hash_bytes);
+        VerifyCommit(suite_, genesis_.chain_id, SetAt(h), *cert, h, block_hash_bytes);
     if (!st.ok()) {
       Fail(h, "bad_commit", "stored certificate: " + st.ToString());
       return false;
@@ -189,6 +209,10 @@ class Auditor {
       Fail(h, "bad_events_hash", "the stored events of the block do not hash to events_hash");
       return false;
     }
+    if (Status state = state_.CheckBlock(h, header); !state.ok()) {
+      Fail(h, state.code(), state.message());
+      return false;
+    }
 
     prev_hash_ = block_hash_bytes;
     prev_time_ms_ = header.time_ms;
@@ -214,8 +238,8 @@ class Auditor {
       Fail(h, "bad_last_commit", "last_commit does not hash to the header's last_commit_hash");
       return false;
     }
-    Status st = VerifyCommit(suite_, genesis_.chain_id, genesis_.validators, *block.last_commit,
-                             h - 1, prev_hash_);
+    Status st = VerifyCommit(suite_, genesis_.chain_id, SetAt(h - 1), *block.last_commit, h - 1,
+                             prev_hash_);
     if (!st.ok()) {
       Fail(h, "bad_last_commit", st.ToString());
       return false;
@@ -251,9 +275,10 @@ class Auditor {
   const Genesis& genesis_;
   const AuditOptions& opts_;
   const crypto::Suite suite_;
-  const Bytes validators_hash_;
+  const std::vector<ValidatorChange> changes_;
   FrontierNodeStore log_nodes_;
   crypto::MerkleLog log_;
+  StateAudit state_;
   Bytes prev_hash_;
   int64_t prev_time_ms_ = 0;
   AuditReport report_;

@@ -1,5 +1,7 @@
 // Chain audit: recomputes, from genesis, every block hash link, header field, Merkle log root,
-// events hash and commit certificate, and reports the first height where anything disagrees.
+// events hash, state root (ledger/audit_state.h) and commit certificate, and reports the first
+// height where anything disagrees; then checks the stored state entries and state tree against
+// the replayed state map.
 #pragma once
 
 #include <functional>
@@ -21,7 +23,8 @@ struct AuditReport {
   bool ok = true;
   uint64_t checked_height = 0;   // last height that passed
   uint64_t bad_height = 0;       // first failing height (0 if ok)
-  std::string reason_code;       // e.g. "bad_prev_hash", "bad_log_root", "bad_commit"
+  std::string reason_code;       // e.g. "bad_prev_hash", "bad_log_root", "bad_commit",
+                                 // "bad_state_root", "bad_state_entry", "bad_state_tree"
   std::string detail;
   uint64_t txs_checked = 0;
 };

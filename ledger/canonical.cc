@@ -9,6 +9,9 @@ constexpr std::string_view kEventTag = "govledger/event/v1";
 constexpr std::string_view kEventTagV2 = "govledger/event/v2";
 constexpr std::string_view kValidatorsTag = "govledger/validators/v1";
 constexpr std::string_view kFieldTag = "govledger/field/v1";
+constexpr std::string_view kMaterialTag = "govledger/material/v1";
+constexpr std::string_view kStateKeyTag = "govledger/state-key/v1";
+constexpr std::string_view kRecordTag = "govledger/record/v1";
 
 // The domain tags are written raw (no length prefix): they are constants, and each one starts a
 // layout, so they cannot be confused with a length-prefixed field.
@@ -19,6 +22,13 @@ void AppendRaw(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin()
 uint8_t EventKindByte(EventKind k) {
   static_assert(static_cast<int>(EventKind::kEnact) == 20, "EventKind numbering changed");
   return static_cast<uint8_t>(static_cast<int>(k) + 1);
+}
+
+// Wire values of MaterialStatus: the protobuf enum numbers, the declaration order from 1.
+uint8_t MaterialStatusByte(MaterialStatus s) {
+  static_assert(static_cast<int>(MaterialStatus::kDestroyed) == 6,
+                "MaterialStatus numbering changed");
+  return static_cast<uint8_t>(static_cast<int>(s) + 1);
 }
 
 bool HasDetails(const Event& e) {
@@ -101,6 +111,58 @@ Digest HolderCommitment(crypto::Suite suite, const Bytes& salt, std::string_view
   out.reserve(4 + salt.size() + holder_id.size());
   AppendLengthPrefixed(out, salt);
   AppendRaw(out, holder_id);
+  return crypto::Hash(suite, out);
+}
+
+Bytes MaterialStateBytes(const Material& m) {
+  Bytes out;
+  out.reserve(256 + m.material_id.size() + m.type_code.size() + m.issuer.size() +
+              m.parent_id.size() + m.prev_version.size() + m.next_version.size());
+  AppendRaw(out, kMaterialTag);
+  AppendLengthPrefixed(out, m.material_id);
+  AppendLengthPrefixed(out, m.type_code);
+  AppendLengthPrefixed(out, m.issuer);
+  AppendLengthPrefixed(out, m.holder_commitment);
+  AppendLengthPrefixed(out, m.doc_digest);
+  AppendLengthPrefixed(out, m.fields_root);
+  AppendU32BE(out, static_cast<uint32_t>(m.field_names.size()));
+  for (const std::string& f : m.field_names) AppendLengthPrefixed(out, f);
+  AppendU64BE(out, static_cast<uint64_t>(m.valid_from_ms));
+  AppendU64BE(out, static_cast<uint64_t>(m.valid_until_ms));
+  out.push_back(MaterialStatusByte(m.status));
+  AppendU32BE(out, m.version);
+  AppendLengthPrefixed(out, m.parent_id);
+  AppendU64BE(out, m.issued_height);
+  AppendLengthPrefixed(out, m.issue_tx);
+  AppendU64BE(out, m.updated_height);
+  AppendU32BE(out, m.event_count);
+  AppendLengthPrefixed(out, m.last_event);
+  AppendLengthPrefixed(out, m.holder_key);
+  AppendLengthPrefixed(out, m.prev_version);
+  AppendLengthPrefixed(out, m.next_version);
+  AppendU64BE(out, m.use_count);
+  AppendLengthPrefixed(out, m.suspended_by);
+  return out;
+}
+
+Digest StateKey(crypto::Suite suite, char table, std::string_view key) {
+  Bytes out;
+  out.reserve(kStateKeyTag.size() + 1 + key.size());
+  AppendRaw(out, kStateKeyTag);
+  out.push_back(static_cast<uint8_t>(table));
+  AppendRaw(out, key);
+  return crypto::Hash(suite, out);
+}
+
+Digest MaterialStateValue(crypto::Suite suite, const Material& m) {
+  return crypto::Hash(suite, MaterialStateBytes(m));
+}
+
+Digest RecordStateValue(crypto::Suite suite, const Bytes& record) {
+  Bytes out;
+  out.reserve(kRecordTag.size() + record.size());
+  AppendRaw(out, kRecordTag);
+  out.insert(out.end(), record.begin(), record.end());
   return crypto::Hash(suite, out);
 }
 

@@ -36,4 +36,27 @@ Bytes FieldLeafBytes(const Bytes& salt, std::string_view name, std::string_view 
 // H(salt || holder id) with a 4-byte length prefix on the salt.
 Digest HolderCommitment(crypto::Suite suite, const Bytes& salt, std::string_view holder_id);
 
+// ---- the state map behind the header's state_root (crypto/smt.h, doc/design.md "State root")
+
+// A material's latest state: "govledger/material/v1" || lp(material_id) || lp(type_code) ||
+// lp(issuer) || lp(holder_commitment) || lp(doc_digest) || lp(fields_root) || u32 field count ||
+// lp(field name)... || u64 valid_from_ms || u64 valid_until_ms || u8 status || u32 version ||
+// lp(parent_id) || u64 issued_height || lp(issue_tx) || u64 updated_height || u32 event_count ||
+// lp(last_event) || lp(holder_key) || lp(prev_version) || lp(next_version) || u64 use_count ||
+// lp(suspended_by). status = the protobuf MaterialStatus number (ACTIVE 1, REVOKED 2, EXPIRED 3,
+// ISSUED 4, SUSPENDED 5, SUPERSEDED 6, DESTROYED 7); times as two's complement u64.
+Bytes MaterialStateBytes(const Material& m);
+
+// The state map's key of a state entry: H("govledger/state-key/v1" || u8 table || key), where
+// table is 'S' for a material (key = its id) and the ledger::Table byte for a record table entry.
+inline constexpr char kMaterialStateTable = 'S';
+Digest StateKey(crypto::Suite suite, char table, std::string_view key);
+inline Digest MaterialStateKey(crypto::Suite suite, std::string_view material_id) {
+  return StateKey(suite, kMaterialStateTable, material_id);
+}
+// The values: H(MaterialStateBytes(m)) for a material; H("govledger/record/v1" || stored bytes)
+// for a record-table entry (its exact stored encoding).
+Digest MaterialStateValue(crypto::Suite suite, const Material& m);
+Digest RecordStateValue(crypto::Suite suite, const Bytes& record);
+
 }  // namespace govledger::ledger

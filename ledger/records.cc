@@ -1,5 +1,6 @@
 #include "ledger/records.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <utility>
@@ -130,6 +131,23 @@ std::vector<ValidatorChange> GetValidatorChanges(const StateReader& s) {
     out.push_back(DecodedOrDie(DecodeValidatorChange(value), "validator change", key));
   }
   return out;
+}
+
+std::vector<Validator> ValidatorsAt(const std::vector<Validator>& genesis_set, const StateReader& s,
+                                    uint64_t height) {
+  return ValidatorsAt(genesis_set, GetValidatorChanges(s), height);
+}
+
+std::vector<Validator> ValidatorsAt(const std::vector<Validator>& genesis_set,
+                                    const std::vector<ValidatorChange>& changes, uint64_t height) {
+  std::vector<Validator> set = genesis_set;
+  for (const ValidatorChange& c : changes) {
+    if (c.effective_height > height) break;  // ordered by effective height
+    auto same = [&c](const Validator& v) { return v.name == c.validator.name; };
+    set.erase(std::remove_if(set.begin(), set.end(), same), set.end());
+    if (!c.remove) set.push_back(c.validator);
+  }
+  return set;
 }
 
 RecordWrite PutGrant(const Grant& g) { return {Table::kGrant, g.grant_id, EncodeGrant(g)}; }

@@ -50,6 +50,14 @@ std::vector<std::string> ScanIndex(const StateReader& s, Table table, std::strin
                                    size_t limit, std::string_view after = {});
 // Every validator change recorded, by (effective height, name).
 std::vector<ValidatorChange> GetValidatorChanges(const StateReader& s);
+// The validator set of `height`: the genesis set with every recorded change whose effective
+// height is at or below `height` applied in order (a removal by name, an addition appended).
+// Changes are never deleted, so the tip's state answers for every past height too.
+std::vector<Validator> ValidatorsAt(const std::vector<Validator>& genesis_set, const StateReader& s,
+                                    uint64_t height);
+// The same over changes already read (GetValidatorChanges), for callers asking per block.
+std::vector<Validator> ValidatorsAt(const std::vector<Validator>& genesis_set,
+                                    const std::vector<ValidatorChange>& changes, uint64_t height);
 
 // ------------------------------------------------------------------ writes
 

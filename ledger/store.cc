@@ -15,7 +15,9 @@
 #include <set>
 #include <utility>
 
+#include "ledger/canonical.h"
 #include "ledger/codec.h"
+#include "ledger/store_state_tree.h"
 #include "util/file.h"
 
 namespace govledger::ledger {
@@ -44,6 +46,10 @@ constexpr std::string_view kMetaHeight = "height";
 constexpr std::string_view kMetaTipHash = "tip_hash";
 constexpr std::string_view kMetaLogSize = "log_size";
 constexpr std::string_view kMetaTipTime = "tip_time";
+// Layout version of the state tree ('A') and journal ('J'). A store without it was written before
+// blocks carried a state_root and cannot serve one.
+constexpr std::string_view kMetaStateTree = "state_tree";
+constexpr std::string_view kStateTreeVersion = "smt-v1";
 
 std::string Key(char table, std::string_view rest) {
   std::string k(1, table);
@@ -167,6 +173,7 @@ struct Store::Impl {
   std::unique_ptr<leveldb::Cache> cache;
   std::unique_ptr<leveldb::DB> db;
   LevelNodeStore nodes;
+  LevelStateTree state_tree;
 
   // The tip; readers may run on other threads while CommitBlock advances it.
   mutable std::mutex mu;
@@ -263,6 +270,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
   }
   impl->db.reset(db);
   impl->nodes.set_db(db);
+  impl->state_tree.set_db(db);
 
   auto genesis_raw = impl->Get(Key(kMeta, kMetaGenesis), "genesis hash");
   if (!genesis_raw.ok() && genesis_raw.status().code() != "not_found") return genesis_raw.status();
@@ -279,6 +287,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
               std::string(impl->genesis_hash.begin(), impl->genesis_hash.end()));
     batch.Put(Key(kMeta, kMetaLogSize), U64String(0));
     batch.Put(Key(kMeta, kMetaTipTime), U64String(static_cast<uint64_t>(genesis.genesis_time_ms)));
+    batch.Put(Key(kMeta, kMetaStateTree), std::string(kStateTreeVersion));
     leveldb::WriteOptions wo;
     wo.sync = true;
     s = db->Write(wo, &batch);
@@ -309,6 +318,27 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
   if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
   auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
   if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
+  auto tree_version = impl->Get(Key(kMeta, kMetaStateTree), "metadata state_tree");
+  if (!tree_version.ok() && tree_version.status().code() != "not_found") {
+    return tree_version.status();
+  }
+  if (!tree_version.ok() && *height > 0) {
+    return Status::Error("store_outdated",
+                         "data directory " + dir +
+                             " was written by a version without the state root; move it away "
+                             "and let the node sync again from its peers");
+  }
+  if (!tree_version.ok()) {
+    // An empty store of that older version: nothing to migrate.
+    leveldb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, Key(kMeta, kMetaStateTree), std::string(kStateTreeVersion));
+    if (!s.ok()) {
+      return Status::Error("store_write_failed", "initialising " + dir + ": " + s.ToString());
+    }
+  } else if (*tree_version != kStateTreeVersion) {
+    return CorruptStore("unknown state tree layout \"" + *tree_version + "\"");
+  }
   impl->height = *height;
   impl->log_size = *log_size;
   impl->tip_time_ms = static_cast<int64_t>(*tip_time);
@@ -520,6 +550,57 @@ std::vector<std::string> Store::MaterialsExpiringBetween(int64_t from_ms, int64_
 
 const crypto::NodeStore& Store::log_nodes() const { return impl_->nodes; }
 
+const crypto::SmtNodeStore& Store::state_nodes() const { return impl_->state_tree; }
+
+Result<std::vector<crypto::SmtUpdate>> Store::GetStateChanges(uint64_t height) const {
+  return impl_->state_tree.Changes(height);
+}
+
+Status Store::ForEachStateNode(
+    const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) const {
+  return impl_->state_tree.ForEachNode(fn);
+}
+
+Result<StateProof> Store::ProveMaterial(std::string_view material_id) const {
+  const crypto::Suite suite = impl_->suite;
+  std::optional<Material> material;
+  auto proof = LevelStateTree::Prove(
+      impl_->db.get(), suite, MaterialStateKey(suite, material_id), Key(kMeta, kMetaHeight),
+      [&](const leveldb::ReadOptions& o) -> Result<std::optional<Digest>> {
+        std::string raw;
+        leveldb::Status s = impl_->db->Get(o, Key(kState, material_id), &raw);
+        if (s.IsNotFound()) return std::optional<Digest>();
+        if (!s.ok()) return CorruptStore("reading material " + std::string(material_id));
+        auto m = DecodeMaterial(ToBytesS(raw));
+        if (!m.ok()) return CorruptStore("material " + std::string(material_id) + ": " +
+                                         m.status().message());
+        material = std::move(m).value();
+        return std::optional<Digest>(MaterialStateValue(suite, *material));
+      });
+  if (!proof.ok()) return proof.status();
+  proof->material = std::move(material);
+  return proof;
+}
+
+Result<StateProof> Store::ProveRecord(Table table, std::string_view key) const {
+  const crypto::Suite suite = impl_->suite;
+  const char t = static_cast<char>(table);
+  std::optional<Bytes> record;
+  auto proof = LevelStateTree::Prove(
+      impl_->db.get(), suite, StateKey(suite, t, key), Key(kMeta, kMetaHeight),
+      [&](const leveldb::ReadOptions& o) -> Result<std::optional<Digest>> {
+        std::string raw;
+        leveldb::Status s = impl_->db->Get(o, Key(t, key), &raw);
+        if (s.IsNotFound()) return std::optional<Digest>();
+        if (!s.ok()) return CorruptStore("reading a record");
+        record = ToBytesS(raw);
+        return std::optional<Digest>(RecordStateValue(suite, *record));
+      });
+  if (!proof.ok()) return proof.status();
+  proof->record = std::move(record);
+  return proof;
+}
+
 Status Store::CommitBlock(const BlockWrite& w) {
   Impl& s = *impl_;
   uint64_t height;
@@ -559,6 +640,20 @@ Status Store::CommitBlock(const BlockWrite& w) {
   }
   if (w.commit.height != new_height || w.commit.block_hash != crypto::DigestBytes(w.block_hash)) {
     return Status::Error("bad_block", "certificate is not for this block");
+  }
+  // The state-map update must be the one for this tip; a header that carries a state_root must
+  // carry this one. (Hand-built test chains leave state_root empty; the chain audit flags them.)
+  std::optional<StateUpdate> computed;
+  if (!w.state) computed = ComputeStateUpdate(*this, w);
+  const StateUpdate& state = w.state ? *w.state : *computed;
+  if (state.base_height != height) {
+    return Status::Error("bad_block", "the state update was computed on height " +
+                                          std::to_string(state.base_height) + ", not the tip " +
+                                          std::to_string(height));
+  }
+  if (!header.state_root.empty() && header.state_root != crypto::DigestBytes(state.root)) {
+    return Status::Error("bad_state_root", "block " + std::to_string(new_height) +
+                                               " has a state_root other than its state update's");
   }
 
   leveldb::WriteBatch batch;
@@ -634,6 +729,7 @@ Status Store::CommitBlock(const BlockWrite& w) {
   for (const auto& [level, index, hash] : w.log_nodes) {
     batch.Put(LogNodeKey(level, index), std::string(hash.begin(), hash.end()));
   }
+  s.state_tree.Write(batch, new_height, state);
 
   const uint64_t new_log_size = log_size + w.block.txs.size();
   batch.Put(Key(kMeta, kMetaHeight), U64String(new_height));
@@ -648,6 +744,7 @@ Status Store::CommitBlock(const BlockWrite& w) {
     return Status::Error("store_write_failed",
                          "committing block " + std::to_string(new_height) + ": " + st.ToString());
   }
+  s.state_tree.Committed(state);
   std::lock_guard<std::mutex> lock(s.mu);
   s.height = new_height;
   s.tip_hash = w.block_hash;

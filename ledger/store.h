@@ -1,10 +1,12 @@
 // The block store and state store on LevelDB. One Store owns one data directory (LevelDB's lock
 // keeps a second process out). Every block is committed in a single synced WriteBatch holding the
-// block, its commit certificate, the material state, events, indexes and Merkle log nodes, so a
-// crash (kill -9, power loss) leaves the store at the previous block or the new one, never between.
+// block, its commit certificate, the material state, events, indexes, Merkle log nodes and state
+// tree nodes, so a crash (kill -9, power loss) leaves the store at the previous block or the new
+// one, never between.
 //
 // Key layout (one-byte table prefix, big-endian integers so LevelDB order is numeric order):
-//   'M' name            metadata: "height", "genesis"
+//   'M' name            metadata: "genesis", "height", "tip_hash", "log_size", "tip_time",
+//                       "state_tree" (layout version of 'A'/'J', written when the store is created)
 //   'B' u64 height      Block (pb::Block)
 //   'C' u64 height      Commit certificate of that block
 //   'H' block hash      u64 height
@@ -17,6 +19,9 @@
 //   'X' u64 until id    expiry index of materials with an expiry that are ACTIVE, ISSUED or
 //                       SUSPENDED (ledger::ExpiresInStatus)
 //   'L' u8 level u64 i  Merkle log node (crypto::MerkleLog)
+//   'A' u16 depth path  state tree node (crypto::SparseMerkleTree; position = crypto::SmtPosKey,
+//                       value = crypto::EncodeSmtNode), newest version only (ledger/state_tree.h)
+//   'J' u64 height      the block's state-map changes (EncodeStateChanges), for the chain audit
 // Record tables (ledger::Table), written by the contracts as RecordWrites (ledger/records.h):
 //   'G' grant id                    Grant (pb::GrantRecord)
 //   'g' material id 0x00 grant id   grants of a material
@@ -46,6 +51,7 @@
 #include "crypto/merkle.h"
 #include "ledger/genesis.h"
 #include "ledger/state.h"
+#include "ledger/state_tree.h"
 #include "ledger/types.h"
 #include "util/status.h"
 
@@ -60,6 +66,23 @@ struct BlockWrite {
   std::vector<Event> events;         // in order
   std::vector<Digest> tx_hashes;     // in block order
   std::vector<std::tuple<uint32_t, uint64_t, Digest>> log_nodes;  // from PendingLogNodes
+  // The block's state-map update (ComputeStateUpdate over this store's tip), whose root the
+  // header's state_root carries. When absent, CommitBlock computes it from `materials` and the
+  // events' record writes.
+  std::optional<StateUpdate> state;
+};
+
+// A state entry at the tip and its proof against the tip's state root. The tree keeps only its
+// newest version, so proofs are for the tip: "as of `height`". A verifier that holds an older
+// proof asks again (online) or treats it as "valid as of" its height.
+struct StateProof {
+  uint64_t height = 0;                // the tip the proof is for
+  Digest state_root{};                // the state_root of block `height` (zero before block 1)
+  Digest key{};                       // the entry's state-map key (StateKey)
+  std::optional<Digest> value;        // the committed value hash; nullopt: the entry is absent
+  std::optional<Material> material;   // ProveMaterial: the record `value` is the hash of
+  std::optional<Bytes> record;        // ProveRecord: the stored bytes `value` is the hash of
+  crypto::SmtProof proof;
 };
 
 struct ListQuery {
@@ -120,6 +143,21 @@ class Store : public StateReader {
 
   // The committed log's Merkle nodes, for building the next block's log and for proofs.
   const crypto::NodeStore& log_nodes() const;
+
+  // The committed state tree's nodes (read-only), for ComputeStateUpdate.
+  const crypto::SmtNodeStore& state_nodes() const;
+  // The state-map changes block `height` made ('J'). "not_found", "corrupt_store".
+  Result<std::vector<crypto::SmtUpdate>> GetStateChanges(uint64_t height) const;
+  // Every stored state tree node, in position order, for the chain audit. Stops at the first
+  // undecodable entry and reports it ("corrupt_store").
+  Status ForEachStateNode(
+      const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) const;
+  // Proof of a material's state (or of its absence) at the tip, read under one LevelDB snapshot
+  // so that the record, the proof and the height agree while blocks keep committing.
+  // "corrupt_store" when the stored record does not hash to the tree's value.
+  Result<StateProof> ProveMaterial(std::string_view material_id) const;
+  // The same for a record-table entry.
+  Result<StateProof> ProveRecord(Table table, std::string_view key) const;
 
   // Atomic, synced commit of block height()+1. Checks the height and the link to the tip.
   Status CommitBlock(const BlockWrite& w);

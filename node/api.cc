@@ -1,6 +1,7 @@
 #include "node/api.h"
 
 #include <charconv>
+#include <cstdint>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "node/log.h"
 #include "node/node.h"
 #include "node/views.h"
+#include "node/web.h"
 #include "util/time.h"
 
 namespace govledger::node {
@@ -104,6 +106,7 @@ class Api {
       }
       return GetMaterial(rest);
     }
+    if (auto page = WebRoute(req)) return std::move(*page);  // the verification page at /
     return Error(404, "not_found", "no such endpoint: " + p + " (see doc/api.md)");
   }
 
@@ -121,7 +124,7 @@ class Api {
     j["tip_time"] = FormatTimeCst(s.tip_time_ms());
     j["log_size"] = s.log_size();
     j["genesis_hash"] = crypto::DigestHex(s.genesis_hash());
-    j["validators"] = g.validators.size();
+    j["validators"] = contracts::ValidatorSetAt(node_.registry(), s, s.height() + 1).size();
     j["mempool_txs"] = node_.mempool().size();
     j["max_tx_validity_heights"] = g.params.max_tx_validity_heights;
     if (const auto* c = node_.consensus()) {
@@ -286,6 +289,7 @@ class Api {
     }
     if (p.rfind(kGrant, 0) == 0) return GetGrant(p.substr(kGrant.size()));
     if (p == "/v1/stats") return Stats(req);
+    if (p == "/v1/report") return Report(req);
     if (p.rfind(kContract, 0) == 0) return GetContract(p.substr(kContract.size()));
     if (p == "/v1/contracts") return ListContracts(req);
     if (p == "/v1/proposals") return ListProposals();
@@ -341,6 +345,28 @@ class Api {
       rows.push_back({{"type", t}, {"consumer", c}, {"purpose", p}, {"uses", *count}});
     }
     return Json(200, {{"usage", rows}, {"total_uses", total}, {"as_of_height", s.height()}});
+  }
+
+  // Usage statistics of the blocks whose time is in [from_ms, to_ms) (ledger/report.h).
+  HttpResponse Report(const HttpRequest& req) {
+    auto arg = [&req](const char* key, int64_t& out) {
+      auto it = req.query.find(key);
+      uint64_t v = 0;
+      if (it == req.query.end() || !ParseU64(it->second, v) || v > INT64_MAX) return false;
+      out = static_cast<int64_t>(v);
+      return true;
+    };
+    ledger::ReportQuery q;
+    if (!arg("from_ms", q.from_ms) || !arg("to_ms", q.to_ms) || q.to_ms <= q.from_ms) {
+      return Error(400, "bad_request",
+                   "give from_ms and to_ms (milliseconds since 1970, from_ms < to_ms)");
+    }
+    // Served on the node's one thread: a long range comes in slices (truncated, next_from_ms).
+    q.max_blocks = 2'000;
+    const auto& s = node_.store();
+    auto report = ledger::BuildUsageReport(s, q);
+    if (!report.ok()) return Error(500, report.status().code(), report.status().message());
+    return Json(200, ReportJson(*report, node_.registry(), s, s.height()));
   }
 
   HttpResponse GetContract(const std::string& id) {

@@ -1,6 +1,7 @@
 #include "node/config.h"
 
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -58,9 +59,14 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
     if (auto v = t[key].value<std::string>()) out = *v;
   };
   auto num = [&](const char* table, const char* key, auto& out) {
+    using T = std::remove_reference_t<decltype(out)>;
     if (auto v = t[table][key].value<int64_t>()) {
-      if (*v < 0) return false;
-      out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+      // A value beyond the field's type (e.g. verify_threads = 4294967297) is refused, not
+      // silently truncated.
+      if (*v < 0 || static_cast<uint64_t>(*v) > uint64_t{std::numeric_limits<T>::max()}) {
+        return false;
+      }
+      out = static_cast<T>(*v);
     }
     return true;
   };
@@ -72,6 +78,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
   str("wal_dir", c.wal_dir);
   str("api_listen", c.api_listen);
   str("p2p_listen", c.p2p_listen);
+  if (auto v = t["joining"].value<bool>()) c.joining = *v;
   bool ok = num("api", "max_body_bytes", c.max_body_bytes) &&
             num("api", "max_header_bytes", c.max_header_bytes) &&
             num("api", "max_connections", c.max_connections) &&
@@ -87,7 +94,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
             num("consensus", "timeout_precommit_ms", c.timeouts.precommit_ms) &&
             num("consensus", "timeout_precommit_delta_ms", c.timeouts.precommit_delta_ms) &&
             num("consensus", "rebroadcast_ms", c.rebroadcast_ms);
-  if (!ok) return Status::Error("bad_config", path + ": limits must not be negative");
+  if (!ok) return Status::Error("bad_config", path + ": limits must be non-negative and in range");
   std::string host;
   uint16_t port;
   if (Status st = SplitHostPort(c.api_listen, host, port); !st.ok()) {
@@ -98,17 +105,46 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
   return c;
 }
 
+namespace {
+
+// A TOML basic string: a name or path holding '"', '\\' or a control character must load back as
+// itself (a config written with a bare '"' inside quotes did not load at all).
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (u < 0x20 || u == 0x7f) {
+      static const char kHex[] = "0123456789ABCDEF";
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
 std::string NodeConfigToToml(const NodeConfig& c) {
   std::ostringstream o;
   o << "# govledger validator configuration. Paths are relative to this directory.\n"
-    << "name = \"" << c.name << "\"\n"
-    << "genesis = \"" << c.genesis_file << "\"\n"
-    << "validator_key = \"" << c.validator_key_file << "\"\n"
-    << "tls_key = \"" << c.tls_key_file << "\"\n"
-    << "data_dir = \"" << c.data_dir << "\"\n"
-    << "wal_dir = \"" << c.wal_dir << "\"\n"
-    << "api_listen = \"" << c.api_listen << "\"   # HTTP API; port 0 picks a free port\n"
-    << "p2p_listen = \"" << c.p2p_listen << "\"\n\n"
+    << "name = " << Quote(c.name) << "\n"
+    << "genesis = " << Quote(c.genesis_file) << "\n"
+    << "validator_key = " << Quote(c.validator_key_file) << "\n"
+    << "tls_key = " << Quote(c.tls_key_file) << "\n"
+    << "data_dir = " << Quote(c.data_dir) << "\n"
+    << "wal_dir = " << Quote(c.wal_dir) << "\n"
+    << "api_listen = " << Quote(c.api_listen) << "   # HTTP API; port 0 picks a free port\n"
+    << "p2p_listen = " << Quote(c.p2p_listen) << "\n";
+  if (c.joining) {
+    o << "joining = true   # not in the genesis: becomes a validator when governance adds it\n";
+  }
+  o << "\n"
     << "[api]\n"
     << "max_body_bytes = " << c.max_body_bytes << "\n"
     << "max_header_bytes = " << c.max_header_bytes << "\n"

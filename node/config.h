@@ -20,6 +20,10 @@ struct NodeConfig {
   std::string wal_dir = "wal";      // consensus WAL and sign guard
   std::string api_listen = "127.0.0.1:7001";
   std::string p2p_listen = "127.0.0.1:7101";
+  // A node made by `govledger network join`: its key is not in the genesis, and it follows the
+  // chain without voting until a governance proposal adds it (the validators then pin its TLS
+  // key). Without this, a validator key unknown to the genesis and the state is refused.
+  bool joining = false;
   // API limits.
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;

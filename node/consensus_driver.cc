@@ -5,6 +5,7 @@
 
 #include "ledger/codec.h"
 #include "ledger/commit.h"
+#include "ledger/records.h"
 #include "node/log.h"
 #include "proto/p2p.pb.h"
 #include "util/file.h"
@@ -96,11 +97,7 @@ ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
       hooks_(std::move(hooks)),
       build_timer_(io),
       rebroadcast_timer_(io),
-      commit_retry_(io) {
-  for (uint32_t i = 0; i < genesis_.validators.size(); ++i) {
-    if (genesis_.validators[i].key == key_.public_key()) self_ = i;
-  }
-}
+      commit_retry_(io) {}
 
 ConsensusDriver::~ConsensusDriver() { Stop(); }
 
@@ -109,10 +106,84 @@ uint32_t ConsensusDriver::consensus_round() const { return core_ ? core_->round(
 size_t ConsensusDriver::connected_peers() const {
   size_t n = 0;
   if (!p2p_) return 0;
-  for (uint32_t i = 0; i < genesis_.validators.size(); ++i) {
-    if (i != self_ && p2p_->Connected(i)) ++n;
+  for (uint32_t i = 0; i < p2p_->peer_count(); ++i) {
+    if (p2p_->Connected(i)) ++n;  // never true for this node's own entry
   }
   return n;
+}
+
+consensus::Membership ConsensusDriver::MembershipAt(uint64_t height) const {
+  consensus::Membership m;
+  const std::vector<ledger::Validator> set = executor_.ValidatorsAt(height);
+  for (uint32_t i = 0; i < set.size(); ++i) {
+    m.validators.push_back(set[i].key);
+    if (set[i].key == key_.public_key()) m.self = i;
+  }
+  for (const auto& v : executor_.ValidatorsAt(height + 1)) m.next.push_back(v.key);
+  return m;
+}
+
+Status ConsensusDriver::StartP2p(std::vector<PeerInfo> peers) {
+  P2pConfig pc;
+  pc.listen = config_.p2p_listen;
+  pc.peers = std::move(peers);
+  auto tls_pem = ReadFile(config_.Path(config_.tls_key_file), 1 << 16);
+  if (!tls_pem.ok()) return Status::Error("bad_config", "TLS key: " + tls_pem.status().message());
+  pc.tls_key_pem = *tls_pem;
+  p2p_ = std::make_unique<P2p>(
+      io_, pc, [this](uint32_t peer, Bytes payload) { OnPeerMessage(peer, std::move(payload)); },
+      [this](uint32_t peer) { OnPeerConnected(peer); });
+  Status st = p2p_->Start();
+  if (!st.ok()) p2p_.reset();  // tried again when the peers change
+  return st;
+}
+
+void ConsensusDriver::OnPeerConnected(uint32_t peer) {
+  if (stopped_) return;
+  for (const Effect& e : core_->LatestMessages()) {
+    pb::P2pMessage msg;
+    if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
+      *msg.mutable_proposal() = ToPb(p->proposal);
+    } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
+      *msg.mutable_vote() = ToPb(v->vote);
+    } else {
+      continue;
+    }
+    p2p_->Send(peer, Serialize(msg));
+  }
+  SendStatus(peer);
+}
+
+Status ConsensusDriver::RefreshPeers() {
+  // Every node ever named stays pinned: a removed validator can still serve and fetch blocks,
+  // while its votes stop counting (the core checks membership per height).
+  std::vector<ledger::ValidatorChange> changes = ledger::GetValidatorChanges(store_);
+  if (p2p_ && changes.size() == known_changes_) return Status::Ok();
+  std::vector<PeerInfo> peers;
+  bool listed = false;  // this node's validator key is among them
+  for (const auto& v : genesis_.validators) {
+    peers.push_back({v.name, v.p2p_address, v.tls_key});
+    listed |= v.key == key_.public_key();
+  }
+  for (const auto& c : changes) {
+    if (c.remove) continue;
+    listed |= c.validator.key == key_.public_key();
+    bool known = false;
+    for (const auto& p : peers) known |= p.tls_key == c.validator.tls_key;
+    if (!known) peers.push_back({c.validator.name, c.validator.p2p_address, c.validator.tls_key});
+  }
+  known_changes_ = changes.size();
+  if (!p2p_) {
+    // A lone validator needs no transport; a node that is not among the validators yet does
+    // (it must reach them to catch up).
+    if (peers.size() < 2 && listed) return Status::Ok();
+    return StartP2p(std::move(peers));
+  }
+  for (const auto& p : peers) {
+    auto added = p2p_->AddPeer(p);
+    if (!added.ok()) GOVLEDGER_LOG(kWarn, "p2p: cannot pin " << p.name << ": " << added.status().ToString());
+  }
+  return Status::Ok();
 }
 
 Status ConsensusDriver::Start() {
@@ -124,44 +195,22 @@ Status ConsensusDriver::Start() {
                                                                   << " bytes");
   }
 
+  const uint64_t next = store_.height() + 1;
   consensus::CoreConfig cc;
   cc.chain_id = genesis_.chain_id;
   cc.suite = genesis_.suite;
-  for (const auto& v : genesis_.validators) cc.validators.push_back(v.key);
-  cc.self = self_;
+  consensus::Membership first = MembershipAt(next);
+  cc.validators = first.validators;
+  cc.self = first.self;
   cc.timeouts = config_.timeouts;
   core_ = std::make_unique<consensus::Core>(cc, &key_, wal_->guard());
-
-  P2pConfig pc;
-  pc.listen = config_.p2p_listen;
-  pc.self = self_;
-  for (const auto& v : genesis_.validators) pc.peers.push_back({v.name, v.p2p_address, v.tls_key});
-  auto tls_pem = ReadFile(config_.Path(config_.tls_key_file), 1 << 16);
-  if (!tls_pem.ok()) return Status::Error("bad_config", "TLS key: " + tls_pem.status().message());
-  pc.tls_key_pem = *tls_pem;
-  if (genesis_.validators.size() > 1) {
-    p2p_ = std::make_unique<P2p>(
-        io_, pc, [this](uint32_t peer, Bytes payload) { OnPeerMessage(peer, std::move(payload)); },
-        [this](uint32_t peer) {
-          if (stopped_) return;
-          for (const Effect& e : core_->LatestMessages()) {
-            pb::P2pMessage msg;
-            if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
-              *msg.mutable_proposal() = ToPb(p->proposal);
-            } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
-              *msg.mutable_vote() = ToPb(v->vote);
-            } else {
-              continue;
-            }
-            p2p_->Send(peer, Serialize(msg));
-          }
-          SendStatus(peer);
-        });
-    GOVLEDGER_RETURN_IF_ERROR(p2p_->Start());
+  if (!first.self) {
+    GOVLEDGER_LOG(kWarn, "this node's key is not a validator at height "
+                             << next << ": following the chain without voting");
   }
+  GOVLEDGER_RETURN_IF_ERROR(RefreshPeers());
 
   // Resume the height the WAL recorded if it is the next one; otherwise begin afresh.
-  const uint64_t next = store_.height() + 1;
   auto recorded = wal_->ReadCurrentHeight();
   if (!recorded.ok()) return recorded.status();
   if (recorded->first == next) {
@@ -169,7 +218,7 @@ Status ConsensusDriver::Start() {
     // Recorded inputs go first (they are already in the WAL, so not appended again); the new
     // effects of starting the height queue behind them.
     for (auto& in : recorded->second) inputs_.emplace_back(std::move(in), false);
-    for (auto& e : core_->StartHeight(next)) Handle(e);
+    for (auto& e : core_->StartHeight(next, MembershipAt(next))) Handle(e);
     GOVLEDGER_LOG(kInfo, "consensus: replaying " << recorded->second.size()
                                                  << " WAL inputs of height " << next);
     Pump();
@@ -193,6 +242,9 @@ void ConsensusDriver::Stop() {
 
 void ConsensusDriver::StartHeight() {
   const uint64_t next = store_.height() + 1;
+  if (Status st = RefreshPeers(); !st.ok()) {
+    GOVLEDGER_LOG(kError, "p2p: " << st.ToString());
+  }
   built_.clear();
   build_timer_.cancel();
   for (auto& [k, t] : timeouts_) t->cancel();
@@ -220,7 +272,8 @@ void ConsensusDriver::StartHeight() {
 void ConsensusDriver::BeginConsensusHeight() {
   waiting_for_txs_ = false;
   build_timer_.cancel();
-  for (auto& e : core_->StartHeight(store_.height() + 1)) Handle(e);
+  const uint64_t next = store_.height() + 1;
+  for (auto& e : core_->StartHeight(next, MembershipAt(next))) Handle(e);
   Pump();
 }
 
@@ -295,9 +348,9 @@ void ConsensusDriver::Handle(const Effect& e) {
     OnDecide(*d);
   } else if (const auto* ev = std::get_if<consensus::Evidence>(&e)) {
     ++stats_.evidence;
-    const std::string& who = ev->validator < genesis_.validators.size()
-                                 ? genesis_.validators[ev->validator].name
-                                 : std::to_string(ev->validator);
+    const std::vector<ledger::Validator> set = executor_.ValidatorsAt(ev->height);
+    const std::string who = ev->validator < set.size() ? set[ev->validator].name
+                                                       : std::to_string(ev->validator);
     GOVLEDGER_LOG(kWarn, "EVIDENCE: validator " << who << " " << ev->kind << " at height "
                                                 << ev->height << " round " << ev->round);
   }
@@ -510,7 +563,7 @@ void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
     if (h != store_.height() + 1) break;
     Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, block->header_bytes));
     // Every certificate is checked against the validator set before anything is executed.
-    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, genesis_.validators,
+    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, executor_.ValidatorsAt(h),
                                      *commit, h, hash);
     if (!st.ok()) {
       GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h

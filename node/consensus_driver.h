@@ -77,6 +77,13 @@ class ConsensusDriver {
   void RequestBlocks(uint32_t peer);
   void SendToPeers(const pb::P2pMessage& msg);
   void SendStatus(std::optional<uint32_t> peer);
+  // The validators of `height` and of the next one, with this node's index if it is one.
+  consensus::Membership MembershipAt(uint64_t height) const;
+  // Pins every validator the committed state knows (genesis and governance additions) in the
+  // transport, starting it when a second node appears. Called at start and after each commit.
+  Status RefreshPeers();
+  Status StartP2p(std::vector<PeerInfo> peers);
+  void OnPeerConnected(uint32_t peer);
 
   boost::asio::io_context& io_;
   const NodeConfig& config_;
@@ -86,7 +93,7 @@ class ConsensusDriver {
   const Mempool& mempool_;
   const crypto::PrivateKey& key_;
   Hooks hooks_;
-  uint32_t self_ = 0;
+  size_t known_changes_ = 0;  // validator changes already pinned by RefreshPeers
 
   std::unique_ptr<consensus::Wal> wal_;
   std::unique_ptr<consensus::Core> core_;

@@ -4,6 +4,7 @@
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/commit.h"
+#include "ledger/records.h"
 
 namespace govledger::node {
 
@@ -11,8 +12,11 @@ Executor::Executor(const ledger::Genesis& genesis, const ledger::Store& store,
                    const contracts::Registry& registry)
     : genesis_(genesis),
       store_(store),
-      registry_(registry),
-      validators_hash_(crypto::DigestBytes(ledger::ValidatorsHash(genesis.suite, genesis.validators))) {}
+      registry_(registry) {}
+
+std::vector<ledger::Validator> Executor::ValidatorsAt(uint64_t height) const {
+  return ledger::ValidatorsAt(genesis_.validators, store_, height);
+}
 
 Status Executor::Check(const ledger::Tx& tx, int64_t now_ms) const {
   contracts::BlockContext ctx{store_.height() + 1, std::max(now_ms, store_.tip_time_ms() + 1)};
@@ -91,16 +95,24 @@ BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates,
   }
   h.log_size = log.size();
   h.log_root = crypto::DigestBytes(*log.Root());
-  h.validators_hash = validators_hash_;
-  h.next_validators_hash = validators_hash_;
+  // Changes take effect two heights after they are enacted, so both sets follow from the state
+  // before this block; the overlay is used anyway so the rule lives in one place (the contracts).
+  h.validators_hash = crypto::DigestBytes(ledger::ValidatorsHash(
+      genesis_.suite, ledger::ValidatorsAt(genesis_.validators, overlay, height)));
+  h.next_validators_hash = crypto::DigestBytes(ledger::ValidatorsHash(
+      genesis_.suite, ledger::ValidatorsAt(genesis_.validators, overlay, height + 1)));
   h.tx_count = static_cast<uint32_t>(block.txs.size());
   h.events_hash = crypto::DigestBytes(ledger::EventsHash(genesis_.suite, overlay.events()));
+  // The state map after the block: every material and record entry the block wrote, O(k log n).
+  ledger::StateUpdate state = ledger::ComputeStateUpdate(store_, overlay);
+  h.state_root = crypto::DigestBytes(state.root);
   block.header_bytes = ledger::EncodeHeader(h);
 
   out.write.block_hash = crypto::Hash(genesis_.suite, block.header_bytes);
   for (const auto& [id, m] : overlay.materials()) out.write.materials.push_back(m);
   out.write.events = overlay.events();
   out.write.log_nodes = log_nodes.TakeWrites();
+  out.write.state = std::move(state);
   return out;
 }
 
@@ -137,11 +149,11 @@ Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
   if (h.prev_hash != crypto::DigestBytes(store_.tip_hash())) return BadBlock("prev_hash");
   if (h.time_ms <= store_.tip_time_ms()) return BadBlock("time not after the parent's");
   bool known_proposer = false;
-  for (const auto& v : genesis_.validators) known_proposer |= v.key == h.proposer;
+  for (const auto& v : ValidatorsAt(height)) known_proposer |= v.key == h.proposer;
   if (!known_proposer) return BadBlock("proposer is not a validator");
   if (height > 1) {
     if (!block.last_commit) return BadBlock("missing certificate of the previous block");
-    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, genesis_.validators,
+    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, ValidatorsAt(height - 1),
                                      *block.last_commit, height - 1,
                                      crypto::DigestBytes(store_.tip_hash()));
     if (!st.ok()) return BadBlock("certificate of the previous block: " + st.ToString());

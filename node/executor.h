@@ -55,6 +55,10 @@ class Executor {
   // Reason codes: "bad_block" with a message naming the first mismatch.
   Result<BuiltBlock> Execute(const ledger::Block& block) const;
 
+  // The validator set of `height` as the committed state knows it (genesis plus governance
+  // changes effective at or below it). Known for heights up to the tip + 2.
+  std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const;
+
  private:
   BuiltBlock BuildWith(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                        const crypto::PublicKey& proposer,
@@ -62,7 +66,6 @@ class Executor {
   const ledger::Genesis& genesis_;
   const ledger::Store& store_;
   const contracts::Registry& registry_;
-  Bytes validators_hash_;
   // Signature-verified SignedTx hashes (io thread only).
   mutable std::set<crypto::Digest> verified_;
   mutable std::deque<crypto::Digest> verified_order_;

@@ -145,6 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req.body = std::move(msg.body());
     req.content_type = std::string(msg[http::field::content_type]);
+    req.if_none_match = std::string(msg[http::field::if_none_match]);
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     // The handler may take long (waiting for a commit); its own deadline applies, not the read's.

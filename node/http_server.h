@@ -24,6 +24,7 @@ struct HttpRequest {
   std::string body;
   std::string content_type;
   std::string remote;  // peer address
+  std::string if_none_match;  // If-None-Match header (conditional GET of the web page)
 };
 
 struct HttpResponse {

@@ -1,6 +1,7 @@
 #include "node/network_init.h"
 
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -57,8 +58,13 @@ Result<NetworkSpec> ParseNetworkToml(std::string_view text, const std::string& s
     auto node = net[key];
     if (!node) return Status::Ok();
     auto v = node.value<int64_t>();
+    using T = std::remove_reference_t<decltype(out)>;
     if (!v || *v <= 0) return Bad(source, std::string("[network] ") + key + " must be a positive integer");
-    out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+    // Refused rather than truncated (max_tx_bytes = 4294967297 is not 1).
+    if (static_cast<uint64_t>(*v) > uint64_t{std::numeric_limits<T>::max()}) {
+      return Bad(source, std::string("[network] ") + key + " is out of range");
+    }
+    out = static_cast<T>(*v);
     return Status::Ok();
   };
   GOVLEDGER_RETURN_IF_ERROR(int_param("block_interval_ms", spec.params.block_interval_ms));
@@ -264,6 +270,62 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
     GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/node.toml", NodeConfigToToml(c), 0644));
   }
   return *checked;
+}
+
+Result<ledger::Validator> JoinNetwork(const JoinOptions& opts) {
+  auto genesis = ledger::LoadGenesisFile(opts.genesis_path);
+  if (!genesis.ok()) return genesis.status();
+  if (opts.name.empty() || opts.department.empty()) {
+    return Status::Error("bad_argument", "a joining validator needs a name and a department");
+  }
+  for (const auto& v : genesis->validators) {
+    if (v.name == opts.name) {
+      return Status::Error("already_exists", "the genesis already has a validator named '" +
+                                                 opts.name + "'");
+    }
+  }
+  std::string host;
+  uint16_t port = 0;
+  GOVLEDGER_RETURN_IF_ERROR(SplitHostPort(opts.api, host, port));
+  GOVLEDGER_RETURN_IF_ERROR(SplitHostPort(opts.p2p, host, port));
+  const std::string& home = opts.out_dir;
+  if (!opts.overwrite && PathExists(home + "/genesis.json")) {
+    return Status::Error("already_exists", "a home already exists at " + home +
+                                               " (remove it, or pass --force to overwrite)");
+  }
+  auto vk = crypto::PrivateKey::Generate(genesis->suite);
+  if (!vk.ok()) return vk.status();
+  auto tk = crypto::PrivateKey::Generate(crypto::Suite::kP256);  // TLS is always P-256
+  if (!tk.ok()) return tk.status();
+  auto v_pub = crypto::PublicKeyToPem(vk->public_key());
+  if (!v_pub.ok()) return v_pub.status();
+  auto t_pub = crypto::PublicKeyToPem(tk->public_key());
+  if (!t_pub.ok()) return t_pub.status();
+
+  GOVLEDGER_RETURN_IF_ERROR(EnsureDir(home, /*private_dir=*/true));
+  auto json = ReadFile(opts.genesis_path, 64 << 20);
+  if (!json.ok()) return json.status();
+  NodeConfig c;
+  c.home = home;
+  c.name = opts.name;
+  c.api_listen = opts.api;
+  c.p2p_listen = opts.p2p;
+  c.joining = true;
+  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/genesis.json", *json, 0644));
+  GOVLEDGER_RETURN_IF_ERROR(vk->SavePemFile(home + "/validator.pem"));
+  GOVLEDGER_RETURN_IF_ERROR(tk->SavePemFile(home + "/tls.pem"));
+  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/validator.pub.pem", *v_pub, 0644));
+  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/tls.pub.pem", *t_pub, 0644));
+  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/node.toml", NodeConfigToToml(c), 0644));
+
+  ledger::Validator v;
+  v.name = opts.name;
+  v.department = opts.department;
+  v.key = vk->public_key();
+  v.tls_key = tk->public_key();
+  v.p2p_address = opts.p2p;
+  v.api_address = opts.api;
+  return v;
 }
 
 }  // namespace govledger::node

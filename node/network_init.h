@@ -56,4 +56,20 @@ struct InitOptions {
 // Generates every key, builds and validates the genesis, writes every home. Returns the genesis.
 Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& opts);
 
+struct JoinOptions {
+  std::string genesis_path;  // the network's genesis.json
+  std::string out_dir;       // the new home
+  std::string name;          // validator name (unique in the network)
+  std::string department;    // department operating it
+  std::string api;           // host:port
+  std::string p2p;           // host:port, reachable by the other validators
+  bool overwrite = false;
+};
+
+// Writes a home for a node that joins an existing network through governance: genesis copy,
+// fresh validator and TLS keys (0600) with their public halves (validator.pub.pem,
+// tls.pub.pem) to hand to the department that proposes the addition, and a node.toml with
+// `joining = true`. Returns the validator entry the proposal must carry.
+Result<ledger::Validator> JoinNetwork(const JoinOptions& opts);
+
 }  // namespace govledger::node

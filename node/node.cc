@@ -6,6 +6,7 @@
 
 #include "ledger/codec.h"
 #include "ledger/commit.h"
+#include "ledger/records.h"
 #include "node/api.h"
 #include "node/log.h"
 #include "util/file.h"
@@ -55,15 +56,22 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   if (!key.ok()) {
     return Status::Error(key.status().code(), "validator key: " + key.status().message());
   }
-  bool is_validator = false;
-  for (const auto& v : genesis->validators) is_validator |= v.key == key->public_key();
-  if (!is_validator) {
-    return Status::Error("not_a_validator",
-                         "the key in " + config.Path(config.validator_key_file) +
-                             " is not a validator of chain '" + genesis->chain_id + "'");
-  }
   auto store = ledger::Store::Open(config.Path(config.data_dir), *genesis);
   if (!store.ok()) return store.status();
+  // The key must be a validator of the genesis or one that governance added (now or for a later
+  // height); a home made by `network join` may start before that and follows the chain.
+  bool is_validator = false;
+  for (const auto& v : genesis->validators) is_validator |= v.key == key->public_key();
+  for (const auto& c : ledger::GetValidatorChanges(**store)) {
+    is_validator |= !c.remove && c.validator.key == key->public_key();
+  }
+  if (!is_validator && !config.joining) {
+    return Status::Error("not_a_validator",
+                         "the key in " + config.Path(config.validator_key_file) +
+                             " is not a validator of chain '" + genesis->chain_id +
+                             "' (a node joining through governance has `joining = true` in "
+                             "node.toml; see `govledger network join`)");
+  }
   return std::unique_ptr<Node>(
       new Node(config, std::move(*genesis), std::move(*store), std::move(*key)));
 }
@@ -92,7 +100,8 @@ Status Node::Start() {
   GOVLEDGER_LOG(kInfo, "node " << config_.name << " of chain " << genesis_.chain_id << " ("
                                << crypto::SuiteName(genesis_.suite) << ") at height "
                                << store_->height() << "; API on http://" << bound << ", peers on "
-                               << config_.p2p_listen << " (" << genesis_.validators.size()
+                               << config_.p2p_listen << " ("
+                               << executor_->ValidatorsAt(store_->height() + 1).size()
                                << " validators)");
   return Status::Ok();
 }

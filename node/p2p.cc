@@ -258,6 +258,11 @@ struct Core : std::enable_shared_from_this<Core> {
   std::string Label(uint32_t p) const {
     return "validator " + std::to_string(p) + " (" + config.peers[p].name + ")";
   }
+  std::string SelfLabel() const {
+    return config.self == P2pConfig::kNoSelf ? std::string("this node (not yet a validator)")
+                                             : Label(config.self);
+  }
+  Result<uint32_t> AddPeer(const PeerInfo& info);
 
   asio::io_context& io;
   P2pConfig config;
@@ -276,6 +281,7 @@ struct Core : std::enable_shared_from_this<Core> {
   };
   std::map<std::string, RefusalLog> refusal_log;
   P2p::Stats stats;
+  Bytes own_tls_key;  // DER SPKI of this node's TLS key, known once started
   bool started = false;
   bool stopped = false;
 };
@@ -723,7 +729,7 @@ int Core::FindPinned(const Bytes& key) const {
 
 Status Core::Start() {
   if (started || stopped) return Status::Error("bad_state", "p2p already started or stopped");
-  if (config.peers.empty() || config.self >= config.peers.size()) {
+  if (config.self != P2pConfig::kNoSelf && config.self >= config.peers.size()) {
     return Status::Error("bad_config", "p2p: self index " + std::to_string(config.self) +
                                            " is not among " + std::to_string(config.peers.size()) +
                                            " peers");
@@ -753,7 +759,11 @@ Status Core::Start() {
   auto cert = SelfSignedCertificate(key->get());
   if (!cert.ok()) return cert.status();
   GOVLEDGER_RETURN_IF_ERROR(ConfigureTls(tls, key->get(), cert->get()));
-  if (PublicKeyDer(key->get()) != config.peers[config.self].tls_key) {
+  own_tls_key = PublicKeyDer(key->get());
+  for (uint32_t p = 0; p < config.peers.size() && config.self == P2pConfig::kNoSelf; ++p) {
+    if (config.peers[p].tls_key == own_tls_key) config.self = p;
+  }
+  if (config.self != P2pConfig::kNoSelf && own_tls_key != config.peers[config.self].tls_key) {
     GOVLEDGER_LOG(kWarn, "p2p: this node's TLS key is not the one the genesis pins for "
                              << Label(config.self) << "; every peer will refuse it");
   }
@@ -779,7 +789,7 @@ Status Core::Start() {
                          "p2p cannot listen on " + config.listen + ": " + ec.message());
   }
   started = true;
-  GOVLEDGER_LOG(kInfo, "p2p: " << Label(config.self) << " listening on " << host << ":"
+  GOVLEDGER_LOG(kInfo, "p2p: " << SelfLabel() << " listening on " << host << ":"
                                << acceptor.local_endpoint(ec).port());
   Accept();
   for (uint32_t p = 0; p < peers.size(); ++p) {
@@ -803,6 +813,35 @@ void Core::Stop() {
   // copy anyway so the loop does not depend on that.
   std::vector<Conn*> all(conns.begin(), conns.end());
   for (Conn* c : all) c->Close();
+}
+
+Result<uint32_t> Core::AddPeer(const PeerInfo& info) {
+  if (stopped) return Status::Error("bad_state", "p2p stopped");
+  Status st = crypto::CheckPublicKey(crypto::Suite::kP256, info.tls_key);
+  if (!st.ok()) return Status::Error("bad_peer", "p2p: TLS key of " + info.name + ": " + st.message());
+  std::string host;
+  uint16_t port = 0;
+  st = SplitHostPort(info.address, host, port);
+  if (!st.ok()) return Status::Error("bad_peer", "p2p: address of " + info.name + ": " + st.message());
+  for (uint32_t p = 0; p < config.peers.size(); ++p) {
+    if (config.peers[p].tls_key != info.tls_key) continue;
+    if (config.peers[p].address != info.address) GOVLEDGER_RETURN_IF_ERROR(SetPeerAddress(p, info.address));
+    return p;
+  }
+  const auto p = static_cast<uint32_t>(config.peers.size());
+  config.peers.push_back(info);
+  peers.push_back(std::make_unique<Peer>(io));
+  peers.back()->backoff = std::chrono::milliseconds(std::max<int64_t>(1, config.reconnect_min_ms));
+  peers.back()->host = host;
+  peers.back()->port = port;
+  if (!own_tls_key.empty() && info.tls_key == own_tls_key) {
+    config.self = p;
+    GOVLEDGER_LOG(kInfo, "p2p: this node is now " << Label(p));
+    return p;
+  }
+  GOVLEDGER_LOG(kInfo, "p2p: pinned " << Label(p) << " at " << info.address);
+  if (started) Dial(p);
+  return p;
 }
 
 Status Core::SetPeerAddress(uint32_t p, const std::string& address) {
@@ -990,6 +1029,8 @@ void P2p::Stop() { impl_->Stop(); }
 Status P2p::SetPeerAddress(uint32_t peer, const std::string& address) {
   return impl_->SetPeerAddress(peer, address);
 }
+Result<uint32_t> P2p::AddPeer(const PeerInfo& info) { return impl_->AddPeer(info); }
+size_t P2p::peer_count() const { return impl_->peers.size(); }
 void P2p::Send(uint32_t peer, const Bytes& payload) { impl_->Send(peer, payload); }
 
 void P2p::Broadcast(const Bytes& payload) {

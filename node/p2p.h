@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,9 +26,12 @@ struct PeerInfo {
 };
 
 struct P2pConfig {
+  static constexpr uint32_t kNoSelf = UINT32_MAX;
   std::string listen;                   // host:port
-  uint32_t self = 0;                    // index into peers
-  std::vector<PeerInfo> peers;          // all validators, self included
+  // Index of this node in `peers`, or kNoSelf for a node not (yet) among them: one that joins
+  // by governance dials every peer and is accepted once they have pinned its key (AddPeer).
+  uint32_t self = kNoSelf;
+  std::vector<PeerInfo> peers;          // all known validators, self included
   std::string tls_key_pem;              // this node's TLS private key (PKCS#8 PEM, P-256)
   size_t max_frame_bytes = 16u << 20;
   size_t max_queue_bytes = 64u << 20;   // per peer; oldest frames dropped beyond it
@@ -53,6 +57,11 @@ class P2p {
   // test has learnt a port bound as 0. A live outbound connection is kept; a dial in progress is
   // abandoned and the new address dialled at once. Fails on a bad peer index or address.
   Status SetPeerAddress(uint32_t peer, const std::string& address);
+  // Pins and dials one more node (a validator added by governance); returns its peer index. If
+  // `info.tls_key` is this node's own key, it becomes `self` and is not dialled. Fails on a bad
+  // key or address; a key already known returns the existing index (its address updated).
+  Result<uint32_t> AddPeer(const PeerInfo& info);
+  size_t peer_count() const;
   // Queue a frame to one peer / to every other peer. Never blocks; drops if the peer's queue is
   // over max_queue_bytes.
   void Send(uint32_t peer, const Bytes& payload);

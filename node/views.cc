@@ -1,5 +1,7 @@
 #include "node/views.h"
 
+#include <map>
+
 #include "contracts/governance.h"
 #include "ledger/canonical.h"
 #include "util/time.h"
@@ -332,6 +334,37 @@ json ValidatorJson(const ledger::Validator& v, crypto::Suite suite) {
           {"key_fingerprint", crypto::Fingerprint(suite, v.key)},
           {"p2p_address", v.p2p_address},
           {"api_address", v.api_address}};
+}
+
+json ReportJson(const ledger::UsageReport& r, const contracts::Registry& registry,
+                const ledger::StateReader& state, uint64_t height) {
+  contracts::RegistryView view(registry, state, height);
+  json rows = json::array();
+  std::map<std::string, uint64_t> totals;  // per kind
+  for (const ledger::ReportRow& row : r.rows) {
+    json j = {{"kind", row.kind},
+              {"department", row.department},
+              {"type", row.type},
+              {"purpose", row.purpose},
+              {"count", row.count}};
+    if (auto d = view.DepartmentById(row.department)) j["department_name"] = d->name;
+    if (auto t = view.Type(row.type)) j["type_name"] = t->name;
+    rows.push_back(std::move(j));
+    totals[row.kind] += row.count;
+  }
+  return {{"from", FormatTimeCst(r.from_ms)},
+          {"to", FormatTimeCst(r.to_ms)},
+          {"from_ms", r.from_ms},
+          {"to_ms", r.to_ms},
+          {"first_height", r.first_height},
+          {"last_height", r.last_height},
+          {"blocks", r.blocks},
+          {"events", r.events},
+          {"other_events", r.other_events},
+          {"truncated", r.truncated},
+          {"next_from_ms", r.next_from_ms},
+          {"totals", totals},
+          {"rows", rows}};
 }
 
 }  // namespace govledger::node

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "contracts/registry.h"
+#include "ledger/report.h"
 #include "ledger/state.h"
 #include "ledger/types.h"
 
@@ -26,5 +27,9 @@ nlohmann::json ProposalJson(const ledger::Proposal& p, uint64_t height, crypto::
 nlohmann::json DepartmentJson(const ledger::Department& d, crypto::Suite suite);
 nlohmann::json MaterialTypeJson(const ledger::MaterialType& t);
 nlohmann::json ValidatorJson(const ledger::Validator& v, crypto::Suite suite);
+// A usage report (ledger/report.h) with department and type names from the registry in force at
+// the state's tip (doc/api.md, /v1/report).
+nlohmann::json ReportJson(const ledger::UsageReport& r, const contracts::Registry& registry,
+                          const ledger::StateReader& state, uint64_t height);
 
 }  // namespace govledger::node

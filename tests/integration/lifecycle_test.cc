@@ -61,8 +61,9 @@ void Refused(const DevNode& node, const std::vector<std::string>& args, const st
 }
 
 // A key pair for a citizen or company: the private key file and its public key file.
-std::string Keygen(const DevNode& node, const TempDir& tmp, const std::string& name) {
-  Json j = Ok(node, {"keygen", "--suite", "sm", "--out", tmp.Sub(name + ".pem")});
+std::string Keygen(const DevNode& node, const TempDir& tmp, const std::string& name,
+                   const std::string& suite = "sm") {
+  Json j = Ok(node, {"keygen", "--suite", suite, "--out", tmp.Sub(name + ".pem")});
   WriteFileOrThrow(tmp.Sub(name + ".pub"), j["public_key_pem"].get<std::string>());
   return tmp.Sub(name);
 }
@@ -213,6 +214,38 @@ TEST_CASE("newborn one thing: grants, uses, a refused use, the cascade and the t
   CliResult verify = node.Cli({"verify", birth_pdf});
   CHECK(verify.exit_code == 1);
   CHECK(verify.json()["verdict"] == "REVOKED");
+
+  // The auditor's usage report of the day counts each step per department and purpose.
+  Json report = Ok(node, {"audit", "report", "--from", "-1h", "--to", "+1m"});
+  auto count = [&report](const std::string& kind, const std::string& dept,
+                         const std::string& purpose) {
+    uint64_t total = 0;
+    for (const Json& r : report["rows"]) {
+      if (r["kind"] == kind && r["department"] == dept && r["purpose"] == purpose) {
+        total += r["count"].get<uint64_t>();
+      }
+    }
+    return total;
+  };
+  CHECK(count("USE", "psb", "household_registration") == 1);
+  CHECK(count("USE", "hrss", "social_security_card") == 1);
+  CHECK(count("AUTHORIZE", "psb", "household_registration") == 1);
+  CHECK(count("ISSUE", "health", "") == 2);
+  CHECK(count("REVOKE", "health", "") == 1);
+  CHECK(report["totals"]["USE"] == 2);
+  const std::string html = n.tmp.Sub("report.html");
+  CliResult page = node.Cli({"audit", "report", "--from", "-1h", "--to", "+1m", "--format", "html",
+                             "--out", html}, /*json=*/false);
+  REQUIRE(page.exit_code == 0);
+  const std::string body = ReadFileOrThrow(html);
+  CHECK_THAT(body, Catch::Contains("<svg"));
+  CHECK_THAT(body, Catch::Contains("household_registration"));
+  CHECK_THAT(body, Catch::Contains("深圳市公安局南山分局"));
+  CliResult csv = node.Cli({"audit", "report", "--from", "-1h", "--to", "+1m", "--format", "csv"},
+                           /*json=*/false);
+  REQUIRE(csv.exit_code == 0);
+  CHECK_THAT(csv.out, Catch::StartsWith("kind,department,department_name,type,type_name,purpose"));
+  CHECK(node.Cli({"audit", "report", "--from", "+1h", "--to", "-1h"}).exit_code == 2);
 }
 
 TEST_CASE(
@@ -426,9 +459,15 @@ TEST_CASE("governance: two thirds of the departments add one, and validator chan
 
   // A validator joining is recorded two heights after enactment, for the consensus engine.
   const std::string v = Keygen(node, n.tmp, "node-tax");
+  const std::string tls = Keygen(node, n.tmp, "node-tax-tls", "p256");
+  Refused(node,
+          {"governance", "propose", "--key", node.KeyPath("mca"), "--reason", "税务局运行节点",
+           "--add-validator", "node-tax", "--department", "tax", "--validator-key", v + ".pub",
+           "--tls-key", v + ".pub", "--p2p", "127.0.0.1:7108", "--api", "127.0.0.1:7008"},
+          "bad_proposal");
   Ok(node, {"governance", "propose", "--key", node.KeyPath("mca"), "--reason", "税务局运行节点",
             "--add-validator", "node-tax", "--department", "tax", "--validator-key", v + ".pub",
-            "--tls-key", v + ".pub", "--p2p", "127.0.0.1:7108", "--api", "127.0.0.1:7008"});
+            "--tls-key", tls + ".pub", "--p2p", "127.0.0.1:7108", "--api", "127.0.0.1:7008"});
   // Eight departments now: two thirds is six.
   CHECK(Ok(node, {"governance", "list", "--id", "P2"})["approvals_needed"] == 6);
   for (const char* dept : {"edu", "water", "samr", "health"}) {

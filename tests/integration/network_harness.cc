@@ -93,9 +93,10 @@ uint16_t FreeLoopbackPort(std::vector<uint16_t>& taken) {
 
 // ------------------------------------------------------------------ Network
 
-Network::Network(const TempDir& dir, NetworkOptions options) : out_dir_(dir.Sub("net")) {
+Network::Network(const TempDir& dir, NetworkOptions options)
+    : out_dir_(dir.Sub("net")), log_level_(options.log_level) {
   std::string text = ReadFileOrThrow(SourceDir() + "/network-configs/local-4/network.toml");
-  std::vector<uint16_t> taken;
+  std::vector<uint16_t>& taken = taken_ports_;
   std::vector<std::string> api, p2p;
   for (size_t i = 0; i < kSize; ++i) {
     api.push_back(Loopback(FreeLoopbackPort(taken)));
@@ -141,6 +142,21 @@ Network::Network(const TempDir& dir, NetworkOptions options) : out_dir_(dir.Sub(
 }
 
 Network::~Network() = default;
+
+size_t Network::AddJoiningNode(const std::string& name, const std::string& department) {
+  const std::string home = out_dir_ + "/" + name;
+  const std::string api = "127.0.0.1:" + std::to_string(FreeLoopbackPort(taken_ports_));
+  const std::string p2p = "127.0.0.1:" + std::to_string(FreeLoopbackPort(taken_ports_));
+  CliResult join = RunCli({"network", "join", "--genesis", Home(0) + "/genesis.json", "--name", name,
+                           "--department", department, "--api", api, "--p2p", p2p, "--out", home},
+                          CliOptions{out_dir_});
+  if (join.exit_code != 0) throw HarnessError("govledger network join: " + join.Describe());
+  DevNodeOptions o;
+  o.dev = false;
+  o.log_level = log_level_;
+  nodes_.push_back(std::make_unique<DevNode>(home, o));
+  return nodes_.size() - 1;
+}
 
 std::string Network::Home(size_t i) const { return out_dir_ + "/node" + std::to_string(i); }
 std::string Network::KeysDir() const { return out_dir_ + "/keys"; }

@@ -63,6 +63,11 @@ class Network {
   // Which node is validator `index` of the genesis.
   size_t NodeOfValidator(uint32_t index) const;
 
+  // Creates the home of a fifth (sixth, ...) node with `govledger network join` (free loopback
+  // ports, the genesis of node 0) and adds it as node size() (not started, not yet a validator:
+  // a governance proposal must add it). Returns its index.
+  size_t AddJoiningNode(const std::string& name, const std::string& department);
+
   // Starts every node that is not running and waits until each is healthy.
   void StartAll();
   // Starts nodes 0..3, then waits until every running node is connected to every other running
@@ -84,6 +89,8 @@ class Network {
 
  private:
   std::string out_dir_;
+  std::string log_level_;
+  std::vector<uint16_t> taken_ports_;
   std::vector<std::unique_ptr<DevNode>> nodes_;
   std::vector<uint32_t> validator_index_;
   std::unique_ptr<TxFactory> factory_;

@@ -274,6 +274,79 @@ TEST_CASE("messages for the next height are buffered and replayed", "[consensus]
   CHECK(OnlyVote(e)->type == kPrecommit);
 }
 
+// ------------------------------------------------------------------ validator-set changes
+
+namespace {
+Membership SetOf(const testing::TestValidators& v, size_t n, std::optional<uint32_t> self,
+                 size_t next_n = 0) {
+  Membership m;
+  m.validators.assign(v.pubs.begin(), v.pubs.begin() + static_cast<std::ptrdiff_t>(n));
+  m.self = self;
+  if (next_n) m.next.assign(v.pubs.begin(), v.pubs.begin() + static_cast<std::ptrdiff_t>(next_n));
+  return m;
+}
+}  // namespace
+
+TEST_CASE("after a validator joins, the quorum of five needs four precommits", "[consensus]") {
+  Harness h(4);
+  testing::TestValidators five = testing::MakeValidators(5);
+  h.core->StartHeight(1, SetOf(five, 4, 0, 5));
+  auto e = h.core->StartHeight(2, SetOf(five, 5, 0));  // proposer(2, 0) = 2 of 5
+  e = h.In(ProposalIn{SignedProposal(five, 2, 2, 0, "b")});
+  REQUIRE(Only<ValidateBlock>(e).size() == 1);
+  h.Valid(2, 0, "b");
+  for (uint32_t i : {1u, 2u, 4u}) h.In(VoteIn{SignedVote(five, i, kPrevote, 2, 0, "b")});
+  // Three precommits (ours included) were a quorum of four, not of five.
+  h.In(VoteIn{SignedVote(five, 1, kPrecommit, 2, 0, "b")});
+  e = h.In(VoteIn{SignedVote(five, 2, kPrecommit, 2, 0, "b")});
+  CHECK(Only<Decide>(e).empty());
+  e = h.In(VoteIn{SignedVote(five, 4, kPrecommit, 2, 0, "b")});
+  auto d = Only<Decide>(e);
+  REQUIRE(d.size() == 1);
+  REQUIRE(d[0].commit.sigs.size() == 4);
+  CHECK(ledger::VerifyCommit(crypto::Suite::kP256, testing::kChainId, five.ledger_validators,
+                             d[0].commit, 2, BlockHash("b"))
+            .ok());
+}
+
+TEST_CASE("messages for the next height are checked against the announced next set",
+          "[consensus]") {
+  Harness h(4);
+  testing::TestValidators five = testing::MakeValidators(5);
+  h.core->StartHeight(1, SetOf(five, 4, 0, 5));
+  // The joining validator's prevote for height 2 is buffered (it is in the next set) ...
+  CHECK(h.In(VoteIn{SignedVote(five, 4, kPrevote, 2, 0, "b")}).empty());
+  CHECK(h.core->stats().future_messages == 1);
+  CHECK(h.core->stats().unknown_validators == 0);
+  // ... and counts once height 2 starts with five validators.
+  h.core->StartHeight(2, SetOf(five, 5, 0));
+  h.In(ProposalIn{SignedProposal(five, 2, 2, 0, "b")});
+  h.Valid(2, 0, "b");
+  h.In(VoteIn{SignedVote(five, 1, kPrevote, 2, 0, "b")});
+  auto e = h.In(VoteIn{SignedVote(five, 2, kPrevote, 2, 0, "b")});
+  auto v = OnlyVote(e);
+  REQUIRE(v);
+  CHECK(v->type == kPrecommit);  // 0 (ours), 1, 2 and the buffered 4: four of five
+}
+
+TEST_CASE("a removed validator's votes no longer count and it stops signing", "[consensus]") {
+  testing::TestValidators four = testing::MakeValidators(4);
+  Harness h(4, 3);
+  h.core->StartHeight(1, SetOf(four, 4, 3, 3));
+  // From height 2 the set is validators 0..2: validator 3 (this node) follows without signing,
+  // and an index 3 message is unknown.
+  std::vector<Effect> all = h.core->StartHeight(2, SetOf(four, 3, std::nullopt));
+  auto add = [&all](std::vector<Effect> e) { all.insert(all.end(), e.begin(), e.end()); };
+  add(h.In(ProposalIn{SignedProposal(four, 2, 2, 0, "c")}));  // proposer(2, 0) = 2 of 3
+  add(h.Valid(2, 0, "c"));
+  add(h.In(VoteIn{SignedVote(four, 3, kPrevote, 2, 0, "c")}));
+  CHECK(h.core->stats().unknown_validators == 1);
+  for (uint32_t i : {0u, 1u, 2u}) add(h.In(VoteIn{SignedVote(four, i, kPrevote, 2, 0, "c")}));
+  for (uint32_t i : {0u, 1u, 2u}) add(h.In(VoteIn{SignedVote(four, i, kPrecommit, 2, 0, "c")}));
+  CHECK(Only<Decide>(all).size() == 1);
+  CHECK(Only<BroadcastVote>(all).empty());
+}
+
 TEST_CASE("a duplicate vote is counted once", "[consensus]") {
   Harness h;
   h.Start(1);

@@ -271,6 +271,18 @@ std::vector<RejectCase> GovernanceRejectionCases() {
          c.validator.tls_key = NewKey().public_key();
          return propose(w, c);
        }},
+      {"adding a validator whose TLS key is not P-256", reason::kBadProposal, "not a P-256",
+       [=](World& w) {
+         GovernanceChange c;
+         c.kind = ChangeKind::kAddValidator;
+         c.validator.name = "node-water";
+         c.validator.department = "water";
+         c.validator.key = NewKey().public_key();
+         c.validator.tls_key = crypto::PrivateKey::Generate(crypto::Suite::kSm).value().public_key();
+         c.validator.p2p_address = "127.0.0.1:7105";
+         c.validator.api_address = "127.0.0.1:7005";
+         return propose(w, c);
+       }},
       {"removing an unknown validator", reason::kBadProposal, "there is no validator 'node-x'",
        [=](World& w) {
          GovernanceChange c;

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "util/file.h"
 
@@ -525,6 +527,140 @@ TEST_CASE("fingerprint is the hex of the first 8 bytes of the suite hash of the 
   CHECK(fp == DigestHex(Hash(Suite::kSm, key)).substr(0, 16));
   CHECK(Fingerprint(Suite::kSm, key) == fp);  // stable
   CHECK(Fingerprint(Suite::kP256, key) == DigestHex(Hash(Suite::kP256, key)).substr(0, 16));
+}
+
+// ------------------------------------------------------------------ the parsed-key cache
+
+struct Signed {
+  PrivateKey key;
+  Bytes msg;
+  Bytes sig;
+};
+
+std::vector<Signed> SignedByFreshKeys(Suite suite, size_t n) {
+  std::vector<Signed> out;
+  for (size_t i = 0; i < n; ++i) {
+    Result<PrivateKey> key = PrivateKey::Generate(suite);
+    REQUIRE(key.ok());
+    Bytes msg = ToBytes("tx " + std::to_string(i));
+    Bytes sig = key->Sign(msg);
+    out.push_back(Signed{std::move(*key), std::move(msg), std::move(sig)});
+  }
+  return out;
+}
+
+TEST_CASE("verify with many keys parses each once and then uses the cache", "[crypto]") {
+  for (Suite suite : {Suite::kP256, Suite::kSm}) {
+    INFO("suite " << SuiteName(suite));
+    std::vector<Signed> all = SignedByFreshKeys(suite, 64);
+    const VerifyKeyCacheStats before = GetVerifyKeyCacheStats();
+    for (const Signed& s : all) CHECK(Verify(suite, s.key.public_key(), s.msg, s.sig));
+    const VerifyKeyCacheStats first = GetVerifyKeyCacheStats();
+    CHECK(first.misses - before.misses == all.size());
+    for (int round = 0; round < 3; ++round) {
+      for (const Signed& s : all) CHECK(Verify(suite, s.key.public_key(), s.msg, s.sig));
+    }
+    const VerifyKeyCacheStats later = GetVerifyKeyCacheStats();
+    CHECK(later.misses == first.misses);
+    CHECK(later.hits - first.hits == 3 * all.size());
+    CHECK(later.entries <= later.capacity);
+  }
+}
+
+TEST_CASE("a cached key never lets a wrong key or suite or signature verify", "[crypto]") {
+  std::vector<Signed> p256 = SignedByFreshKeys(Suite::kP256, 2);
+  std::vector<Signed> sm = SignedByFreshKeys(Suite::kSm, 1);
+  const Signed& a = p256[0];
+  const Signed& b = p256[1];
+  // Both keys are cached now.
+  REQUIRE(Verify(Suite::kP256, a.key.public_key(), a.msg, a.sig));
+  REQUIRE(Verify(Suite::kP256, b.key.public_key(), b.msg, b.sig));
+  REQUIRE(Verify(Suite::kSm, sm[0].key.public_key(), sm[0].msg, sm[0].sig));
+  for (int round = 0; round < 2; ++round) {
+    CHECK_FALSE(Verify(Suite::kP256, b.key.public_key(), a.msg, a.sig));  // another key
+    CHECK_FALSE(Verify(Suite::kP256, a.key.public_key(), b.msg, a.sig));  // another message
+    CHECK_FALSE(Verify(Suite::kP256, a.key.public_key(), a.msg, FlipBit(a.sig, 10, 0)));
+    // The cache is per suite: a key parsed for one suite is not a key of the other.
+    CHECK_FALSE(Verify(Suite::kSm, a.key.public_key(), a.msg, a.sig));
+    CHECK_FALSE(Verify(Suite::kP256, sm[0].key.public_key(), sm[0].msg, sm[0].sig));
+    // A key that differs from a cached one in a single bit is parsed (and rejected) on its own.
+    CHECK_FALSE(Verify(Suite::kP256, FlipBit(a.key.public_key(), 60, 3), a.msg, a.sig));
+    CHECK_FALSE(Verify(Suite::kP256, FlipBit(a.key.public_key(), 5, 1), a.msg, a.sig));
+    // And the right answers stay right.
+    CHECK(Verify(Suite::kP256, a.key.public_key(), a.msg, a.sig));
+    CHECK(Verify(Suite::kSm, sm[0].key.public_key(), sm[0].msg, sm[0].sig));
+  }
+}
+
+TEST_CASE("malformed keys are not cached", "[crypto]") {
+  std::vector<Signed> one = SignedByFreshKeys(Suite::kP256, 1);
+  const PublicKey bad = FlipBit(one[0].key.public_key(), 60, 3);  // not a point on the curve
+  const VerifyKeyCacheStats before = GetVerifyKeyCacheStats();
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(Verify(Suite::kP256, bad, one[0].msg, one[0].sig));
+  const VerifyKeyCacheStats after = GetVerifyKeyCacheStats();
+  CHECK(after.misses - before.misses == 5);
+  CHECK(after.hits == before.hits);
+  CHECK(after.entries == before.entries);
+}
+
+TEST_CASE("the key cache is bounded and forgets the oldest keys", "[crypto]") {
+  const size_t capacity = GetVerifyKeyCacheStats().capacity;
+  REQUIRE(capacity > 0);
+  // Twice the capacity: every shard of the cache overflows, so the first keys are evicted. Only
+  // the parsing matters here, so the keys verify a signature of the first key (and fail).
+  std::vector<Signed> first = SignedByFreshKeys(Suite::kP256, 1);
+  REQUIRE(Verify(Suite::kP256, first[0].key.public_key(), first[0].msg, first[0].sig));
+  for (size_t i = 0; i < 2 * capacity; ++i) {
+    Result<PrivateKey> key = PrivateKey::Generate(Suite::kP256);
+    REQUIRE(key.ok());
+    CHECK_FALSE(Verify(Suite::kP256, key->public_key(), first[0].msg, first[0].sig));
+    CHECK(GetVerifyKeyCacheStats().entries <= capacity);
+  }
+  const VerifyKeyCacheStats full = GetVerifyKeyCacheStats();
+  CHECK(full.entries <= capacity);
+  CHECK(full.entries >= capacity / 2);
+  // The first key was evicted: verifying with it again parses it again, and still verifies.
+  CHECK(Verify(Suite::kP256, first[0].key.public_key(), first[0].msg, first[0].sig));
+  CHECK(GetVerifyKeyCacheStats().misses == full.misses + 1);
+}
+
+TEST_CASE("verify from many threads at once while the cache evicts gives exact answers", "[crypto]") {
+  for (Suite suite : {Suite::kP256, Suite::kSm}) {
+    INFO("suite " << SuiteName(suite));
+    const std::vector<Signed> keys = SignedByFreshKeys(suite, 24);
+    constexpr int kThreads = 4;
+    constexpr int kIterations = 60;
+    std::vector<int> wrong(kThreads + 1, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&keys, &wrong, suite, t] {
+        for (int i = 0; i < kIterations; ++i) {
+          const Signed& s = keys[static_cast<size_t>(i + t) % keys.size()];
+          const Signed& other = keys[static_cast<size_t>(i + t + 1) % keys.size()];
+          if (!Verify(suite, s.key.public_key(), s.msg, s.sig)) ++wrong[t];
+          if (Verify(suite, other.key.public_key(), s.msg, s.sig)) ++wrong[t];
+          if (Verify(suite, s.key.public_key(), other.msg, s.sig)) ++wrong[t];
+        }
+      });
+    }
+    // Meanwhile another thread pushes fresh keys through the cache (for P-256, more than it
+    // holds), so that entries are evicted while other threads hold references to them.
+    const size_t capacity = GetVerifyKeyCacheStats().capacity;
+    const size_t churn = suite == Suite::kP256 ? capacity + capacity / 4 : 100;
+    threads.emplace_back([&wrong, &keys, suite, churn] {
+      for (size_t i = 0; i < churn; ++i) {
+        Result<PrivateKey> key = PrivateKey::Generate(suite);
+        if (!key.ok() || Verify(suite, key->public_key(), keys[0].msg, keys[0].sig)) {
+          ++wrong[kThreads];
+        }
+      }
+    });
+    for (std::thread& th : threads) th.join();
+    for (int t = 0; t <= kThreads; ++t) {
+      INFO("thread " << t);
+      CHECK(wrong[t] == 0);
+    }
+  }
 }
 
 }  // namespace

@@ -169,6 +169,75 @@ TEST_CASE("audit reports a tampered embedded last commit as bad_last_commit", "[
   CheckBadAt5(Audit(dir.path()), "bad_last_commit");
 }
 
+// The id of the material block 5 issued (BuildChain issues one there).
+std::string IssuedAt5(const std::string& dir) {
+  auto store = Store::Open(dir, Net().genesis).value();
+  auto events = store->GetBlockEvents(5).value();
+  REQUIRE(events.size() == 1);
+  REQUIRE(events[0].kind == EventKind::kIssue);
+  return events[0].material_id;
+}
+
+TEST_CASE("audit reports a flipped stored material state as bad_state_entry at the height that "
+          "wrote it",
+          "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  const std::string id = IssuedAt5(dir.path());
+  const std::string key = "S" + id;
+  const std::string stored = ReadStored(dir.path(), key);
+  SECTION("a byte in the middle (the record still decodes)") {
+    // The doc digest sits early in the record; its bytes decode to any value.
+    const Material m = DecodeMaterial(Bytes(stored.begin(), stored.end())).value();
+    const size_t at = stored.find(std::string(m.doc_digest.begin(), m.doc_digest.end()));
+    REQUIRE(at != std::string::npos);
+    FlipStoredByte(dir.path(), key, at + 3);
+    CheckBadAt5(Audit(dir.path()), "bad_state_entry");
+  }
+  SECTION("the last byte") {
+    FlipStoredByte(dir.path(), key, stored.size() - 1);
+    CheckBadAt5(Audit(dir.path()), "bad_state_entry");
+  }
+}
+
+TEST_CASE("audit reports a deleted material state as bad_state_entry at the height that wrote it",
+          "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  const std::string id = IssuedAt5(dir.path());
+  {
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    REQUIRE(db->Delete(leveldb::WriteOptions(), "S" + id).ok());
+  }
+  CheckBadAt5(Audit(dir.path()), "bad_state_entry");
+}
+
+TEST_CASE("audit reports a flipped byte in block 5's state changes as bad_state_root at 5",
+          "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  const std::string journal = ReadStored(dir.path(), HeightKey('J', 5));
+  FlipStoredByte(dir.path(), HeightKey('J', 5), journal.size() - 1);  // inside the last value
+  CheckBadAt5(Audit(dir.path()), "bad_state_root");
+}
+
+TEST_CASE("audit reports a flipped stored state tree node as bad_state_tree at the tip",
+          "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  // The root node: 'A' u16 depth 0, no path bytes.
+  const std::string root_key = std::string("A") + std::string(2, '\0');
+  const std::string root = ReadStored(dir.path(), root_key);
+  FlipStoredByte(dir.path(), root_key, root.size() - 1);
+  AuditReport r = Audit(dir.path());
+  INFO(r.reason_code << ": " << r.detail);
+  CHECK_FALSE(r.ok);
+  CHECK(r.reason_code == "bad_state_tree");
+  CHECK(r.bad_height == 10);
+}
+
 TEST_CASE("audit rejects a chain checked against another genesis", "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());

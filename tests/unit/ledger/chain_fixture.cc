@@ -9,6 +9,8 @@
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/commit.h"
+#include "ledger/records.h"
+#include "ledger/state_tree.h"
 
 namespace govledger::ledger::testing {
 
@@ -112,6 +114,15 @@ void ChainBuilder::Update(PendingBlock& b, Material m, EventKind kind, const Tx*
 
 std::string ChainBuilder::Issue(PendingBlock& b, int64_t valid_until_ms, size_t dept,
                                 const std::string& type_code) {
+  return IssueWithFields(b, valid_until_ms,
+                         crypto::DigestBytes(crypto::MerkleEmptyRoot(net_.genesis.suite)),
+                         {"name", "number"}, dept, type_code);
+}
+
+std::string ChainBuilder::IssueWithFields(PendingBlock& b, int64_t valid_until_ms,
+                                          const Bytes& fields_root,
+                                          const std::vector<std::string>& field_names, size_t dept,
+                                          const std::string& type_code) {
   const crypto::Suite suite = net_.genesis.suite;
   const std::string id = "M" + std::to_string(1000000 + ++serial_);
   IssueMaterial issue;
@@ -120,8 +131,8 @@ std::string ChainBuilder::Issue(PendingBlock& b, int64_t valid_until_ms, size_t 
   issue.holder_commitment = crypto::DigestBytes(
       HolderCommitment(suite, ToBytes("salt"), "holder-" + std::to_string(serial_ % 3)));
   issue.doc_digest = crypto::DigestBytes(crypto::Hash(suite, "document " + id));
-  issue.fields_root = crypto::DigestBytes(crypto::MerkleEmptyRoot(suite));
-  issue.field_names = {"name", "number"};
+  issue.fields_root = fields_root;
+  issue.field_names = field_names;
   issue.valid_from_ms = store_->tip_time_ms();
   issue.valid_until_ms = valid_until_ms;
   TxBody body{net_.genesis.chain_id, serial_, store_->height() + 100, 0, issue};
@@ -177,7 +188,10 @@ BlockWrite ChainBuilder::Build(const PendingBlock& b) {
   h.chain_id = g.chain_id;
   h.height = height;
   h.time_ms = store_->tip_time_ms() + block_interval_ms;
-  h.proposer = net_.validator_keys[height % net_.validator_keys.size()].public_key();
+  // The validator sets follow the committed registry changes, as the executor's do.
+  const std::vector<Validator> set = ValidatorsAt(g.validators, *store_, height);
+  const std::vector<Validator> next_set = ValidatorsAt(g.validators, *store_, height + 1);
+  h.proposer = set[height % set.size()].key;
   h.prev_hash = crypto::DigestBytes(store_->tip_hash());
   if (height > 1) {
     ledger::Commit last = store_->GetCommit(height - 1).value();
@@ -186,24 +200,37 @@ BlockWrite ChainBuilder::Build(const PendingBlock& b) {
   }
   h.log_size = log.size();
   h.log_root = crypto::DigestBytes(log.Root().value());
-  h.validators_hash = crypto::DigestBytes(ValidatorsHash(g.suite, g.validators));
-  h.next_validators_hash = h.validators_hash;
+  h.validators_hash = crypto::DigestBytes(ValidatorsHash(g.suite, set));
+  h.next_validators_hash = crypto::DigestBytes(ValidatorsHash(g.suite, next_set));
   h.tx_count = static_cast<uint32_t>(b.txs.size());
   h.events_hash = crypto::DigestBytes(EventsHash(g.suite, b.events));
+  w.materials = b.materials;
+  w.events = b.events;
+  w.state = ComputeStateUpdate(*store_, w);
+  h.state_root = crypto::DigestBytes(w.state->root);
   w.block.header_bytes = EncodeHeader(h);
   w.block_hash = crypto::Hash(g.suite, w.block.header_bytes);
 
   w.commit.height = height;
   w.commit.round = 0;
   w.commit.block_hash = crypto::DigestBytes(w.block_hash);
-  for (size_t i = 0; i < QuorumSize(net_.validator_keys.size()); ++i) {
+  for (size_t i = 0; i < QuorumSize(set.size()); ++i) {
     w.commit.sigs.push_back(
-        SignPrecommit(net_.validator_keys[i], g.chain_id, height, 0, w.commit.block_hash));
+        SignPrecommit(KeyOf(set[i].key), g.chain_id, height, 0, w.commit.block_hash));
   }
-  w.materials = b.materials;
-  w.events = b.events;
   w.log_nodes = nodes.TakeWrites();
   return w;
+}
+
+const crypto::PrivateKey& ChainBuilder::KeyOf(const crypto::PublicKey& validator) const {
+  for (const crypto::PrivateKey& k : net_.validator_keys) {
+    if (k.public_key() == validator) return k;
+  }
+  for (const crypto::PrivateKey* k : extra_validator_keys_) {
+    if (k->public_key() == validator) return *k;
+  }
+  GOVLEDGER_CHECK(false && "no private key for a validator of the set");
+  std::abort();
 }
 
 void ChainBuilder::CommitBlocks(size_t n, size_t txs_per_block) {

@@ -1,7 +1,10 @@
 // Test helpers for the ledger suite: a genesis with freshly generated keys, a temporary data
-// directory, and a ChainBuilder that signs transactions, builds headers (log root, events hash,
-// last commit), signs certificates with a quorum and commits blocks to a Store. Contracts are not
-// involved: the builder writes the material states and events a contract would have produced.
+// directory, and a ChainBuilder that signs transactions, builds headers (log root, state root,
+// events hash, last commit), signs certificates with a quorum and commits blocks to a Store.
+// Contracts are not involved: the builder writes the material states and events a contract would have produced.
+// Validator-set changes recorded in the state (ValidatorChange records) are followed like the
+// executor does: headers commit to the set of their height and the next, certificates are signed
+// by the set in force.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +58,10 @@ class ChainBuilder {
   // Adds the ISSUE of a new material (signed by department `dept`) and returns its id.
   std::string Issue(PendingBlock& b, int64_t valid_until_ms, size_t dept = 0,
                     const std::string& type_code = "LIC001");
+  // The same with the given fields_root and field names (for disclosure proofs).
+  std::string IssueWithFields(PendingBlock& b, int64_t valid_until_ms, const Bytes& fields_root,
+                              const std::vector<std::string>& field_names, size_t dept = 0,
+                              const std::string& type_code = "LIC001");
   // Adds the REVOKE of a material issued earlier (committed or in `b`).
   void Revoke(PendingBlock& b, const std::string& material_id, size_t dept = 0);
   // Adds chain-emitted EXPIRE events (no tx).
@@ -66,15 +73,21 @@ class ChainBuilder {
   // Commits `n` blocks of `txs_per_block` issues each.
   void CommitBlocks(size_t n, size_t txs_per_block);
 
+  // Private keys of validators added by governance (records in the state), so that blocks from
+  // their effective height on are certified by the set then in force.
+  void AddValidatorKey(const crypto::PrivateKey* key) { extra_validator_keys_.push_back(key); }
+
   int64_t block_interval_ms = 1000;
 
  private:
+  const crypto::PrivateKey& KeyOf(const crypto::PublicKey& validator) const;
   Material Latest(const PendingBlock& b, const std::string& id) const;
   void Update(PendingBlock& b, Material m, EventKind kind, const Tx* tx, const std::string& actor,
               const std::string& reason);
 
   const TestNetwork& net_;
   Store* store_;
+  std::vector<const crypto::PrivateKey*> extra_validator_keys_;
   uint64_t serial_ = 0;
 };
 

@@ -93,3 +93,47 @@ TEST_CASE("node config rejects a malformed listen address", "[node]") {
   REQUIRE(c.status().code() == "bad_config");
   std::filesystem::remove_all(home);
 }
+
+// Found by fuzzing (tests/fuzz, node_config): an integer beyond the field's type was truncated,
+// so verify_threads = 4294967297 loaded as 1 instead of being refused.
+TEST_CASE("node config refuses a limit beyond its field's range instead of truncating it",
+          "[node]") {
+  std::string home = TempDir("config-range");
+  REQUIRE(EnsureDir(home).ok());
+  REQUIRE(WriteFileAtomic(home + "/node.toml", "[mempool]\nverify_threads = 4294967297\n").ok());
+  REQUIRE(node::LoadNodeConfig(home).status().code() == "bad_config");
+  REQUIRE(WriteFileAtomic(home + "/node.toml", "[mempool]\nverify_threads = 3\n").ok());
+  auto c = node::LoadNodeConfig(home);
+  REQUIRE(c.ok());
+  REQUIRE(c->verify_threads == 3);
+  std::filesystem::remove_all(home);
+}
+
+// Found by fuzzing (tests/fuzz, network_config): max_tx_bytes = 4294967297 became a genesis with
+// max_tx_bytes = 1, refusing every transaction.
+TEST_CASE("network toml refuses a chain parameter beyond its field's range", "[node]") {
+  const std::string base = "[network]\nchain_id = \"x\"\n";
+  auto spec = node::ParseNetworkToml(base + "max_tx_bytes = 4294967297\n", "t.toml");
+  REQUIRE(spec.status().code() == "bad_network_config");
+  REQUIRE(spec.status().message().find("max_tx_bytes") != std::string::npos);
+  auto txs = node::ParseNetworkToml(base + "max_block_txs = 4294967296\n", "t.toml");
+  REQUIRE(txs.status().code() == "bad_network_config");
+  REQUIRE(txs.status().message().find("max_block_txs") != std::string::npos);
+}
+
+// Found by fuzzing (tests/fuzz, node_config): NodeConfigToToml wrote strings between quotes
+// unescaped, so a name or address holding '"' or '\' (network join takes them from the command
+// line) produced a node.toml that no longer loaded.
+TEST_CASE("node config with quotes and backslashes in its strings round-trips", "[node]") {
+  std::string home = TempDir("config-quote");
+  REQUIRE(EnsureDir(home).ok());
+  node::NodeConfig c;
+  c.name = "dept \"A\" \\ node\t1";
+  c.data_dir = "data\\x";
+  REQUIRE(WriteFileAtomic(home + "/node.toml", node::NodeConfigToToml(c)).ok());
+  auto loaded = node::LoadNodeConfig(home);
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->name == c.name);
+  REQUIRE(loaded->data_dir == c.data_dir);
+  std::filesystem::remove_all(home);
+}

@@ -1,0 +1,365 @@
+// govledger-bench: the benchmark suite of doc/performance.md. Each subcommand measures, in the
+// same run, this machine's own limit (signature verifications per second) and reports its figures
+// as ratios of it; one summary line per figure on stdout, JSON in --out. scripts/bench.sh runs
+// them all.
+//
+//   govledger-bench ceiling                 verification rates of both suites, the ceilings
+//   govledger-bench single  [--suite S]     one dev validator fed pre-signed issues over HTTP
+//   govledger-bench cluster [--suite S]     the local-4 network on loopback, rising load
+//   govledger-bench audit   [--txs N]       `govledger audit chain` with and without signatures
+//   govledger-bench load --node URL ...     a steady load on running nodes (to profile them)
+//
+// --tiny makes every benchmark run for a few seconds (CI runs it so the suite cannot rot; the
+// figures of a tiny run are not meant to be quoted).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "bench/bench_common.h"
+#include "bench/bench_load.h"
+#include "bench/bench_nodes.h"
+#include "bench/bench_ramp.h"
+#include "crypto/sign.h"
+
+using namespace govledger;
+using namespace govledger::bench;
+
+namespace {
+
+struct Options {
+  bool tiny = false;
+  std::string out_dir = "bench-results";
+  std::string suite = "p256";
+  Paths paths;
+  uint64_t audit_txs = 100'000;
+  double level_seconds = 0;  // 0: the default for the mode
+};
+
+crypto::Suite ParseSuite(const std::string& name) {
+  return name == "sm" ? crypto::Suite::kSm : crypto::Suite::kP256;
+}
+
+int Fail(const Status& st) {
+  std::cerr << "govledger-bench: " << st.ToString() << "\n";
+  return 1;
+}
+
+// The verification ceiling of a suite measured around a benchmark: before and after, averaged,
+// so that a change in the machine's load during the run shows in both figures alike.
+struct Ceiling {
+  VerifyRate before, after;
+  double per_core_wall() const { return (before.per_wall_second + after.per_wall_second) / 2; }
+  double per_core_cpu() const { return (before.per_cpu_second + after.per_cpu_second) / 2; }
+};
+
+void ReportCeiling(Report& report, const std::string& suite, const Ceiling& c, unsigned cores,
+                   unsigned validators) {
+  report.Figure(suite + " verify per core (CPU time)", c.per_core_cpu(), "verif/s");
+  report.Figure(suite + " verify per core (wall clock, this run)", c.per_core_wall(), "verif/s",
+                c.per_core_wall() / c.per_core_cpu(), "a core of its own (machine load)");
+  report.Figure(suite + " ceiling, " + std::to_string(validators) + " validator(s) on " +
+                    std::to_string(cores) + " cores",
+                CeilingTps(c.per_core_cpu(), cores, validators), "tx/s");
+  report.Detail("ceiling", {{"suite", suite},
+                            {"verify_per_core_wall_before", c.before.per_wall_second},
+                            {"verify_per_core_wall_after", c.after.per_wall_second},
+                            {"verify_per_core_cpu_before", c.before.per_cpu_second},
+                            {"verify_per_core_cpu_after", c.after.per_cpu_second},
+                            {"cores", cores},
+                            {"validators", validators}});
+}
+
+// ------------------------------------------------------------------ ceiling
+
+int RunCeiling(const Options& o) {
+  Report report("ceiling");
+  const MachineInfo m = GetMachineInfo();
+  const double secs = o.tiny ? 0.3 : 2.0;
+  json suites = json::object();
+  for (const std::string suite : {"p256", "sm"}) {
+    const crypto::Suite s = ParseSuite(suite);
+    VerifyRate raw = MeasureRawVerify(s, secs);
+    VerifyRate hot = MeasureLibraryVerify(s, secs, 1);
+    report.Figure(suite + " OpenSSL verify per core (CPU time)", raw.per_cpu_second, "verif/s");
+    report.Figure(suite + " OpenSSL verify per core (wall clock)", raw.per_wall_second, "verif/s");
+    report.Figure(suite + " ceiling, 1 validator", CeilingTps(raw.per_wall_second, m.cores, 1),
+                  "tx/s");
+    report.Figure(suite + " ceiling, 4 validators", CeilingTps(raw.per_wall_second, m.cores, 4),
+                  "tx/s");
+    report.Figure(suite + " crypto::Verify, cached key (CPU time)", hot.per_cpu_second, "verif/s",
+                  hot.per_cpu_second / raw.per_cpu_second, "OpenSSL with a parsed key");
+    json row{{"raw", {{"cpu", raw.per_cpu_second}, {"wall", raw.per_wall_second}}},
+             {"library_cached", {{"cpu", hot.per_cpu_second}, {"wall", hot.per_wall_second}}}};
+    if (!o.tiny) {
+      // More distinct keys than the cache holds, cycled: every call parses its key, which is
+      // what every call did before the cache.
+      const size_t keys = crypto::GetVerifyKeyCacheStats().capacity * 3 / 2;
+      VerifyRate cold = MeasureLibraryVerify(s, secs, keys);
+      report.Figure(suite + " crypto::Verify, key parsed every call (CPU time)",
+                    cold.per_cpu_second, "verif/s", cold.per_cpu_second / raw.per_cpu_second,
+                    "OpenSSL with a parsed key");
+      row["library_uncached"] = {{"cpu", cold.per_cpu_second}, {"wall", cold.per_wall_second}};
+    }
+    suites[suite] = row;
+  }
+  report.Detail("suites", suites);
+  return report.Save(o.out_dir) ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ single and cluster
+
+RampOptions RampFor(const Options& o, bool cluster) {
+  RampOptions r;
+  if (o.tiny) {
+    r.start_tps = 20;
+    r.max_levels = 2;
+    r.seconds = 1.5;
+    r.probe_rate = 10;
+    r.probe_grace_s = 5;
+  } else {
+    r.start_tps = 25;
+    r.seconds = 6;
+  }
+  // Each connection has one submission in flight: enough of them that admission, not the client,
+  // is what limits the rate.
+  r.connections_per_node = cluster ? 32 : 64;
+  if (o.level_seconds > 0) r.seconds = o.level_seconds;
+  r.sign_threads = std::max(1u, std::thread::hardware_concurrency());
+  return r;
+}
+
+int RunChainBench(const Options& o, bool cluster) {
+  const std::string name = cluster ? "cluster" : "single";
+  Report report(name + "-" + o.suite);
+  const crypto::Suite suite = ParseSuite(o.suite);
+  const MachineInfo m = GetMachineInfo();
+  const unsigned validators = cluster ? 4 : 1;
+  const double ceiling_secs = o.tiny ? 0.3 : 1.5;
+
+  Ceiling c;
+  c.before = MeasureRawVerify(suite, ceiling_secs);
+  const double ceiling_tps = CeilingTps(c.before.per_cpu_second, m.cores, validators);
+  std::cerr << name << " (" << o.suite << "): ceiling " << static_cast<long>(ceiling_tps)
+            << " tx/s (" << static_cast<long>(c.before.per_cpu_second) << " verif/s per core x "
+            << m.cores << " cores / " << validators << " validator(s)); starting the chain\n";
+
+  auto chain = cluster ? StartLocal4(o.paths, o.suite) : StartDevChain(o.paths, o.suite);
+  if (!chain.ok()) return Fail(chain.status());
+  auto source = TxSource::Open((*chain)->genesis_file, (*chain)->keys_dir);
+  if (!source.ok()) return Fail(source.status());
+  auto ramp = RunRamp(**chain, *source, ceiling_tps, RampFor(o, cluster));
+  const bool stopped = (*chain)->StopAll();
+  if (!ramp.ok()) return Fail(ramp.status());
+  c.after = MeasureRawVerify(suite, ceiling_secs);
+
+  ReportCeiling(report, o.suite, c, m.cores, validators);
+  // The ratios use the mean of the two ceiling measurements.
+  ReportRamp(report, *ramp, CeilingTps(c.per_core_cpu(), m.cores, validators),
+             CeilingTps(c.per_core_wall(), m.cores, validators), 1e6 / c.per_core_cpu(),
+             validators);
+  report.Detail("issuers", source->Issuers());
+  if (!stopped) report.Note("a node did not stop cleanly (see its log in the work directory)");
+  return report.Save(o.out_dir) ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ audit
+
+// Fills a fresh dev chain with `txs` committed material issues as fast as it takes them.
+Status FillChain(Chain& chain, const TxSource& source, uint64_t txs, bool tiny) {
+  std::vector<std::string> bodies;
+  auto st = GetJson(chain.Urls().front(), "/v1/status");
+  if (!st.ok()) return st.status();
+  const uint64_t start = st->value("log_size", uint64_t{0});
+  size_t next = 0;
+  // Batches of pre-signed transactions, offered faster than any node takes them (the node
+  // answers mempool_full when it is behind; those are simply not counted).
+  const size_t batch = tiny ? txs : std::min<uint64_t>(txs, 20'000);
+  uint64_t committed = 0;
+  while (committed < txs) {
+    bodies.clear();
+    next = 0;
+    source.Sign(std::min<uint64_t>(batch, txs - committed), st->value("height", uint64_t{0}) +
+                    source.genesis().params.max_tx_validity_heights,
+                std::max(1u, std::thread::hardware_concurrency()), bodies);
+    LoadOptions lo;
+    lo.rate = 1e6;
+    lo.seconds = 600;
+    lo.probe_rate = 0;
+    lo.connections_per_node = 16;
+    LoadGen gen(chain.Urls());
+    gen.Run(bodies, next, lo);
+    // Wait until what was accepted is committed.
+    for (int i = 0; i < 600; ++i) {
+      st = GetJson(chain.Urls().front(), "/v1/status");
+      if (!st.ok()) return st.status();
+      if (st->value("mempool_txs", uint64_t{0}) == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    committed = st->value("log_size", uint64_t{0}) - start;
+    std::cerr << "  ledger holds " << committed << " transactions\n";
+  }
+  return Status::Ok();
+}
+
+struct AuditRun {
+  double wall_s = 0, cpu_s = 0;
+  uint64_t txs = 0, blocks = 0;
+  bool ok = false;
+};
+
+AuditRun Audit(const Options& o, const std::string& home, bool signatures) {
+  std::vector<std::string> argv{o.paths.Cli(), "--json", "audit", "chain", "--home", home};
+  if (!signatures) argv.push_back("--no-signatures");
+  AuditRun r;
+  std::string out;
+  int rc = RunCommand(argv, &out, &r.cpu_s, &r.wall_s);
+  json j = json::parse(out, nullptr, /*allow_exceptions=*/false);
+  r.ok = rc == 0 && !j.is_discarded() && j.value("ok", false);
+  if (!j.is_discarded()) {
+    r.txs = j.value("transactions", uint64_t{0});
+    r.blocks = j.value("blocks", uint64_t{0});
+  }
+  if (!r.ok) std::cerr << "audit failed (exit " << rc << "): " << out << "\n";
+  return r;
+}
+
+int RunAuditBench(const Options& o) {
+  Report report("audit-" + o.suite);
+  const crypto::Suite suite = ParseSuite(o.suite);
+  const MachineInfo m = GetMachineInfo();
+  const uint64_t txs = o.tiny ? 1'000 : o.audit_txs;
+  std::cerr << "audit (" << o.suite << "): filling a dev chain with " << txs
+            << " material issues\n";
+  auto chain = StartDevChain(o.paths, o.suite);
+  if (!chain.ok()) return Fail(chain.status());
+  auto source = TxSource::Open((*chain)->genesis_file, (*chain)->keys_dir);
+  if (!source.ok()) return Fail(source.status());
+  if (Status st = FillChain(**chain, *source, txs, o.tiny); !st.ok()) return Fail(st);
+  const std::string home = (*chain)->nodes.front()->home;
+  if (!(*chain)->StopAll()) report.Note("the node did not stop cleanly");
+
+  Ceiling c;
+  c.before = MeasureRawVerify(suite, o.tiny ? 0.3 : 1.5);
+  AuditRun with = Audit(o, home, /*signatures=*/true);
+  AuditRun without = Audit(o, home, /*signatures=*/false);
+  c.after = MeasureRawVerify(suite, o.tiny ? 0.3 : 1.5);
+  if (!with.ok || !without.ok) return Fail(Status::Error("audit_failed", "see above"));
+
+  ReportCeiling(report, o.suite, c, m.cores, 1);
+  const double ceiling = CeilingTps(c.per_core_cpu(), m.cores, 1);
+  report.Figure("ledger audited", static_cast<double>(with.txs), "transactions");
+  report.Figure("audit with signatures", with.txs / with.wall_s, "tx/s",
+                with.txs / with.wall_s / ceiling, "the one-validator ceiling");
+  report.Figure("audit with signatures (against this run's wall-clock ceiling)",
+                with.txs / with.wall_s,
+                "tx/s", with.txs / with.wall_s / CeilingTps(c.per_core_wall(), m.cores, 1),
+                "the one-validator ceiling at this run's load");
+  report.Figure("audit with signatures, CPU per tx", 1e6 * with.cpu_s / with.txs, "us",
+                (1e6 / c.per_core_cpu()) / (1e6 * with.cpu_s / with.txs),
+                "verify cost per tx (CPU-normalised)");
+  report.Figure("audit hash-only (--no-signatures)", without.txs / without.wall_s, "tx/s",
+                without.txs / without.wall_s / 200'000, "the 200,000 tx/s target");
+  report.Detail("runs", {{"with_signatures",
+                          {{"wall_s", with.wall_s}, {"cpu_s", with.cpu_s}, {"txs", with.txs},
+                           {"blocks", with.blocks}}},
+                         {"hash_only",
+                          {{"wall_s", without.wall_s}, {"cpu_s", without.cpu_s},
+                           {"txs", without.txs}, {"blocks", without.blocks}}}});
+  return report.Save(o.out_dir) ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ load (for profiling)
+
+struct LoadCmd {
+  std::vector<std::string> urls;
+  std::string genesis, keys;
+  double rate = 1000, seconds = 10, probe_rate = 20;
+  int connections = 16;
+};
+
+// Offers a steady load to running nodes, e.g. while a profiler watches one of them.
+int RunLoad(const LoadCmd& c) {
+  auto source = TxSource::Open(c.genesis, c.keys);
+  if (!source.ok()) return Fail(source.status());
+  auto st = GetJson(c.urls.front(), "/v1/status");
+  if (!st.ok()) return Fail(st.status());
+  std::vector<std::string> bodies;
+  source->Sign(static_cast<size_t>(c.rate * c.seconds * 1.05) + 10,
+               st->value("height", uint64_t{0}) +
+                   source->genesis().params.max_tx_validity_heights,
+               std::max(1u, std::thread::hardware_concurrency()), bodies);
+  LoadOptions lo;
+  lo.rate = c.rate;
+  lo.seconds = c.seconds;
+  lo.probe_rate = c.probe_rate;
+  lo.connections_per_node = c.connections;
+  size_t next = 0;
+  auto s0 = GetJson(c.urls.front(), "/v1/status");
+  const double t0 = NowSeconds();
+  LoadResult r = LoadGen(c.urls).Run(bodies, next, lo);
+  auto s1 = GetJson(c.urls.front(), "/v1/status");
+  const double t1 = NowSeconds();
+  if (!s0.ok() || !s1.ok()) return Fail(Status::Error("status", "node did not answer"));
+  const double committed =
+      static_cast<double>(s1->value("log_size", uint64_t{0}) - s0->value("log_size", uint64_t{0}));
+  std::cout << "load: offered " << r.offered << ", sent " << r.sent << ", accepted " << r.accepted
+            << ", transport errors " << r.transport_errors << "; committed "
+            << committed / (t1 - t0) << " tx/s over " << t1 - t0 << " s; admit p50 "
+            << Percentile(r.admit_latency_ms, 50) << " ms p99 "
+            << Percentile(r.admit_latency_ms, 99) << " ms; commit p50 "
+            << Percentile(r.commit_latency_ms, 50) << " ms p99 "
+            << Percentile(r.commit_latency_ms, 99) << " ms (" << r.probes_committed << "/"
+            << r.probes << ")";
+  for (const auto& [code, n] : r.rejected) std::cout << "; " << code << " " << n;
+  std::cout << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"govledger-bench: benchmarks against this machine's own limits"};
+  Options o;
+  o.paths.bin_dir = GOVLEDGER_BENCH_BIN_DIR;
+  o.paths.source_dir = GOVLEDGER_BENCH_SOURCE_DIR;
+  o.paths.work_dir = (std::filesystem::temp_directory_path() / "govledger-bench").string();
+  app.add_flag("--tiny", o.tiny, "A few seconds per benchmark (CI); figures not for quoting");
+  app.add_option("--out", o.out_dir, "Directory for the JSON results");
+  app.add_option("--bin-dir", o.paths.bin_dir, "Build directory with cli/govledger(-node)");
+  app.add_option("--source-dir", o.paths.source_dir, "Repository (network-configs/)");
+  app.add_option("--work-dir", o.paths.work_dir, "Scratch directory for node homes and logs");
+  app.require_subcommand(1);
+  auto add_suite = [&o](CLI::App* cmd) {
+    cmd->add_option("--suite", o.suite, "p256 or sm")->check(CLI::IsMember({"p256", "sm"}));
+  };
+  CLI::App* ceiling = app.add_subcommand("ceiling", "Signature verification rates and ceilings");
+  CLI::App* single = app.add_subcommand("single", "One validator's apply path at full speed");
+  CLI::App* cluster = app.add_subcommand("cluster", "The local-4 network at rising load");
+  CLI::App* audit = app.add_subcommand("audit", "audit chain with and without signatures");
+  for (CLI::App* cmd : {single, cluster, audit}) add_suite(cmd);
+  for (CLI::App* cmd : {single, cluster}) {
+    cmd->add_option("--level-seconds", o.level_seconds, "Seconds per offered-load level");
+  }
+  audit->add_option("--txs", o.audit_txs, "Transactions in the audited ledger")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  LoadCmd load_cmd;
+  CLI::App* load = app.add_subcommand("load", "Offer a steady load to running nodes (profiling)");
+  load->add_option("--node", load_cmd.urls, "Node API URL (repeat for several)")->required();
+  load->add_option("--genesis", load_cmd.genesis, "The chain's genesis.json")->required();
+  load->add_option("--keys", load_cmd.keys, "Directory of department keys")->required();
+  load->add_option("--rate", load_cmd.rate, "Offered tx/s");
+  load->add_option("--seconds", load_cmd.seconds, "Seconds of load");
+  load->add_option("--probe-rate", load_cmd.probe_rate, "Latency probes per second");
+  load->add_option("--connections", load_cmd.connections, "Connections per node");
+  CLI11_PARSE(app, argc, argv);
+  std::error_code ec;
+  std::filesystem::create_directories(o.paths.work_dir, ec);
+
+  if (ceiling->parsed()) return RunCeiling(o);
+  if (single->parsed()) return RunChainBench(o, /*cluster=*/false);
+  if (cluster->parsed()) return RunChainBench(o, /*cluster=*/true);
+  if (audit->parsed()) return RunAuditBench(o);
+  if (load->parsed()) return RunLoad(load_cmd);
+  return 1;
+}

@@ -1,0 +1,59 @@
+// The state-root part of the chain audit (ledger/audit.h): replays every block's stored state-map
+// changes (the 'J' journal) into an in-memory sparse Merkle tree from genesis, checks each
+// header's state_root against the replay, and at the end checks every stored state entry
+// (materials and record tables) and every stored state tree node against it. A state entry that
+// does not match is reported at the height that last wrote it.
+//
+// Memory: the replay holds the whole state map (about 400 bytes per state entry), which is what
+// an offline audit of a data directory can afford; time is O(changes x log n).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "crypto/smt.h"
+#include "ledger/store.h"
+#include "ledger/types.h"
+#include "util/status.h"
+
+namespace govledger::ledger {
+
+class StateAudit {
+ public:
+  StateAudit(const Store& store, crypto::Suite suite);
+
+  // Applies block h's journal and compares the root with the header's state_root. Reason code
+  // "bad_state_root" (with what differs) on failure.
+  Status CheckBlock(uint64_t h, const BlockHeader& header);
+
+  struct Failure {
+    uint64_t height = 0;
+    std::string code;  // "bad_state_entry", "bad_state_tree"
+    std::string detail;
+  };
+  // After the last block `tip`: every stored state entry must hash to the replayed value of its
+  // key and every replayed key must be stored ("bad_state_entry", at the lowest height that last
+  // wrote a bad entry; at the tip for an entry the chain never wrote); the stored tree must be
+  // exactly the replayed one ("bad_state_tree", at the tip).
+  std::optional<Failure> CheckFinalState(uint64_t tip);
+
+ private:
+  struct Latest {
+    uint64_t height = 0;          // the block that last changed the key
+    std::optional<Digest> value;  // nullopt: removed
+    bool seen = false;            // found among the stored entries
+  };
+  struct DigestHash {
+    size_t operator()(const Digest& d) const;
+  };
+
+  const Store& store_;
+  const crypto::Suite suite_;
+  crypto::MemorySmtNodeStore nodes_;
+  crypto::SparseMerkleTree tree_;
+  std::unordered_map<Digest, Latest, DigestHash> latest_;
+};
+
+}  // namespace govledger::ledger
