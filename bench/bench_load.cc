@@ -181,7 +181,8 @@ class Runner {
       }
     }
     Dispatch();
-    if (Elapsed() < o_.seconds) {
+    // The offer ends with its time, or when every signed transaction has been sent.
+    if (Elapsed() < o_.seconds && next_ < bodies_.size()) {
       tick_.expires_after(std::chrono::milliseconds(2));
       tick_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) Tick();

@@ -183,6 +183,10 @@ bool Child::Running() {
 int Child::Terminate(int grace_ms) {
   if (!Running()) return exit_code_;
   kill(pid_, SIGTERM);
+  return WaitExit(grace_ms);
+}
+
+int Child::WaitExit(int grace_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
   while (Running()) {
     if (std::chrono::steady_clock::now() > deadline) {
@@ -214,8 +218,11 @@ int RunCommand(const std::vector<std::string>& argv, std::string* out, double* c
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
   const double t0 = NowSeconds();
-  pid_t pid = SpawnWithFds(argv, pipe_fds[1], -1);
+  // stderr (progress lines) is dropped: the commands used here report on stdout (--json).
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  pid_t pid = SpawnWithFds(argv, pipe_fds[1], devnull);
   close(pipe_fds[1]);
+  if (devnull >= 0) close(devnull);
   std::string text;
   char buf[4096];
   ssize_t n;
@@ -271,10 +278,12 @@ std::vector<pid_t> Chain::Pids() const {
 
 bool Chain::StopAll() {
   bool ok = true;
+  // All at once (a network stopping one node at a time would spend the time in round changes),
+  // and only once: a second SIGTERM may reach a node after its handler is gone.
   for (auto& n : nodes) {
     if (n->proc.Running()) kill(n->proc.pid(), SIGTERM);
   }
-  for (auto& n : nodes) ok &= n->proc.Terminate() == 0;
+  for (auto& n : nodes) ok &= n->proc.WaitExit(30'000) == 0;
   return ok;
 }
 
@@ -343,7 +352,8 @@ Result<std::unique_ptr<Chain>> StartLocal4(const Paths& paths, const std::string
     }
     if (ready) break;
     if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Error("network_timeout", "local-4 did not connect within 90 s; logs in " + dir);
+      return Status::Error("network_timeout",
+                           "local-4 did not connect within 90 s; logs in " + dir);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -39,6 +39,8 @@ class Child {
   bool Running();
   // SIGTERM, then SIGKILL after `grace_ms`; returns the exit code (128 + signal if signalled).
   int Terminate(int grace_ms = 30'000);
+  // Waits for an exit already asked for; SIGKILL after `grace_ms`. Returns the exit code.
+  int WaitExit(int grace_ms);
   // Waits for exit (no signal); returns the exit code, with the child's CPU time in `cpu_s`.
   int Wait(double* cpu_s = nullptr);
 
@@ -47,8 +49,8 @@ class Child {
   int exit_code_ = -1;
 };
 
-// Runs a command to completion; returns its exit code, stdout in `out`, CPU seconds of the child
-// in `cpu_s` and wall seconds in `wall_s`.
+// Runs a command to completion; returns its exit code, stdout in `out` (stderr is discarded), CPU
+// seconds of the child in `cpu_s` and wall seconds in `wall_s`.
 int RunCommand(const std::vector<std::string>& argv, std::string* out, double* cpu_s,
                double* wall_s);
 

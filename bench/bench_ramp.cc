@@ -72,15 +72,19 @@ Result<LevelRow> RunLevel(Chain& chain, const TxSource& source, std::vector<std:
   // The committed rate and CPU are measured over the steady part of the level.
   SleepUntil(t_start + o.seconds * o.warmup_fraction);
   const std::vector<pid_t> pids = chain.Pids();
+  // CPU and log size are sampled with their own clocks: a status request to a busy node can take
+  // seconds to answer, and the CPU window must not shrink by that much.
   std::vector<double> cpu0;
   for (pid_t p : pids) cpu0.push_back(ProcessCpuSeconds(p));
+  const double c0 = NowSeconds();
   auto s0 = ReadStatus(url0);
   const double w0 = NowSeconds();
   SleepUntil(t_start + o.seconds);
-  auto s1 = ReadStatus(url0);
-  const double w1 = NowSeconds();
   std::vector<double> cpu1;
   for (pid_t p : pids) cpu1.push_back(ProcessCpuSeconds(p));
+  const double c1 = NowSeconds();
+  auto s1 = ReadStatus(url0);
+  const double w1 = NowSeconds();
   driver.join();
   if (!s0.ok()) return s0.status();
   if (!s1.ok()) return s1.status();
@@ -99,10 +103,14 @@ Result<LevelRow> RunLevel(Chain& chain, const TxSource& source, std::vector<std:
   row.admit_p50_ms = Percentile(load.admit_latency_ms, 50);
   double cpu_total = 0;
   for (size_t i = 0; i < pids.size(); ++i) {
-    row.node_cores.push_back((cpu1[i] - cpu0[i]) / window);
+    row.node_cores.push_back((cpu1[i] - cpu0[i]) / (c1 - c0));
     cpu_total += cpu1[i] - cpu0[i];
   }
-  if (committed > 0) row.node_cpu_per_tx_ms = 1000 * cpu_total / pids.size() / committed;
+  // CPU per committed transaction: both rates over their own windows.
+  if (committed > 0) {
+    row.node_cpu_per_tx_ms =
+        1000 * (cpu_total / (c1 - c0)) / pids.size() / (committed / window);
+  }
   row.client_cores = load.client_cpu_s / (NowSeconds() - t_start);
   row.rejected = load.rejected;
   row.transport_errors = load.transport_errors;
@@ -191,8 +199,8 @@ void ReportRamp(Report& report, const RampResult& r, double ceiling_tps, double 
   }
   double cores = 0;
   for (double c : peak.node_cores) cores += c;
-  report.Figure("node CPU at peak, all " + std::to_string(validators) + " validators", cores,
-                "cores");
+  report.Figure("node CPU at peak, summed over " + std::to_string(validators) + " validator(s)",
+                cores, "cores");
   if (r.half_peak) {
     report.Figure("commit latency p50 at half peak", r.half_peak->p50_ms, "ms");
     report.Figure("commit latency p99 at half peak", r.half_peak->p99_ms, "ms");

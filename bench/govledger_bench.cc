@@ -32,8 +32,10 @@ struct Options {
   std::string out_dir = "bench-results";
   std::string suite = "p256";
   Paths paths;
-  uint64_t audit_txs = 100'000;
+  uint64_t audit_txs = 10'000;
   double level_seconds = 0;  // 0: the default for the mode
+  double start_tps = 0;      // 0: the default for the mode
+  int levels = 0;            // 0: the default for the mode
 };
 
 crypto::Suite ParseSuite(const std::string& name) {
@@ -114,7 +116,7 @@ RampOptions RampFor(const Options& o, bool cluster) {
   if (o.tiny) {
     r.start_tps = 20;
     r.max_levels = 2;
-    r.seconds = 1.5;
+    r.seconds = 1;
     r.probe_rate = 10;
     r.probe_grace_s = 5;
   } else {
@@ -125,6 +127,8 @@ RampOptions RampFor(const Options& o, bool cluster) {
   // is what limits the rate.
   r.connections_per_node = cluster ? 32 : 64;
   if (o.level_seconds > 0) r.seconds = o.level_seconds;
+  if (o.start_tps > 0) r.start_tps = o.start_tps;
+  if (o.levels > 0) r.max_levels = o.levels;
   r.sign_threads = std::max(1u, std::thread::hardware_concurrency());
   return r;
 }
@@ -228,7 +232,7 @@ int RunAuditBench(const Options& o) {
   Report report("audit-" + o.suite);
   const crypto::Suite suite = ParseSuite(o.suite);
   const MachineInfo m = GetMachineInfo();
-  const uint64_t txs = o.tiny ? 1'000 : o.audit_txs;
+  const uint64_t txs = o.tiny ? 300 : o.audit_txs;
   std::cerr << "audit (" << o.suite << "): filling a dev chain with " << txs
             << " material issues\n";
   auto chain = StartDevChain(o.paths, o.suite);
@@ -340,6 +344,8 @@ int main(int argc, char** argv) {
   for (CLI::App* cmd : {single, cluster, audit}) add_suite(cmd);
   for (CLI::App* cmd : {single, cluster}) {
     cmd->add_option("--level-seconds", o.level_seconds, "Seconds per offered-load level");
+    cmd->add_option("--start-tps", o.start_tps, "First offered load (tx/s); doubles per level");
+    cmd->add_option("--levels", o.levels, "At most this many levels");
   }
   audit->add_option("--txs", o.audit_txs, "Transactions in the audited ledger")
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));

@@ -88,9 +88,10 @@ class NodeClient {
   // POST /v1/tx; with `wait`, until the tx is in a block (or the node's wait ends: pending).
   // A rejection is the node's reason code and message.
   Result<SubmitOutcome> Submit(const ledger::Tx& tx, bool wait) const;
+  // The raw body of a 200 answer (e.g. a proof bundle, kept byte for byte).
+  Result<std::string> GetBody(const std::string& target) const;
 
  private:
-  Result<std::string> GetBody(const std::string& target) const;
   std::string url_;
 };
 

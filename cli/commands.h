@@ -35,5 +35,17 @@ void AddGovernanceCommands(CLI::App& app, Context& ctx);
 void AddVerifyCommands(CLI::App& app, Context& ctx);
 // audit report, on the audit group (commands_report.cc)
 void AddAuditReport(CLI::App& audit_group, Context& ctx);
+// proof export|qr (commands_proof.cc)
+void AddProofCommands(CLI::App& app, Context& ctx);
+
+// `govledger verify FILE --bundle B --trust GENESIS [--online]`: offline verification of a proof
+// bundle, refreshed online with --node or --online (commands_proof.cc).
+struct VerifyBundleOptions {
+  std::string file;
+  std::string bundle;
+  std::string trust;
+  bool online = false;
+};
+int RunVerifyBundle(const Context& ctx, const VerifyBundleOptions& o);
 
 }  // namespace govledger::cli

@@ -145,15 +145,27 @@ int RunVerify(const Context& ctx, const std::string& file) {
 }
 
 void AddVerify(CLI::App& app, Context& ctx) {
-  auto file = std::make_shared<std::string>();
+  auto o = std::make_shared<VerifyBundleOptions>();
   CLI::App* cmd = AddCommand(
       app, ctx, "verify",
-      "Check a document against the ledger: is it on chain, by whom, and valid now? Exit status "
-      "0 means VALID and nothing else (1: REVOKED, EXPIRED, NOT_YET_VALID or UNKNOWN; 2: usage; "
-      "3: node unreachable or other error)",
-      "  govledger verify birth.pdf --node http://127.0.0.1:7001");
-  cmd->add_option("FILE", *file, "The document (PDF/OFD) to check")->required();
-  cmd->callback([&ctx, file] { ctx.action = [&ctx, file] { return RunVerify(ctx, *file); }; });
+      "Check a document against the ledger: is it on chain, by whom, and valid now? With "
+      "--bundle and --trust, offline: every step of the proof bundle is checked against the "
+      "trusted genesis alone (add --node to refresh the status). Exit status 0 means VALID and "
+      "nothing else (1: any other verdict; 2: usage; 3: node unreachable or other error)",
+      "  govledger verify birth.pdf --node http://127.0.0.1:7001\n"
+      "  govledger verify birth.pdf --bundle birth.govproof --trust genesis.json\n"
+      "  govledger verify birth.pdf --bundle birth.govproof --trust genesis.json --node URL");
+  cmd->add_option("FILE", o->file, "The document (PDF/OFD) to check")->required();
+  cmd->add_option("--bundle", o->bundle, "Proof bundle (.govproof) to verify offline");
+  cmd->add_option("--trust", o->trust, "The network's genesis.json: the only thing trusted");
+  cmd->add_flag("--online", o->online,
+                "With --bundle: also refresh from the node (as when --node is given)");
+  cmd->callback([&ctx, o] {
+    ctx.action = [&ctx, o] {
+      if (!o->bundle.empty() || !o->trust.empty()) return RunVerifyBundle(ctx, *o);
+      return RunVerify(ctx, o->file);
+    };
+  });
 }
 
 // ------------------------------------------------------------------ trace

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   AddContractCommands(app, ctx);
   AddGovernanceCommands(app, ctx);
   AddVerifyCommands(app, ctx);
+  AddProofCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

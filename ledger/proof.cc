@@ -38,8 +38,10 @@ std::vector<Validator> KeysOnly(const std::vector<Validator>& set) {
   return out;
 }
 
-Result<std::vector<DisclosedField>> Disclose(crypto::Suite suite, const Material& m,
-                                             const ProofRequest& request) {
+}  // namespace
+
+Result<std::vector<DisclosedField>> DiscloseFields(crypto::Suite suite, const Material& m,
+                                                   const ProofRequest& request) {
   std::vector<DisclosedField> out;
   if (request.disclose.empty()) return out;
   std::vector<FieldOpening> fields = request.fields;
@@ -67,8 +69,6 @@ Result<std::vector<DisclosedField>> Disclose(crypto::Suite suite, const Material
   }
   return out;
 }
-
-}  // namespace
 
 Result<ProofBundle> BuildProofBundle(const Store& store, const Genesis& genesis,
                                      const ProofRequest& request) {
@@ -123,7 +123,7 @@ Result<ProofBundle> BuildProofBundle(const Store& store, const Genesis& genesis,
     b.txs.push_back(BundleTx{std::move(*raw), loc->log_index, std::move(*path)});
   }
 
-  auto disclosed = Disclose(suite, b.material, request);
+  auto disclosed = DiscloseFields(suite, b.material, request);
   if (!disclosed.ok()) return disclosed.status();
   b.disclosed = std::move(*disclosed);
 
@@ -224,8 +224,9 @@ class BundleVerifier {
     uint64_t last = 1;
     for (const BundleValidatorSet& vs : b_.validator_sets) {
       const std::string at = "set from height " + std::to_string(vs.effective_height) + ": ";
-      if (vs.effective_height <= last || vs.validators.empty()) {
-        return Report("validators", false, at + "out of order or empty");
+      if (vs.effective_height <= last || vs.validators.empty() ||
+          vs.effective_height > header_.height) {
+        return Report("validators", false, at + "out of order, empty or after the header");
       }
       auto before = DecodeHeader(vs.before.header_bytes);
       if (!before.ok() || before->height + 1 != vs.effective_height ||

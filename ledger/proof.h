@@ -90,6 +90,12 @@ struct ProofRequest {
 Result<ProofBundle> BuildProofBundle(const Store& store, const Genesis& genesis,
                                      const ProofRequest& request);
 
+// The disclosed fields for `request.disclose`, proven against m.fields_root from all of the
+// material's field openings (the holder's receipt). Used by BuildProofBundle, and by a holder
+// adding a disclosure to a bundle it fetched without giving its fields to a node.
+Result<std::vector<DisclosedField>> DiscloseFields(crypto::Suite suite, const Material& m,
+                                                   const ProofRequest& request);
+
 // JSON text of the bundle (doc/proof-bundle.md). Parsing is strict: unknown or missing members,
 // non-canonical hex or base64 and malformed proofs are "bad_bundle", so that every changed byte
 // either fails to parse or changes what is verified.

@@ -22,6 +22,7 @@
 //   'A' u16 depth path  state tree node (crypto::SparseMerkleTree; position = crypto::SmtPosKey,
 //                       value = crypto::EncodeSmtNode), newest version only (ledger/state_tree.h)
 //   'J' u64 height      the block's state-map changes (EncodeStateChanges), for the chain audit
+//                       ('A' and 'J' are read and written by ledger/store_state_tree.cc)
 // Record tables (ledger::Table), written by the contracts as RecordWrites (ledger/records.h):
 //   'G' grant id                    Grant (pb::GrantRecord)
 //   'g' material id 0x00 grant id   grants of a material
@@ -126,8 +127,9 @@ class Store : public StateReader {
                                                          size_t limit) const override;
 
   // Every state entry (materials, events, indexes, record tables; not blocks, certificates,
-  // metadata or log nodes) in key order, as (key, value) bytes: what two replicas that executed
-  // the same blocks must agree on. For tests and offline comparison; reads the whole table.
+  // metadata, log nodes, state tree nodes or state journals) in key order, as (key, value)
+  // bytes: what two replicas that executed the same blocks must agree on. For tests and offline
+  // comparison; reads the whole table.
   void ForEachStateEntry(
       const std::function<void(const std::string& key, const std::string& value)>& fn) const;
 

@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "contracts/governance.h"
+#include "crypto/merkle.h"
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
+#include "ledger/proof.h"
 #include "ledger/records.h"
 #include "node/log.h"
 #include "node/node.h"
@@ -296,6 +298,9 @@ class Api {
     if (p.rfind(kProposal, 0) == 0) return GetProposal(p.substr(kProposal.size()));
     if (p == "/v1/registry") return RegistryAt(req);
     if (p == "/v1/validators") return Validators(req);
+    static const std::string kProof = "/v1/proof/";
+    if (p.rfind(kProof, 0) == 0) return GetProof(p.substr(kProof.size()));
+    if (p == "/v1/consistency") return Consistency(req);
     return std::nullopt;
   }
 
@@ -345,6 +350,49 @@ class Api {
       rows.push_back({{"type", t}, {"consumer", c}, {"purpose", p}, {"uses", *count}});
     }
     return Json(200, {{"usage", rows}, {"total_uses", total}, {"as_of_height", s.height()}});
+  }
+
+  // The proof bundle of a material at the tip (doc/proof-bundle.md), without disclosed fields:
+  // the holder adds those from its receipt (`govledger proof export --disclose`).
+  HttpResponse GetProof(const std::string& id) {
+    ledger::ProofRequest request;
+    request.material_id = id;
+    auto bundle = ledger::BuildProofBundle(node_.store(), node_.genesis(), request);
+    if (!bundle.ok()) {
+      const int code = bundle.status().code() == "not_found" ? 404 : 500;
+      return Error(code, bundle.status().code(), bundle.status().message());
+    }
+    HttpResponse r;
+    r.body = ledger::ProofBundleToJson(*bundle);
+    return r;
+  }
+
+  // RFC 9162 consistency proof between two sizes of the transaction log, to show that an older
+  // bundle's log is a prefix of the current one.
+  HttpResponse Consistency(const HttpRequest& req) {
+    uint64_t first = 0, second = 0;
+    auto a = req.query.find("first"), b = req.query.find("second");
+    if (a == req.query.end() || b == req.query.end() || !ParseU64(a->second, first) ||
+        !ParseU64(b->second, second) || first == 0 || first > second ||
+        second > node_.store().log_size()) {
+      return Error(400, "bad_request",
+                   "give 0 < first <= second <= the log size (" +
+                       std::to_string(node_.store().log_size()) + ")");
+    }
+    ledger::PendingLogNodes nodes(node_.store().log_nodes());  // read-only use
+    crypto::MerkleLog log(suite(), &nodes, node_.store().log_size());
+    auto proof = log.ConsistencyProof(first, second);
+    auto first_root = log.Root(first), second_root = log.Root(second);
+    if (!proof.ok() || !first_root.ok() || !second_root.ok()) {
+      return Error(500, "corrupt_store", "cannot build the consistency proof");
+    }
+    json path = json::array();
+    for (const auto& d : *proof) path.push_back(crypto::DigestHex(d));
+    return Json(200, {{"first", first},
+                      {"second", second},
+                      {"first_root", crypto::DigestHex(*first_root)},
+                      {"second_root", crypto::DigestHex(*second_root)},
+                      {"proof", path}});
   }
 
   // Usage statistics of the blocks whose time is in [from_ms, to_ms) (ledger/report.h).

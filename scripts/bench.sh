@@ -46,11 +46,12 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/govledger-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 common=(--out "$out" --bin-dir "$build_dir" --source-dir "$PWD" --work-dir "$work")
 
-echo "govledger benchmarks ${tiny:+(tiny) }into $out; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "govledger benchmarks ${tiny:+(tiny) }into $out; $(nproc) cores; load: $(load)"
 "$bench" $tiny "${common[@]}" ceiling
 for s in $suites; do
   "$bench" $tiny "${common[@]}" single --suite "$s"
   "$bench" $tiny "${common[@]}" cluster --suite "$s"
   "$bench" $tiny "${common[@]}" audit --suite "$s" ${audit_txs:+--txs "$audit_txs"}
 done
-echo "govledger benchmarks done; JSON in $out; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "govledger benchmarks done; JSON in $out; load now: $(load)"

@@ -10,7 +10,7 @@ packages=(
   libboost-dev
   libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev
-  libqrencode-dev
+  libqrencode-dev libpng-dev
   chromium
 )
 

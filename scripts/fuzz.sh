@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh                  every target, 60 s each
 #   scripts/fuzz.sh TARGET [SECONDS] one target (tx, block, records, wal_input, wal_file, p2p,
-#                                    genesis, node_config, network_config, http)
+#                                    genesis, node_config, network_config, http, proof_bundle)
 #   scripts/fuzz.sh all SECONDS      every target, SECONDS each
 #   scripts/fuzz.sh --build          build only
 #
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 src="$(pwd)"
 build="${GOVLEDGER_FUZZ_BUILD:-$src/build/fuzz}"
 jobs="${GOVLEDGER_FUZZ_JOBS:-1}"
-targets=(tx block records wal_input wal_file p2p genesis node_config network_config http)
+targets=(tx block records wal_input wal_file p2p genesis node_config network_config http proof_bundle)
 
 target="${1:-all}"
 seconds="${2:-60}"

@@ -6,13 +6,18 @@
 //      and the verdict follows the rules of `govledger verify` (verdict.js);
 //   3. the material's history is fetched and checked (event hash chain, and the validators'
 //      certificate on the block that holds its latest event; proofs.js);
-//   4. a bundle, if given, goes to bundle.js (offline verification; not yet wired, see there).
+//   4. a bundle, if given, is verified here in the browser (bundle.js: every hash, the state
+//      proof, the inclusion proofs and the P-256 signatures, against the genesis this node
+//      serves); a bundle alone (no document) is verified too;
+//   5. opened from a material's QR code (`govledger proof qr`: #chain=…&id=…&digest=…), the page
+//      shows the material's status at once and compares a dropped document with the scanned
+//      digest.
 // Everything the node says is rendered with textContent (never as HTML).
 
 import { hashFile, hashName, toHex, hasWebCrypto } from './digest.js';
 import { verdictFor, pickNewest, formatCst, verdictInfo, EVENT_KINDS, CATEGORIES } from './verdict.js';
 import { verifyEventChain, verifyCommit } from './proofs.js';
-import { parseBundle, verifyBundle } from './bundle.js';
+import { parseBundle, verifyBundle, STEPS as BUNDLE_STEPS } from './bundle.js';
 
 const MAX_DIGEST_MATCHES = 1000;
 
@@ -22,6 +27,7 @@ const page = {
   departments: new Map(), // id → {name, name_en}
   documentFile: null,
   bundleFile: null,
+  scan: null,         // { chain, id, digest } from a QR code's URL fragment
   run: 0,             // increments per verification; stale results are dropped
 };
 
@@ -125,7 +131,7 @@ function takeFiles(files) {
   if (bundle) page.bundleFile = bundle;
   if (doc) page.documentFile = doc;
   showSelection();
-  if (page.documentFile) verify();
+  if (page.documentFile || page.bundleFile) verify();
 }
 
 function showSelection() {
@@ -154,7 +160,7 @@ function wireInputs() {
     if (!e.target.files.length) return;
     page.bundleFile = e.target.files[0];
     showSelection();
-    if (page.documentFile) verify();
+    verify();
   });
   const drop = $('drop');
   for (const type of ['dragenter', 'dragover']) {
@@ -184,13 +190,18 @@ async function verify() {
   result.setAttribute('aria-busy', 'true');
   for (const id of ['others-box', 'checks-box', 'bundle-box', 'history-box']) $(id).hidden = true;
   clear($('facts'));
-  showBusy(bi('正在本机计算文件摘要…', 'Hashing the document in this browser…'));
+  showBusy(page.documentFile ? bi('正在本机计算文件摘要…', 'Hashing the document in this browser…')
+                             : bi('正在验证证明包…', 'Verifying the proof bundle…'));
 
   try {
     if (!page.status) await loadChain();
     if (!page.status) throw new ApiError(0, 'unreachable', 'the node is not reachable');
     const suite = page.status.suite;
     const file = page.documentFile;
+    if (!file) {
+      await verifyBundleOnly(stale);
+      return;
+    }
     const hashed = await hashFile(file, suite, (f) => {
       if (!stale()) $('verdict').dataset.progress = String(Math.round(f * 100));
     });
@@ -212,6 +223,8 @@ async function verify() {
     showVerdict(verdict, status, material);
     showFacts(material, digest, hashed, list.length);
     showOthers(list, material, status);
+    // Opened from a QR code: the presented document must be the one the code names.
+    if (page.scan) showScanComparison(digest, status);
 
     if (material) {
       // The verdict stands on its own; a history that cannot be fetched is reported as a failed
@@ -231,7 +244,18 @@ async function verify() {
       }
     }
     if (stale()) return;
-    if (page.bundleFile) await showBundle(digest);
+    if (page.bundleFile) {
+      const r = await showBundle(digest, stale);
+      if (stale() || !r) return;
+      // The bundle proves which material the document should be: with nothing on the ledger for
+      // this digest, a bundle that proves the material's digest differs says TAMPERED.
+      if (r.verdict === 'TAMPERED' && !material && !(page.scan && page.scan.digest !== digest)) {
+        showVerdict('TAMPERED', status, null);
+      }
+      $('verdict').append(el('p', { class: 'verdict-text', 'data-bundle-verdict': r.verdict },
+        bi(`证明包结论：${verdictInfo(r.verdict).zh}（详见下方）`,
+           `Proof bundle: ${verdictInfo(r.verdict).en} (details below)`)));
+    }
   } catch (err) {
     if (stale()) return;
     showError(err);
@@ -290,9 +314,9 @@ function addFact(dl, key, zh, en, value) {
 
 function showFacts(m, digest, hashed, matches) {
   const dl = clear($('facts'));
+  const engine = hashed.engine === 'QR' ? 'QR' : hashed.engine === 'WebCrypto' ? 'WebCrypto' : 'JS';
   addFact(dl, 'digest', '文件摘要', 'Document digest',
-          el('span', {}, el('code', { class: 'hex', text: digest }),
-             ` (${hashed.algorithm}, ${hashed.engine === 'WebCrypto' ? 'WebCrypto' : 'JS'})`));
+          el('span', {}, el('code', { class: 'hex', text: digest }), ` (${hashed.algorithm}, ${engine})`));
   if (!m) return;
   addFact(dl, 'material_id', '材料编号', 'Material ID', el('code', { text: m.material_id }));
   const category = m.category ? ` · ${CATEGORIES[m.category] || ''} ${m.category}` : '';
@@ -409,32 +433,228 @@ async function showChecks(suite, material, events) {
              ? 'needs https:// or localhost for WebCrypto' : cert.detail);
 }
 
-async function showBundle(digest) {
+// Verifies the chosen bundle in this browser (bundle.js) against the genesis this node serves,
+// for the document digest (null: no document), and shows every step. Returns the result, or null
+// when the bundle cannot be read.
+async function showBundle(digest, stale) {
   const box = $('bundle-box');
   box.hidden = false;
   const ol = clear($('bundle-steps'));
-  const summary = $('bundle-summary');
+  const summary = clear($('bundle-summary'));
+  const banner = clear($('bundle-verdict'));
+  delete box.dataset.verdict;
+  delete box.dataset.failed;
+  box.dataset.state = 'checking';
   const parsed = parseBundle(await page.bundleFile.text());
+  if (stale()) return null;
   if (parsed.error) {
-    summary.textContent = '';
     summary.append(bi('证明包无法读取', 'The bundle cannot be read'), `: ${parsed.error}`);
     box.dataset.state = 'error';
+    box.dataset.verdict = 'INVALID_PROOF';
+    box.dataset.failed = 'bundle';
+    showBundleBanner(banner, { verdict: 'INVALID_PROOF', failed: 'bundle', steps: [], unchecked: [] });
+    return { verdict: 'INVALID_PROOF', failed: 'bundle', steps: [], unchecked: [], material: null };
+  }
+  // Expiry also against now: the node's tip time (this page never trusts the local clock).
+  const r = await verifyBundle(parsed.bundle, page.genesis, digest,
+                               { nowMs: Number(page.status?.tip_time_ms) || null });
+  if (stale()) return null;
+  box.dataset.state = 'checked';
+  box.dataset.verdict = r.verdict;
+  if (r.failed) box.dataset.failed = r.failed;
+  showBundleBanner(banner, r);
+  const reported = new Set(r.steps.map((s) => s.id));
+  for (const s of r.steps) addCheck(ol, s.id, s.ok, s.zh, s.en, s.ok === null && !s.detail ? '' : s.detail);
+  for (const s of BUNDLE_STEPS) {
+    if (!reported.has(s.id)) addCheck(ol, s.id, null, s.zh, s.en, '未进行 not reached');
+  }
+  for (const li of ol.querySelectorAll('li[data-ok="unknown"]')) {
+    if (r.unchecked.includes(li.dataset.check)) li.dataset.unchecked = 'true';
+  }
+  summary.append(
+    bi('本页面信任本节点提供的创世文件（/v1/genesis）中的验证节点与部门公钥；',
+       'This page trusts the genesis served by this node (/v1/genesis): its validator and department keys.'),
+    ' ',
+    bi('如需不依赖本节点的独立核验，请使用命令行：',
+       'For a check that does not trust this node, use the CLI offline:'),
+    ' ', el('code', { text: 'govledger verify FILE --bundle B --trust GENESIS' }));
+  return r;
+}
+
+function showBundleBanner(banner, r) {
+  const info = verdictInfo(r.verdict);
+  banner.dataset.verdict = r.verdict;
+  banner.dataset.tone = info.tone;
+  const icon = { ok: '✔', bad: '✖', warn: '⚠' }[info.tone] || '•';
+  banner.append(
+    el('p', { class: 'verdict-title' },
+       el('span', { class: 'verdict-icon', 'aria-hidden': 'true', text: icon }),
+       bi(`证明包结论：${info.zh}`, `Bundle verdict: ${info.en}`),
+       el('code', { class: 'verdict-code', text: r.verdict })),
+    el('p', { class: 'verdict-text' }, bi(info.zhText, info.enText)));
+  if (r.failed) {
+    const step = BUNDLE_STEPS.find((s) => s.id === r.failed) || { zh: r.failed, en: r.failed };
+    const detail = (r.steps.find((s) => s.id === r.failed) || {}).detail;
+    banner.append(el('p', { class: 'verdict-text', 'data-failed-step': r.failed },
+      bi(`未通过的步骤：${step.zh}`, `Failing step: ${step.en}`),
+      detail ? el('span', { class: 'reason', text: detail }) : null));
+  }
+  if (r.unchecked && r.unchecked.length) {
+    banner.append(el('p', { class: 'verdict-text', 'data-unchecked': r.unchecked.join(' ') },
+      bi('以下步骤的签名未能在浏览器中验证（未检查，不作为有效依据）：',
+         'Signatures not checked in this browser (not counted as proof):'),
+      ` ${r.unchecked.join(', ')}` + (r.claimed ? ` — ${r.claimed}?` : '')));
+  }
+  if (r.height) {
+    banner.append(el('p', { class: 'as-of' },
+      bi(`证明截至区块高度 ${r.height}，北京时间 ${formatCst(r.asOfMs) || '-'}（此后的变化不在证明包内）`,
+         `proven as of height ${r.height}, ${formatCst(r.asOfMs) || '-'} CST (later changes are not in the bundle)`)));
+  }
+}
+
+// Only a bundle, no document: the bundle's own verdict is the page's verdict (the document step
+// reads "no document given").
+async function verifyBundleOnly(stale) {
+  const r = await showBundle(null, stale);
+  if (stale() || r === null) return;
+  const v = clear($('verdict'));
+  const info = verdictInfo(r.verdict);
+  v.dataset.verdict = r.verdict;
+  v.dataset.tone = info.tone;
+  v.dataset.source = 'bundle';
+  delete v.dataset.progress;
+  v.append(
+    el('p', { class: 'verdict-title' },
+       el('span', { class: 'verdict-zh', text: info.zh }),
+       el('span', { class: 'verdict-en', lang: 'en', text: info.en }),
+       el('code', { class: 'verdict-code', text: r.verdict })),
+    el('p', { class: 'verdict-text' }, bi(info.zhText, info.enText)),
+    el('p', { class: 'verdict-text' },
+       bi('仅依据证明包（未提供文件，未比对文件摘要）。', 'From the proof bundle alone (no document was given to compare).')));
+  const dl = clear($('facts'));
+  if (r.material) {
+    addFact(dl, 'material_id', '材料编号', 'Material ID', el('code', { text: r.material.material_id }));
+    addFact(dl, 'type', '材料类型', 'Type', r.material.type_code);
+    addFact(dl, 'issuer', '签发部门', 'Issuer', departmentLabel(r.material.issuer));
+    addFact(dl, 'status', '证明包中的状态', 'Status in the bundle', r.material.status);
+  }
+}
+
+// ------------------------------------------------------------------ QR code landing
+
+// `govledger proof qr` encodes <node>/#chain=<chain id>&id=<material id>&digest=<hex>.
+function readScan() {
+  const hash = window.location.hash.replace(/^#/, '');
+  if (!hash) return null;
+  const q = new URLSearchParams(hash);
+  const scan = { chain: q.get('chain') || '', id: q.get('id') || '', digest: (q.get('digest') || '').toLowerCase() };
+  if (!scan.id && !scan.digest) return null;
+  return scan;
+}
+
+// Shows the scanned material's status at once (no file needed), then invites the officer to drop
+// the presented document.
+async function landFromScan() {
+  page.scan = readScan();
+  const box = $('scan-box');
+  if (!page.scan) {
+    box.hidden = true;
     return;
   }
-  const r = await verifyBundle(parsed.bundle, page.genesis, digest);
-  box.dataset.state = r.ready ? 'checked' : 'not-wired';
-  summary.textContent = '';
-  if (!r.ready) {
-    summary.append(bi('本页面暂不支持离线证明包验证，未作任何检查。',
-                      'Offline bundle verification is not available in this page yet; nothing was checked.'));
-  } else {
-    const info = verdictInfo(r.verdict);
-    summary.append(bi(`证明包结论：${info.zh}`, `Bundle verdict: ${info.en}`));
+  const scan = page.scan;
+  const run = ++page.run;
+  const stale = () => run !== page.run;
+  box.hidden = false;
+  box.dataset.state = 'loading';
+  clear($('scan-info')).append(bi('扫码核验', 'Scanned QR code'), ': ',
+    el('code', { text: scan.id || '-' }), ' · ', bi('链', 'chain'), ` ${scan.chain || '-'}`);
+  const result = $('result');
+  result.hidden = false;
+  result.setAttribute('aria-busy', 'true');
+  for (const id of ['others-box', 'checks-box', 'bundle-box', 'history-box']) $(id).hidden = true;
+  clear($('facts'));
+  showBusy(bi('正在查询扫码材料的链上状态…', 'Looking up the scanned material…'));
+  try {
+    if (!page.status) await loadChain();
+    if (!page.status) throw new ApiError(0, 'unreachable', 'the node is not reachable');
+    const status = await getJson('/v1/status');
+    if (stale()) return;
+    page.status = status;
+    const suite = status.suite;
+    if (scan.chain !== status.chain_id) {
+      box.dataset.state = 'wrong-chain';
+      showVerdict('WRONG_CHAIN', status, null);
+      $('verdict').append(el('p', { class: 'verdict-text' },
+        bi(`二维码：${scan.chain || '（无）'}；本节点：${status.chain_id}`,
+           `QR code: ${scan.chain || '(none)'}; this node: ${status.chain_id}`)));
+      return;
+    }
+    if (!/^[0-9a-f]{64}$/.test(scan.digest) || !scan.id) {
+      box.dataset.state = 'bad-code';
+      showVerdict('UNKNOWN', status, null);
+      $('verdict').append(el('p', { class: 'verdict-text' },
+        bi('二维码内容不完整或格式错误。', 'The QR code is incomplete or malformed.')));
+      return;
+    }
+    let material = null;
+    try {
+      material = await getJson(`/v1/material/${encodeURIComponent(scan.id)}`);
+    } catch (err) {
+      if (err.status !== 404) throw err;
+    }
+    if (stale()) return;
+    if (material && material.doc_digest !== scan.digest) {
+      // The code names a material but not its document: the code itself was altered.
+      box.dataset.state = 'digest-mismatch';
+      showVerdict('TAMPERED', status, null);
+      $('verdict').append(el('p', { class: 'verdict-text' },
+        bi('二维码中的文件摘要与该材料在链上登记的摘要不一致：二维码可能被篡改。',
+           "The QR code's document digest is not the one this material has on the ledger: the code may have been altered.")));
+      showFacts(material, scan.digest, { algorithm: hashName(suite), engine: 'QR' }, 1);
+      return;
+    }
+    const verdict = verdictFor(material, Number(status.tip_time_ms));
+    box.dataset.state = material ? 'found' : 'not-found';
+    showVerdict(verdict, status, material);
+    showFacts(material, scan.digest, { algorithm: hashName(suite), engine: 'QR' }, 1);
+    $('facts').querySelector('dd[data-field="digest"]')?.append(
+      ' ', bi('（二维码中的摘要）', '(digest from the QR code)'));
+    if (material) {
+      const history = await getJson(`/v1/material/${encodeURIComponent(material.material_id)}/history`);
+      if (stale()) return;
+      showHistory(history.events || []);
+      await showChecks(suite, history.material, history.events || []);
+    }
+  } catch (err) {
+    if (stale()) return;
+    showError(err);
+  } finally {
+    if (!stale()) result.removeAttribute('aria-busy');
   }
-  for (const s of r.steps) addCheck(ol, s.id, s.ok, s.zh, s.en, s.detail);
+}
+
+// After a document is dropped on a page opened from a QR code: its digest against the scanned one.
+function showScanComparison(digest, status) {
+  const box = $('scan-box');
+  const out = clear($('scan-compare'));
+  const match = digest === page.scan.digest;
+  box.dataset.state = match ? 'document-matches' : 'document-differs';
+  out.dataset.match = String(match);
+  if (match) {
+    out.append(el('span', { class: 'mark', 'aria-hidden': 'true', text: '✔' }),
+      bi('所出示文件的摘要与二维码一致。', "The presented document's digest matches the QR code."));
+    return;
+  }
+  out.append(el('span', { class: 'mark', 'aria-hidden': 'true', text: '✖' }),
+    bi('所出示文件的摘要与二维码不一致！', "The presented document's digest does NOT match the QR code!"));
+  showVerdict('TAMPERED', status, null);
+  $('verdict').append(el('p', { class: 'verdict-text' },
+    bi(`二维码摘要 ${page.scan.digest}，文件摘要 ${digest}：所出示的文件不是二维码所指材料的文件，或已被改动。`,
+       `QR digest ${page.scan.digest}, document digest ${digest}: the presented document is not the scanned material's, or it was altered.`)));
 }
 
 // ------------------------------------------------------------------ start
 
 wireInputs();
-loadChain();
+loadChain().then(landFromScan);
+window.addEventListener('hashchange', () => { clear($('scan-compare')); landFromScan(); });

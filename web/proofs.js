@@ -15,7 +15,7 @@ const utf8 = new TextEncoder();
 // ------------------------------------------------------------------ byte layouts
 
 // Builds length-prefixed layouts: lp(x) = 4-byte big-endian length || x; integers big-endian.
-class Layout {
+export class Layout {
   constructor() { this.parts = []; this.size = 0; }
   raw(bytes) {
     const b = typeof bytes === 'string' ? utf8.encode(bytes) : bytes;

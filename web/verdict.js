@@ -87,6 +87,26 @@ export const VERDICTS = {
     zhText: '链上没有与此文件摘要一致的材料：文件未登记，或已被改动。',
     enText: 'No material on the ledger has this digest: the document was never issued, or it has been altered.',
   },
+  TAMPERED: {
+    tone: 'bad', zh: '文件已被改动', en: 'Tampered',
+    zhText: '所出示文件的摘要与链上登记的不一致：文件已被改动，或不是该材料的文件。',
+    enText: "The presented document's digest differs from the one on the ledger: it has been altered, or it is not this material's document.",
+  },
+  INVALID_PROOF: {
+    tone: 'bad', zh: '证明无效', en: 'Invalid proof',
+    zhText: '证明包未能证明其所声称的内容（见下方失败的步骤），不能作为有效依据。',
+    enText: 'The proof bundle does not prove what it claims (see the failing step below); it proves nothing.',
+  },
+  UNVERIFIED: {
+    tone: 'warn', zh: '未能完全验证', en: 'Not fully verified',
+    zhText: '证明包中的签名无法在本浏览器中验证（如国密 SM2 签名），因此不能据此判定有效。请使用命令行 govledger verify --bundle 离线核验。',
+    enText: 'Some signatures in the bundle cannot be checked in this browser (e.g. SM2), so it cannot prove validity here. Use `govledger verify --bundle` offline.',
+  },
+  WRONG_CHAIN: {
+    tone: 'bad', zh: '不是本链的材料', en: 'Another chain',
+    zhText: '二维码所指的链与本节点不同，无法在此核验。',
+    enText: 'The QR code names another chain than the one this node serves; it cannot be checked here.',
+  },
 };
 
 export function verdictInfo(verdict) {

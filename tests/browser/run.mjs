@@ -132,6 +132,18 @@ function cli(node, cwd, args, timeoutMs = 60000) {
   });
 }
 
+// `govledger --json ARGS...` with no node: the offline verifier.
+function cliOffline(cwd, args, timeoutMs = 60000) {
+  return new Promise((resolve) => {
+    execFile(cliBin, ['--json', ...args], { cwd, timeout: timeoutMs, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        let json = null;
+        try { json = JSON.parse(stdout); } catch { /* not JSON */ }
+        resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr, json });
+      });
+  });
+}
+
 async function cliOk(node, cwd, args) {
   const r = await cli(node, cwd, args);
   if (r.code !== 0 || !r.json) {
@@ -197,7 +209,7 @@ let browser;
 
 // A fresh browser context and page on `node`'s /, recording every request the page makes and
 // every console error, uncaught exception and CSP violation.
-async function openPage(node, origin = node.url) {
+async function openPage(node, origin = node.url, fragment = '') {
   const context = await browser.newContext();
   const page = await context.newPage();
   const requests = [];
@@ -205,7 +217,7 @@ async function openPage(node, origin = node.url) {
   page.on('request', (r) => requests.push({ method: r.method(), url: r.url(), body: r.postData() }));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  const response = await page.goto(`${origin}/`);
+  const response = await page.goto(`${origin}/${fragment}`);
   equal(response.status(), 200, 'GET / status');
   await page.waitForSelector('#chain[data-state="ok"]', { timeout: 15000 });
   return {
@@ -231,7 +243,13 @@ async function readResult(page) {
     const checks = {};
     for (const li of document.querySelectorAll('#checks li[data-check]')) checks[li.dataset.check] = li.dataset.ok;
     const bundleSteps = {};
-    for (const li of document.querySelectorAll('#bundle-steps li[data-check]')) bundleSteps[li.dataset.check] = li.dataset.ok;
+    const bundleDetails = {};
+    for (const li of document.querySelectorAll('#bundle-steps li[data-check]')) {
+      bundleSteps[li.dataset.check] = li.dataset.ok;
+      bundleDetails[li.dataset.check] = li.textContent;
+    }
+    const box = document.getElementById('bundle-box');
+    const scan = document.getElementById('scan-box');
     return {
       verdict: document.getElementById('verdict').dataset.verdict,
       verdictText: document.getElementById('verdict').textContent,
@@ -241,15 +259,23 @@ async function readResult(page) {
       historyText: document.getElementById('history').textContent,
       historyShown: !document.getElementById('history-box').hidden,
       bundleShown: !document.getElementById('bundle-box').hidden,
-      bundleState: document.getElementById('bundle-box').dataset.state || '',
+      bundleState: box.dataset.state || '',
+      bundleVerdict: box.dataset.verdict || '',
+      bundleFailed: box.dataset.failed || '',
+      bundleText: box.textContent,
       bundleSteps,
+      bundleDetails,
+      scanShown: !scan.hidden,
+      scanState: scan.dataset.state || '',
+      scanMatch: document.getElementById('scan-compare').dataset.match || '',
     };
   });
 }
 
 async function verifyFile(node, file, { bundle, origin } = {}) {
   const p = await openPage(node, origin);
-  await p.page.setInputFiles('#doc-input', bundle ? [file, bundle] : file);
+  const files = [file, bundle].filter(Boolean);
+  await p.page.setInputFiles('#doc-input', files.length === 1 ? files[0] : files);
   const result = await readResult(p.page);
   result.requests = p.requests;
   await p.close();
@@ -545,15 +571,272 @@ test('RFC 9162 inclusion proofs: reference vectors verify in the browser, altere
   await p.close();
 });
 
-test('a proof bundle given with the document is reported as not yet checked, never as valid', async () => {
-  const bundle = path.join(work, 'license.govproof');
+// ------------------------------------------------------------------ proof bundles
+
+const BUNDLE_STEP_IDS = ['bundle', 'validators', 'certificate', 'state', 'events', 'inclusion', 'issuer',
+                         'fields', 'document', 'validity', 'status'];
+
+// `govledger proof export --id ID --out FILE` (it fetches GET /v1/proof/<id> from the node and
+// checks that the bundle parses).
+async function exportBundle(n, id, name, extra = []) {
+  const out = path.join(work, name);
+  const r = await cliOk(n, work, ['proof', 'export', '--id', id, '--out', out, ...extra]);
+  equal(r.file, out, 'exported bundle path');
+  return out;
+}
+
+// A copy of a bundle with `edit(json)` applied, written as `name`.
+function mutateBundle(file, name, edit) {
+  const j = JSON.parse(readFileSync(file, 'utf8'));
+  edit(j);
+  const out = path.join(work, name);
+  writeFileSync(out, JSON.stringify(j, null, 1));
+  return out;
+}
+
+// Flips the lowest bit of the hex digit at `i` (negative: from the end), keeping lower-case hex.
+function flipHex(hex, i) {
+  const k = i < 0 ? hex.length + i : i;
+  return hex.slice(0, k) + (parseInt(hex[k], 16) ^ 1).toString(16) + hex.slice(k + 1);
+}
+
+// Flips one bit of byte `i` of a base64 value.
+function flipBase64(b64, i) {
+  const bytes = Buffer.from(b64, 'base64');
+  bytes[i < 0 ? bytes.length + i : i] ^= 0x01;
+  return bytes.toString('base64');
+}
+
+function allStepsPass(r, what) {
+  for (const id of BUNDLE_STEP_IDS) equal(r.bundleSteps[id], 'true', `${what}: bundle step ${id}`);
+}
+
+test('valid document with its bundle exported by the CLI → bundle VALID, every step checked', async () => {
+  const d = docs.valid;
+  const r = await verifyFile(node, d.file, { bundle: d.bundle });
+  equal(r.verdict, 'VALID', 'online verdict');
+  check(r.bundleShown, 'bundle section shown');
+  equal(r.bundleState, 'checked', 'bundle state');
+  equal(r.bundleVerdict, 'VALID', 'bundle verdict');
+  equal(r.bundleFailed, '', 'no failing step');
+  allStepsPass(r, 'valid');
+  check(r.bundleDetails.certificate.includes('1 of 1 validators signed'), `certificate: ${r.bundleDetails.certificate}`);
+  check(r.bundleDetails.issuer.includes('health') && r.bundleDetails.issuer.includes('BIRTHMED'),
+        `issuer step: ${r.bundleDetails.issuer}`);
+  check(r.bundleDetails.document.includes(d.id), `document step: ${r.bundleDetails.document}`);
+  check(r.bundleText.includes('/v1/genesis') && r.bundleText.includes('--trust'),
+        'the page says which genesis it trusts and names the offline path');
+  check(r.verdictText.includes('证明包结论') && r.verdictText.includes('Proof bundle: Valid'),
+        `main verdict mentions the bundle: ${r.verdictText}`);
+  checkNoUpload(r.requests, node, digestOf(d.file, 'sha256'));
+});
+
+test('a bundle alone (no document) → VALID from the bundle, document step "no document given"', async () => {
+  const r = await verifyFile(node, null, { bundle: docs.valid.bundle });
+  equal(r.verdict, 'VALID', 'verdict from the bundle');
+  equal(r.bundleVerdict, 'VALID', 'bundle verdict');
+  allStepsPass(r, 'bundle alone');
+  check(r.bundleDetails.document.includes('no document given'), `document step: ${r.bundleDetails.document}`);
+  equal(r.fields.material_id, docs.valid.id, 'material id from the bundle');
+  check(!r.requests.some((q) => new URL(q.url).pathname === '/v1/materials'), 'no digest lookup without a document');
+});
+
+test('one byte changed in the document, with the genuine bundle → TAMPERED (document step)', async () => {
+  const r = await verifyFile(node, docs.tampered.file, { bundle: docs.valid.bundle });
+  equal(r.bundleVerdict, 'TAMPERED', 'bundle verdict');
+  equal(r.bundleFailed, 'document', 'failing step');
+  equal(r.bundleSteps.document, 'false', 'document step');
+  for (const id of ['bundle', 'validators', 'certificate', 'state', 'events', 'inclusion', 'issuer', 'fields']) {
+    equal(r.bundleSteps[id], 'true', `proof step ${id} still holds`);
+  }
+  equal(r.verdict, 'TAMPERED', 'main verdict: the bundle proves which document was expected');
+  check(r.verdictText.includes('文件已被改动') && r.verdictText.includes('Tampered'), `verdict text: ${r.verdictText}`);
+});
+
+test('revoked document with its bundle → REVOKED', async () => {
+  const d = docs.revoked;
+  const r = await verifyFile(node, d.file, { bundle: d.bundle });
+  equal(r.verdict, 'REVOKED', 'online verdict');
+  equal(r.bundleVerdict, 'REVOKED', 'bundle verdict');
+  equal(r.bundleSteps.status, 'false', 'status step is not "valid"');
+  for (const id of ['bundle', 'validators', 'certificate', 'state', 'events', 'inclusion', 'issuer', 'document']) {
+    equal(r.bundleSteps[id], 'true', `step ${id}`);
+  }
+  check(r.bundleDetails.events.includes('ISSUE, REVOKE'), `events step: ${r.bundleDetails.events}`);
+  check(r.bundleText.includes('已撤销') && r.bundleText.includes('Revoked'), 'bilingual bundle verdict');
+});
+
+test('disclosed fields from the holder\'s receipt are proven against fields_root; an edited value fails', async () => {
+  const d = docs.valid;
+  const receipt = path.join(work, `${d.id}.receipt.json`);
+  check(existsSync(receipt), `the CLI wrote the issue receipt ${receipt}`);
+  const b = await exportBundle(node, d.id, 'disclosed.govproof', ['--receipt', receipt, '--disclose', 'child_name,birth_date']);
+  const r = await verifyFile(node, d.file, { bundle: b });
+  equal(r.bundleVerdict, 'VALID', 'bundle verdict with disclosed fields');
+  check(r.bundleDetails.fields.includes('2 field(s)') && r.bundleDetails.fields.includes('child_name=李小明'),
+        `fields step: ${r.bundleDetails.fields}`);
+  const edited = mutateBundle(b, 'disclosed-edited.govproof', (j) => { j.disclosed[0].value += '明'; });
+  const e = await verifyFile(node, d.file, { bundle: edited });
+  equal(e.bundleVerdict, 'INVALID_PROOF', 'edited disclosed value');
+  equal(e.bundleFailed, 'fields', 'failing step');
+});
+
+// Each edit must make the bundle prove nothing, at the named step: the verifier recomputes every
+// hash and signature. The same edits are given to the CLI's offline verifier, which must agree.
+const BUNDLE_EDITS = [
+  ['a flipped byte in the validator certificate\'s signature', 'certificate',
+   (j) => { j.commit.sigs[0].signature = flipHex(j.commit.sigs[0].signature, -3); }],
+  ['a flipped byte in the state proof', 'state', (j) => { j.state_proof = flipHex(j.state_proof, -4); }],
+  ['a flipped byte in an event (its transaction hash)', 'events',
+   (j) => { j.events[0].tx_hash = flipHex(j.events[0].tx_hash, 10); }],
+  ['an event\'s time changed by 1 ms', 'events', (j) => { j.events[0].time_ms += 1; }],
+  ['the material\'s status edited to ACTIVE… in a revoked bundle', 'state', null],
+  ['a flipped byte in the issuing transaction (its signature)', 'inclusion',
+   (j) => { j.txs[0].tx = flipBase64(j.txs[0].tx, -5); }],
+  ['a flipped byte in an inclusion proof', 'inclusion',
+   (j) => { if (j.txs[0].inclusion.length) j.txs[0].inclusion[0] = flipHex(j.txs[0].inclusion[0], 7); else j.txs[0].log_index += 1; }],
+  ['a flipped byte in the header', 'certificate', (j) => { j.header = flipBase64(j.header, -3); }],
+  ['the genesis hash of another network', 'bundle', (j) => { j.genesis_hash = flipHex(j.genesis_hash, 0); }],
+  ['a member the format does not define', 'bundle', (j) => { j.note = 'added'; }],
+  ['upper-case hex', 'bundle', (j) => { j.material.doc_digest = j.material.doc_digest.toUpperCase(); }],
+];
+
+test('edited bundles → INVALID_PROOF with the failing step named (and the CLI agrees)', async () => {
+  const failures = [];
+  const genesis = path.join(work, 'genesis-trusted.json');
+  writeFileSync(genesis, await (await fetch(`${node.url}/v1/genesis`)).text());
+  for (const [what, step, edit] of BUNDLE_EDITS) {
+    const source = edit ? docs.valid : docs.revoked;
+    const b = mutateBundle(source.bundle, `edited-${BUNDLE_EDITS.findIndex((x) => x[0] === what)}.govproof`,
+                           edit || ((j) => { j.material.status = 'ACTIVE'; }));
+    const r = await verifyFile(node, source.file, { bundle: b });
+    if (r.bundleVerdict !== 'INVALID_PROOF') failures.push(`${what}: verdict ${r.bundleVerdict}`);
+    if (r.bundleFailed !== step) failures.push(`${what}: failing step ${r.bundleFailed}, expected ${step}`);
+    if (r.bundleSteps[step] !== 'false') failures.push(`${what}: step ${step} shown as ${r.bundleSteps[step]}`);
+    if (!r.bundleText.includes('证明无效') || !r.bundleText.includes('Failing step')) failures.push(`${what}: banner text`);
+    if (Object.values(r.bundleSteps).includes('true') && r.bundleSteps.status === 'true') failures.push(`${what}: status step passed`);
+    // The C++ reference verifier on the same file.
+    const c = await cliOffline(work, ['verify', source.file, '--bundle', b, '--trust', genesis]);
+    const cliVerdict = c.json?.verdict ?? '';
+    if (cliVerdict !== 'INVALID_PROOF') failures.push(`${what}: the CLI says ${cliVerdict || `exit ${c.code}: ${c.stderr.trim()}`}`);
+    const cliFailed = (c.json?.checks || []).find((x) => x.ok === false)?.step;
+    if (cliVerdict && cliFailed !== step) failures.push(`${what}: the CLI's failing step is ${cliFailed}`);
+  }
+  equal(failures.join('\n'), '', 'edited bundles');
+});
+
+test('the page and the CLI\'s offline verifier agree on genuine bundles', async () => {
+  const genesis = path.join(work, 'genesis-trusted.json');
+  writeFileSync(genesis, await (await fetch(`${node.url}/v1/genesis`)).text());
+  for (const [file, bundle, expected] of [[docs.valid.file, docs.valid.bundle, 'VALID'],
+                                          [docs.revoked.file, docs.revoked.bundle, 'REVOKED'],
+                                          [docs.tampered.file, docs.valid.bundle, 'TAMPERED']]) {
+    const c = await cliOffline(work, ['verify', file, '--bundle', bundle, '--trust', genesis]);
+    equal(c.json?.verdict, expected, `CLI verdict for ${path.basename(file)} (exit ${c.code} ${c.stderr.trim()})`);
+    const r = await verifyFile(node, file, { bundle });
+    equal(r.bundleVerdict, expected, `page verdict for ${path.basename(file)}`);
+  }
+});
+
+test('an unreadable bundle → INVALID_PROOF at the bundle step, never valid', async () => {
+  const bundle = path.join(work, 'garbage.govproof');
   writeFileSync(bundle, JSON.stringify({ format: 'govproof', material_id: docs.valid.id }));
   const r = await verifyFile(node, docs.valid.file, { bundle });
   equal(r.verdict, 'VALID', 'online verdict still shown');
-  check(r.bundleShown, 'bundle section shown');
-  equal(r.bundleState, 'not-wired', 'bundle state');
-  equal(r.bundleSteps.format, 'unknown', 'bundle format step');
+  equal(r.bundleVerdict, 'INVALID_PROOF', 'bundle verdict');
+  equal(r.bundleFailed, 'bundle', 'failing step');
+  check(r.bundleDetails.bundle.includes('bad_bundle'), `bundle step: ${r.bundleDetails.bundle}`);
   check(!Object.values(r.bundleSteps).includes('true'), 'no bundle step claims success');
+  // An integer spelled as a float is another spelling, refused as by the C++ reader.
+  const text = readFileSync(docs.valid.bundle, 'utf8');
+  const floatBundle = path.join(work, 'float.govproof');
+  writeFileSync(floatBundle, text.replace(/"round": (\d+)/, '"round": $1.0'));
+  check(readFileSync(floatBundle, 'utf8') !== text, 'the float edit applied');
+  const f = await verifyFile(node, docs.valid.file, { bundle: floatBundle });
+  equal(f.bundleVerdict, 'INVALID_PROOF', 'bundle with "round": 0.0');
+  equal(f.bundleFailed, 'bundle', 'failing step of the float spelling');
+});
+
+test('sm network: bundle hashes (SM3) checked, SM2 signatures "not checked", never VALID', async () => {
+  const d = docs.sm;
+  const r = await verifyFile(smNode, d.file, { bundle: d.bundle });
+  equal(r.verdict, 'VALID', 'online verdict');
+  equal(r.bundleVerdict, 'UNVERIFIED', 'bundle verdict without SM2');
+  for (const id of ['bundle', 'validators', 'state', 'events', 'inclusion', 'fields', 'document']) {
+    equal(r.bundleSteps[id], 'true', `SM3 step ${id}`);
+  }
+  equal(r.bundleSteps.status, 'false', 'status step is not "valid"');
+  for (const id of ['certificate', 'issuer']) {
+    equal(r.bundleSteps[id], 'unknown', `SM2 step ${id} not checked`);
+  }
+  check(r.bundleDetails.certificate.includes('not checked'), `certificate: ${r.bundleDetails.certificate}`);
+  check(r.bundleText.includes('未能完全验证') && r.bundleText.includes('Not fully verified'),
+        'the page says the bundle is not fully verified');
+  check(!r.bundleText.includes('Bundle verdict: Valid'), 'never "valid" on unchecked signatures');
+  // Hash steps are real on sm too: a record that is not the one under state_root is caught.
+  const bad = mutateBundle(d.bundle, 'sm-edited.govproof', (j) => {
+    j.material.holder_commitment = flipHex(j.material.holder_commitment, 5);
+  });
+  const e = await verifyFile(smNode, d.file, { bundle: bad });
+  equal(e.bundleVerdict, 'INVALID_PROOF', 'edited sm bundle');
+  equal(e.bundleFailed, 'state', 'failing step of the edited sm bundle');
+});
+
+// ------------------------------------------------------------------ QR landing
+
+async function qrUrl(n, id) {
+  const r = await cliOk(n, work, ['proof', 'qr', '--id', id]);
+  check(typeof r.text === 'string' && r.text.includes('#chain='), `proof qr text: ${JSON.stringify(r)}`);
+  return r.text;
+}
+
+async function openScan(n, url) {
+  const p = await openPage(n, n.url, new URL(url).hash);
+  const r = await readResult(p.page);
+  return { p, r };
+}
+
+async function dropOnScan(p, file) {
+  await p.page.setInputFiles('#doc-input', file);
+  return readResult(p.page);
+}
+
+test('QR landing: the scanned material\'s status shows at once; the presented document is compared', async () => {
+  const d = docs.valid;
+  const url = await qrUrl(node, d.id);
+  equal(url.split('#')[0], `${node.url}/`, 'QR code points at this node\'s page');
+  const { p, r } = await openScan(node, url);
+  equal(r.verdict, 'VALID', 'status from the QR code alone');
+  check(r.scanShown, 'scan section shown');
+  equal(r.scanState, 'found', 'scan state');
+  equal(r.fields.material_id, d.id, 'material id');
+  check(r.fields.digest.startsWith(digestOf(d.file, 'sha256')), `scanned digest shown: ${r.fields.digest}`);
+  equal(r.checks.certificate, 'true', 'certificate of the material\'s latest block checked');
+  // The officer drops the presented document: a one-byte change is caught against the scanned digest.
+  const t = await dropOnScan(p, docs.tampered.file);
+  equal(t.verdict, 'TAMPERED', 'tampered document against the scanned digest');
+  equal(t.scanMatch, 'false', 'digest comparison');
+  check(t.verdictText.includes(digestOf(docs.tampered.file, 'sha256')), 'both digests shown');
+  const g = await dropOnScan(p, d.file);
+  equal(g.verdict, 'VALID', 'the genuine document');
+  equal(g.scanMatch, 'true', 'digest comparison');
+  await p.close();
+});
+
+test('QR landing: a revoked material shows REVOKED without a file; another chain is refused', async () => {
+  const url = await qrUrl(node, docs.revoked.id);
+  const { p, r } = await openScan(node, url);
+  equal(r.verdict, 'REVOKED', 'revoked from the QR code');
+  check(r.verdictText.includes('吊销：浏览器测试'), `revocation reason: ${r.verdictText}`);
+  await p.close();
+  const other = url.replace(/#chain=[^&]*/, '#chain=another-chain');
+  const w = await openScan(node, other);
+  equal(w.r.verdict, 'WRONG_CHAIN', 'QR code of another chain');
+  await w.p.close();
+  const forged = url.replace(/digest=([0-9a-f]+)/, (m, h) => `digest=${flipHex(h, 0)}`);
+  const f = await openScan(node, forged);
+  equal(f.r.verdict, 'TAMPERED', 'QR code whose digest is not the material\'s');
+  await f.p.close();
 });
 
 // A window terminal that reaches the node over plain http by name (not localhost) is not a
@@ -614,6 +897,10 @@ async function setUp() {
   docs.expired.id = await issue(node, businessLicense(node, docs.expired.file, '+3s'));
   docs.sm = { file: writeDocument(work, 'birth-sm.pdf') };
   docs.sm.id = await issue(smNode, birthCertificate(smNode, docs.sm.file));
+  // Proof bundles exported by the CLI from the node (GET /v1/proof/<id>).
+  docs.valid.bundle = await exportBundle(node, docs.valid.id, 'birth-valid.govproof');
+  docs.revoked.bundle = await exportBundle(node, docs.revoked.id, 'birth-revoked.govproof');
+  docs.sm.bundle = await exportBundle(smNode, docs.sm.id, 'birth-sm.govproof');
 
   browser = await chromium.launch({
     executablePath: opts.chromium, headless: true,

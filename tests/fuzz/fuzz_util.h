@@ -56,23 +56,24 @@ class Input {
   size_t pos_ = 0;
 };
 
-// A directory of this process, on tmpfs when there is one (the WAL fsyncs on every open).
+// A directory of this process, on tmpfs when there is one (the WAL fsyncs on every open),
+// removed at exit. Never destroyed itself: the exit handler still needs it.
 inline const std::string& ScratchDir() {
-  static const std::string dir = [] {
+  static const std::string* const dir = [] {
     std::error_code ec;
     std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
                                      ? std::filesystem::path("/dev/shm")
                                      : std::filesystem::temp_directory_path();
     auto p = base / ("govledger-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(p, ec);
+    auto* path = new std::string(p.string());
     std::atexit([] {
       std::error_code ignored;
-      std::filesystem::remove_all(
-          std::filesystem::path(ScratchDir()), ignored);
+      std::filesystem::remove_all(std::filesystem::path(ScratchDir()), ignored);
     });
-    return p.string();
+    return path;
   }();
-  return dir;
+  return *dir;
 }
 
 }  // namespace govledger::fuzz

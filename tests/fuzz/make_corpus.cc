@@ -11,6 +11,7 @@
 #include "ledger/codec.h"
 #include "ledger/commit.h"
 #include "ledger/genesis.h"
+#include "ledger/proof.h"
 #include "ledger/store.h"
 #include "node/config.h"
 #include "node/network_init.h"
@@ -211,6 +212,25 @@ void LedgerSeeds(const fuzz::DevChain& chain, const ledger::Store& store) {
   Write("records", "u64", Prefixed(10, ledger::EncodeU64(123456789)));
   Write("records", "bad_u64_short", Prefixed(10, Bytes(7, 1)));
   Write("records", "bad_material_status", Prefixed(0, ToBytes("\x50\x63")));  // status = 99
+}
+
+// ------------------------------------------------------------------ proof bundles
+
+void ProofSeeds(const fuzz::DevChain& chain, const ledger::Store& store,
+                const ledger::Genesis& genesis) {
+  std::string first;
+  for (size_t i = 0; i < chain.material_ids.size(); ++i) {
+    ledger::ProofRequest req;
+    req.material_id = chain.material_ids[i];
+    const std::string json = ledger::ProofBundleToJson(BuildProofBundle(store, genesis, req).value());
+    Write("proof_bundle", "material_" + std::to_string(i), json);
+    if (i == 0) first = json;
+  }
+  Write("proof_bundle", "bad_truncated", std::string_view(first).substr(0, first.size() / 2));
+  Write("proof_bundle", "bad_empty_object", std::string_view("{}"));
+  std::string flipped = first;
+  if (auto p = flipped.find("\"header_bytes\""); p != std::string::npos) flipped[p + 20] ^= 1;
+  Write("proof_bundle", "bad_flipped_header", flipped);
 }
 
 // ------------------------------------------------------------------ consensus
@@ -481,6 +501,7 @@ int main(int argc, char** argv) {
     LedgerSeeds(chain, *store);
     ConsensusSeeds(*store);
     P2pSeeds(*store, chain);
+    ProofSeeds(chain, *store, genesis);
   }
   ConfigSeeds(chain, source);
   HttpSeeds(chain);

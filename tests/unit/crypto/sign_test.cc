@@ -624,7 +624,8 @@ TEST_CASE("the key cache is bounded and forgets the oldest keys", "[crypto]") {
   CHECK(GetVerifyKeyCacheStats().misses == full.misses + 1);
 }
 
-TEST_CASE("verify from many threads at once while the cache evicts gives exact answers", "[crypto]") {
+TEST_CASE("verify from many threads at once while the cache evicts gives exact answers",
+          "[crypto]") {
   for (Suite suite : {Suite::kP256, Suite::kSm}) {
     INFO("suite " << SuiteName(suite));
     const std::vector<Signed> keys = SignedByFreshKeys(suite, 24);

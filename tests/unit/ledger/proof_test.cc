@@ -390,6 +390,28 @@ TEST_CASE("a bundle after a validator-set change carries the new set and verifie
   }
 }
 
+TEST_CASE("a bundle on an sm (SM2/SM3) network verifies VALID and not under p256", "[ledger]") {
+  testing::TestNetwork sm = testing::MakeNetwork(4, crypto::Suite::kSm);
+  TempDir dir;
+  auto store = Store::Open(dir.path(), sm.genesis).value();
+  ChainBuilder chain(sm, store.get());
+  PendingBlock b1;
+  const std::string id = chain.Issue(b1, sm.genesis.genesis_time_ms + 300 * kDayMs);
+  REQUIRE(chain.Commit(b1).ok());
+  chain.CommitBlocks(2, 1);
+  ProofRequest r;
+  r.material_id = id;
+  const std::string text = ProofBundleToJson(BuildProofBundle(*store, sm.genesis, r).value());
+  VerifyOptions o;
+  o.document_digest = crypto::Hash(crypto::Suite::kSm, "document " + id);
+  ProofVerification v = VerifyProofBundleJson(sm.genesis, text, o);
+  INFO(FirstFailure(v));
+  CHECK(v.verdict == Verdict::kValid);
+  Genesis p256 = sm.genesis;
+  p256.suite = crypto::Suite::kP256;
+  CHECK(VerifyProofBundleJson(p256, text, {}).verdict == Verdict::kInvalidProof);
+}
+
 TEST_CASE("bundle JSON parsing is strict", "[ledger]") {
   Chain c;
   const std::string text = ProofBundleToJson(c.Bundle(c.id));

@@ -1,0 +1,167 @@
+// Proof bundles end to end on the four-validator network (issue 5): `govledger proof export`
+// from one node, `govledger verify FILE --bundle B --trust GENESIS` offline for every verdict,
+// a bundle with one changed byte, and the online refresh (--node) that turns an old VALID bundle
+// into REVOKED after a revocation while proving the old log is a prefix of the new one.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.h"
+#include "tests/integration/network_harness.h"
+#include "util/time.h"
+
+namespace govledger::itest {
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+struct ProofNet {
+  ProofNet() { net.StartAllAndWaitReady(); }
+  TempDir tmp{"govledger-proof"};
+  Network net{tmp};
+  AckLedger ledger;
+
+  std::string Genesis() const { return net.Home(0) + "/genesis.json"; }
+  std::string Key(const std::string& dept) const { return net.KeysDir() + "/" + dept + ".pem"; }
+
+  // Issues `spec` with document `doc` (written to tmp/<name>) through node `via`.
+  std::string Issue(IssueSpec spec, const std::string& name, size_t via = 0) {
+    const std::string text = "document " + name + " " + RandomSerial();
+    spec.document = Bytes(text.begin(), text.end());
+    WriteFileOrThrow(tmp.Sub(name), text);
+    const uint64_t h = net.Height(via);
+    auto built = net.factory().Issue(spec, h + 1000);
+    std::string why;
+    auto ack = SubmitAndWait(net, via, built, &why);
+    INFO(why);
+    REQUIRE(ack.has_value());
+    ledger.Add(*ack);
+    return built.material_id;
+  }
+
+  Json Cli(size_t via, const std::vector<std::string>& args, int expect_exit = 0) {
+    CliResult r = net.node(via).Cli(args);
+    INFO("govledger " << args.front() << ": " << r.Describe());
+    REQUIRE(r.exit_code == expect_exit);
+    return r.json();
+  }
+
+  std::string Export(const std::string& id, size_t via) {
+    const std::string path = tmp.Sub(id.substr(id.size() - 16) + ".govproof");
+    Cli(via, {"proof", "export", "--id", id, "--out", path});
+    return path;
+  }
+
+  // Offline verification (no --node: DevNode::Cli passes --node, so call RunCli directly).
+  Json VerifyOffline(const std::string& file, const std::string& bundle, int expect_exit) {
+    CliResult r = RunCli({"--json", "verify", file, "--bundle", bundle, "--trust", Genesis()},
+                         CliOptions{tmp.path()});
+    INFO("govledger verify --bundle: " << r.Describe());
+    REQUIRE(r.exit_code == expect_exit);
+    return r.json();
+  }
+};
+
+std::string FailedStep(const Json& v) {
+  for (const Json& c : v["checks"]) {
+    if (!c["ok"].get<bool>()) return c["step"];
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("offline bundles give each verdict and only VALID exits 0", "[network][proof]") {
+  ProofNet p;
+  const std::string valid = p.Issue(Local4Issue("samr"), "license.pdf", 0);
+  const std::string revoked = p.Issue(Local4Issue("mca"), "marriage.pdf", 1);
+  const std::string suspended = p.Issue(Local4Issue("water"), "water.pdf", 2);
+  const std::string destroyed = p.Issue(Local4Issue("edu"), "enroll.pdf", 3);
+  IssueSpec later = Local4Issue("samr");
+  later.valid_from_ms = NowMs() + 10 * kDayMs;
+  const std::string not_yet = p.Issue(later, "later.pdf", 0);
+  IssueSpec brief = Local4Issue("edu");
+  brief.valid_until_ms = NowMs() + 3'000;
+  const std::string expiring = p.Issue(brief, "brief.pdf", 1);
+
+  p.Cli(1, {"material", "revoke", "--key", p.Key("mca"), "--id", revoked, "--reason", "登记错误"});
+  p.Cli(2, {"material", "suspend", "--key", p.Key("water"), "--id", suspended, "--reason", "核查"});
+  // Destroying needs a material no longer in force: revoked first, then the tombstone.
+  p.Cli(3, {"material", "revoke", "--key", p.Key("edu"), "--id", destroyed, "--reason", "退学"});
+  p.Cli(3, {"material", "destroy", "--key", p.Key("edu"), "--id", destroyed, "--reason", "期满销毁"});
+
+  // A bundle of the soon-expiring material made while it is still valid.
+  const std::string brief_bundle = p.Export(expiring, 1);
+
+  struct Case {
+    std::string id, file, verdict;
+    size_t via;
+  };
+  for (const Case& c : std::vector<Case>{{valid, "license.pdf", "VALID", 0},
+                                         {revoked, "marriage.pdf", "REVOKED", 1},
+                                         {suspended, "water.pdf", "SUSPENDED", 2},
+                                         {destroyed, "enroll.pdf", "DESTROYED", 3},
+                                         {not_yet, "later.pdf", "UNKNOWN", 0}}) {
+    INFO("expecting " << c.verdict);
+    const std::string bundle = p.Export(c.id, c.via);
+    Json v = p.VerifyOffline(p.tmp.Sub(c.file), bundle, c.verdict == "VALID" ? 0 : 1);
+    CHECK(v["verdict"] == c.verdict);
+    // Every proof step holds; only the status (or validity window) says why it is not VALID.
+    const std::string failed = FailedStep(v);
+    if (c.verdict == "VALID") {
+      CHECK(failed.empty());
+    } else {
+      CHECK((failed == "status" || failed == "validity"));
+    }
+  }
+
+  // A changed document is TAMPERED.
+  const std::string valid_bundle = p.Export(valid, 2);
+  WriteFileOrThrow(p.tmp.Sub("forged.pdf"), ReadFileOrThrow(p.tmp.Sub("license.pdf")) + " ");
+  Json forged = p.VerifyOffline(p.tmp.Sub("forged.pdf"), valid_bundle, 1);
+  CHECK(forged["verdict"] == "TAMPERED");
+  CHECK(FailedStep(forged) == "document");
+
+  // One changed byte in the certificate: INVALID_PROOF, naming that step.
+  std::string text = ReadFileOrThrow(valid_bundle);
+  const size_t at = text.find("\"signature\": \"");
+  REQUIRE(at != std::string::npos);
+  char& digit = text[at + 40];  // inside r of the DER signature
+  digit = digit == '0' ? '1' : '0';
+  const std::string broken = p.tmp.Sub("broken.govproof");
+  WriteFileOrThrow(broken, text);
+  Json bad = p.VerifyOffline(p.tmp.Sub("license.pdf"), broken, 1);
+  CHECK(bad["verdict"] == "INVALID_PROOF");
+  CHECK(FailedStep(bad) == "certificate");
+
+  // A bundle made before expiry says EXPIRED once the verifier's clock has passed valid_until.
+  REQUIRE(WaitFor([&] { return NowMs() > brief.valid_until_ms + 500; }, milliseconds(10'000),
+                  milliseconds(100)));
+  Json late = p.VerifyOffline(p.tmp.Sub("brief.pdf"), brief_bundle, 1);
+  CHECK(late["verdict"] == "EXPIRED");
+}
+
+TEST_CASE("a VALID bundle refreshed online after a revocation says REVOKED, consistently",
+          "[network][proof]") {
+  ProofNet p;
+  const std::string id = p.Issue(Local4Issue("samr"), "license.pdf", 0);
+  const std::string bundle = p.Export(id, 0);
+  Json before = p.VerifyOffline(p.tmp.Sub("license.pdf"), bundle, 0);
+  CHECK(before["verdict"] == "VALID");
+
+  p.Cli(2, {"material", "revoke", "--key", p.Key("samr"), "--id", id, "--reason", "吊销"});
+  p.Cli(2, {"material", "show", "--id", id});  // committed on node 2
+
+  // Offline, the old bundle still proves VALID as of its height ...
+  Json offline = p.VerifyOffline(p.tmp.Sub("license.pdf"), bundle, 0);
+  CHECK(offline["verdict"] == "VALID");
+  // ... online (another node), the status is refreshed and the logs are consistent.
+  Json online = p.Cli(3, {"verify", p.tmp.Sub("license.pdf"), "--bundle", bundle, "--trust",
+                          p.Genesis()},
+                      1);
+  CHECK(online["verdict"] == "REVOKED");
+  CHECK(online["online"]["consistent"] == true);
+  CHECK(online["height"].get<uint64_t>() > before["height"].get<uint64_t>());
+}
+
+}  // namespace govledger::itest
