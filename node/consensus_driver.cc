@@ -376,10 +376,14 @@ void ConsensusDriver::OnNewTx(const ledger::Tx& tx, bool forward) {
     msg.mutable_txs()->add_txs(tx.raw.data(), tx.raw.size());
     p2p_->Broadcast(Serialize(msg));
   }
-  if (waiting_for_txs_) {
-    // Posted, so that transactions arriving together go into one block.
+  if (waiting_for_txs_ && !begin_posted_) {
+    // Posted, so that transactions arriving together go into one block; one post at a time, and
+    // it starts the height only if it still has something to propose (a post that outlived the
+    // height it was meant for made an empty block per transaction before; doc/performance.md).
+    begin_posted_ = true;
     asio::post(io_, [this] {
-      if (waiting_for_txs_ && !stopped_) BeginConsensusHeight();
+      begin_posted_ = false;
+      if (waiting_for_txs_ && !stopped_ && mempool_.size() > 0) BeginConsensusHeight();
     });
   }
 }

@@ -104,6 +104,7 @@ class ConsensusDriver {
 
   std::map<Bytes, BuiltBlock> built_;  // executed blocks of the current height, by hash
   bool waiting_for_txs_ = false;  // height not started yet: idle chain waiting for txs
+  bool begin_posted_ = false;     // a BeginConsensusHeight for arriving txs is queued
   boost::asio::steady_timer build_timer_;
   boost::asio::steady_timer rebroadcast_timer_;
   boost::asio::steady_timer commit_retry_;
