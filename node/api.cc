@@ -15,6 +15,7 @@
 #include "node/node.h"
 #include "node/views.h"
 #include "node/web.h"
+#include "util/bytes.h"
 #include "util/time.h"
 
 namespace govledger::node {
@@ -97,7 +98,15 @@ class Api {
     if (auto r = RuleRoute(req)) return std::move(*r);
     if (p == "/v1/materials") return ListMaterials(req);
     static const std::string kBlock = "/v1/block/", kTx = "/v1/tx/", kMaterial = "/v1/material/";
-    if (p.rfind(kBlock, 0) == 0) return GetBlock(p.substr(kBlock.size()));
+    if (p.rfind(kBlock, 0) == 0) {
+      std::string rest = p.substr(kBlock.size());
+      static const std::string kRaw = "/raw";
+      if (rest.size() > kRaw.size() &&
+          rest.compare(rest.size() - kRaw.size(), kRaw.size(), kRaw) == 0) {
+        return GetBlockRaw(rest.substr(0, rest.size() - kRaw.size()));
+      }
+      return GetBlock(rest);
+    }
     if (p.rfind(kTx, 0) == 0) return GetTx(p.substr(kTx.size()));
     if (p.rfind(kMaterial, 0) == 0) {
       std::string rest = p.substr(kMaterial.size());
@@ -138,6 +147,25 @@ class Api {
     }
 
     return Json(200, j);
+  }
+
+  // The exact stored bytes of a block and its certificate, for a remote audit that re-executes
+  // the chain (`govledger audit chain --node`).
+  HttpResponse GetBlockRaw(const std::string& arg) {
+    const auto& s = node_.store();
+    uint64_t height = 0;
+    if (!ParseU64(arg, height)) return Error(400, "bad_height", "block height must be a number");
+    if (height == 0 || height > s.height()) {
+      return Error(404, "not_found", "no block at height " + arg + " (tip is " +
+                                         std::to_string(s.height()) + ")");
+    }
+    auto bytes = s.GetBlockBytes(height);
+    if (!bytes.ok()) return Error(500, bytes.status().code(), bytes.status().message());
+    auto commit = s.GetCommit(height);
+    if (!commit.ok()) return Error(500, commit.status().code(), commit.status().message());
+    return Json(200, {{"height", height},
+                      {"block", Base64Encode(*bytes)},
+                      {"commit", Base64Encode(ledger::EncodeCommit(*commit))}});
   }
 
   HttpResponse GetBlock(const std::string& arg) {

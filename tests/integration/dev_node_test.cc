@@ -649,6 +649,14 @@ TEST_CASE("audit chain reports TAMPERED at the height of a block altered on disk
   INFO("govledger audit chain: " << audit.Describe());
   CHECK(audit.exit_code == 1);
   CHECK(audit.out.find("TAMPERED at height " + std::to_string(issued.height)) != std::string::npos);
+
+  // The node still serves the altered block: a remote audit replaying it stops at that height.
+  node.Start();
+  CliResult remote = node.Cli({"audit", "chain"});
+  INFO("govledger audit chain --node: " << remote.Describe());
+  CHECK(remote.exit_code == 1);
+  CHECK(remote.json()["ok"] == false);
+  CHECK(remote.json()["bad_height"].get<uint64_t>() == issued.height);
 }
 
 // ================================================================== bad input
@@ -871,6 +879,133 @@ TEST_CASE("an unknown endpoint answers 404 not_found", "[integration]") {
   INFO(r.body);
   CHECK(r.status == 404);
   CHECK(ErrorCode(r) == "not_found");
+}
+
+// ================================================================== proven trace, remote audit
+
+// `material <verb> --key health --id ID --reason R`, which must succeed.
+void LifecycleViaCli(const DevNode& node, const std::string& verb, const std::string& id) {
+  CliResult r = node.Cli({"material", verb, "--key", node.KeyPath("health"), "--id", id,
+                          "--reason", "integration test " + verb});
+  INFO("govledger material " << verb << ": " << r.Describe());
+  REQUIRE(r.exit_code == 0);
+}
+
+TEST_CASE("trace --id proves a material's four events complete against the trusted genesis",
+          "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  Issued issued = IssueBirthCertificate(chain.node, doc);
+  LifecycleViaCli(chain.node, "suspend", issued.material_id);
+  LifecycleViaCli(chain.node, "reinstate", issued.material_id);
+  LifecycleViaCli(chain.node, "revoke", issued.material_id);
+
+  std::string genesis = chain.node.home() + "/genesis.json";
+  CliResult r = chain.node.Cli({"trace", "--id", issued.material_id, "--trust", genesis});
+  INFO("govledger trace --trust: " << r.Describe());
+  REQUIRE(r.exit_code == 0);
+  Json j = r.json();
+  REQUIRE(j["events"].size() == 4);
+  CHECK(j["events"][0]["kind"] == "ISSUE");
+  CHECK(j["events"][1]["kind"] == "SUSPEND");
+  CHECK(j["events"][2]["kind"] == "REINSTATE");
+  CHECK(j["events"][3]["kind"] == "REVOKE");
+  CHECK(j["proof"]["verified"] == true);
+  CHECK(j["proof"]["height"].get<uint64_t>() >= j["events"][3]["height"].get<uint64_t>());
+  CHECK(j["proof"]["trusted_genesis"] == genesis);
+  std::vector<std::string> ok_steps;
+  for (const Json& c : j["proof"]["checks"]) {
+    if (c["ok"] == true) ok_steps.push_back(c["step"].get<std::string>());
+  }
+  for (const char* step : {"certificate", "state", "events", "inclusion", "issuer"}) {
+    INFO("step " << step);
+    CHECK(std::find(ok_steps.begin(), ok_steps.end(), step) != ok_steps.end());
+  }
+
+  // Human output names the proof and where the trust came from (here: the node's genesis).
+  CliResult human = chain.node.Cli({"trace", "--id", issued.material_id}, /*json=*/false);
+  INFO(human.Describe());
+  REQUIRE(human.exit_code == 0);
+  CHECK(human.out.find("complete as of height") != std::string::npos);
+  CHECK(human.out.find("events hash-linked \u2713") != std::string::npos);
+  CHECK(human.out.find("the node's /v1/genesis") != std::string::npos);
+
+  // A genesis of another chain proves nothing: exit 1, the failing step named.
+  Json other = Json::parse(ReadFileOrThrow(genesis));
+  other["chain_id"] = "another-chain";
+  std::string other_path = chain.tmp.Sub("other-genesis.json");
+  WriteFileOrThrow(other_path, other.dump());
+  CliResult bad = chain.node.Cli({"trace", "--id", issued.material_id, "--trust", other_path});
+  INFO(bad.Describe());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.json()["proof"]["verified"] == false);
+}
+
+TEST_CASE("trace --issuer lists every material of the department on one timeline, proven",
+          "[integration]") {
+  DevChain chain;
+  Issued first = IssueBirthCertificate(chain.node, WriteDocument(chain.tmp, "a.pdf"));
+  Issued second = IssueBirthCertificate(chain.node, WriteDocument(chain.tmp, "b.pdf"));
+  LifecycleViaCli(chain.node, "revoke", first.material_id);
+
+  CliResult r = chain.node.Cli({"trace", "--issuer", "health", "--trust",
+                                chain.node.home() + "/genesis.json"});
+  INFO("govledger trace --issuer: " << r.Describe());
+  REQUIRE(r.exit_code == 0);
+  Json j = r.json();
+  REQUIRE(j["materials"].size() == 2);
+  for (const Json& m : j["materials"]) CHECK(m["proof"]["verified"] == true);
+  const Json& events = j["events"];
+  REQUIRE(events.size() == 3);
+  CHECK(events[0]["material_id"] == first.material_id);
+  CHECK(events[0]["kind"] == "ISSUE");
+  CHECK(events[1]["material_id"] == second.material_id);
+  CHECK(events[1]["kind"] == "ISSUE");
+  CHECK(events[2]["material_id"] == first.material_id);
+  CHECK(events[2]["kind"] == "REVOKE");
+  for (size_t i = 1; i < events.size(); ++i) {
+    CHECK(events[i]["height"].get<uint64_t>() >= events[i - 1]["height"].get<uint64_t>());
+  }
+
+  // The same material found by its holder commitment.
+  std::string holder = MaterialView(chain.node, second.material_id)["holder_commitment"];
+  CliResult by_holder = chain.node.Cli({"trace", "--holder-commitment", holder});
+  INFO(by_holder.Describe());
+  REQUIRE(by_holder.exit_code == 0);
+  CHECK(by_holder.json()["materials"].size() >= 1);
+}
+
+TEST_CASE("audit chain --node replays a healthy running node and reports OK", "[integration]") {
+  DevChain chain;
+  Issued issued = IssueBirthCertificate(chain.node, WriteDocument(chain.tmp, "birth.pdf"));
+  LifecycleViaCli(chain.node, "revoke", issued.material_id);
+
+  std::string genesis = chain.node.home() + "/genesis.json";
+  CliResult r = chain.node.Cli({"audit", "chain", "--trust", genesis});
+  INFO("govledger audit chain --node: " << r.Describe());
+  REQUIRE(r.exit_code == 0);
+  Json j = r.json();
+  CHECK(j["ok"] == true);
+  CHECK(j["blocks"].get<uint64_t>() >= issued.height + 1);
+  CHECK(j["transactions"].get<uint64_t>() == 2);
+  CHECK(r.err.find("audited ") != std::string::npos);
+
+  // The raw block endpoint it replays from.
+  HttpReply raw = Get(chain.node.url(), "/v1/block/" + std::to_string(issued.height) + "/raw");
+  INFO(raw.body);
+  REQUIRE(raw.status == 200);
+  CHECK(raw.json()["block"].is_string());
+  CHECK(raw.json()["commit"].is_string());
+
+  // A node whose genesis is not the trusted one is reported at height 0.
+  Json other = Json::parse(ReadFileOrThrow(genesis));
+  other["chain_id"] = "another-chain";
+  std::string other_path = chain.tmp.Sub("other-genesis.json");
+  WriteFileOrThrow(other_path, other.dump());
+  CliResult bad = chain.node.Cli({"audit", "chain", "--trust", other_path});
+  INFO(bad.Describe());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.json()["reason"] == "genesis_mismatch");
 }
 
 // ================================================================== help
