@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -282,7 +283,11 @@ class Api {
       auto ms = ParseDurationMs(*within);
       if (!ms.ok()) return Error(400, "bad_duration", ms.status().message());
       int64_t now = s.tip_time_ms();
-      ids = s.MaterialsExpiringBetween(now, now + *ms, q);
+      // Saturating: a huge duration means "everything that will ever expire", not an overflow.
+      const int64_t until = *ms > std::numeric_limits<int64_t>::max() - now
+                                ? std::numeric_limits<int64_t>::max()
+                                : now + *ms;
+      ids = s.MaterialsExpiringBetween(now, until, q);
     } else {
       return Error(400, "missing_filter",
                    "give one of digest=, holder=, issuer=, type= or expiring_within=");

@@ -21,8 +21,8 @@ constexpr std::string_view kSamrCode = "11440305MB2C16598T";
 
 ledger::Tx Issue(const crypto::PrivateKey& samr, const std::string& chain_id, int serial) {
   ledger::IssueMaterial m;
-  auto id = contracts::MakeMaterialId({"BIZLIC", std::string(kSamrCode),
-                                       "FZ" + std::to_string(1000 + serial), "001"});
+  auto id = contracts::MakeMaterialId(
+      {"BIZLIC", std::string(kSamrCode), "FZ" + std::to_string(1000 + serial), "001"});
   FUZZ_CHECK(id.ok());
   m.material_id = *id;
   m.type_code = "BIZLIC";
@@ -57,8 +57,8 @@ DevChain MakeDevChain(const std::string& dir) {
   auto config = node::LoadNodeConfig(dir);
   FUZZ_CHECK(config.ok());
   auto samr = crypto::PrivateKey::LoadPemFile(genesis->suite, dir + "/keys/samr.pem");
-  auto validator = crypto::PrivateKey::LoadPemFile(genesis->suite,
-                                                   config->Path(config->validator_key_file));
+  auto validator =
+      crypto::PrivateKey::LoadPemFile(genesis->suite, config->Path(config->validator_key_file));
   FUZZ_CHECK(samr.ok() && validator.ok());
 
   auto store = ledger::Store::Open(config->Path(config->data_dir), *genesis);
@@ -76,9 +76,11 @@ DevChain MakeDevChain(const std::string& dir) {
     }
     auto& w = built.write;
     const Bytes hash = crypto::DigestBytes(w.block_hash);
-    w.commit = {w.block.header.height, 0, hash,
-                {ledger::SignPrecommit(*validator, genesis->chain_id, w.block.header.height, 0,
-                                       hash)}};
+    w.commit = {
+        w.block.header.height,
+        0,
+        hash,
+        {ledger::SignPrecommit(*validator, genesis->chain_id, w.block.header.height, 0, hash)}};
     FUZZ_CHECK((*store)->CommitBlock(w).ok());
     for (auto& t : txs) out.txs.push_back(std::move(t));
   };
@@ -86,7 +88,8 @@ DevChain MakeDevChain(const std::string& dir) {
   std::vector<ledger::Tx> first;
   for (int i = 1; i <= 3; ++i) {
     first.push_back(Issue(*samr, genesis->chain_id, i));
-    out.material_ids.push_back(std::get<ledger::IssueMaterial>(first.back().body.payload).material_id);
+    out.material_ids.push_back(
+        std::get<ledger::IssueMaterial>(first.back().body.payload).material_id);
   }
   commit(std::move(first), kGenesisMs + 1000);
 

@@ -12,10 +12,10 @@
 namespace govledger::fuzz {
 
 struct DevChain {
-  std::string home;                     // load with node::LoadNodeConfig(home)
+  std::string home;  // load with node::LoadNodeConfig(home)
   std::vector<std::string> material_ids;
-  std::vector<ledger::Tx> txs;          // committed, in order
-  ledger::Tx pending;                   // signed by samr, valid, not committed
+  std::vector<ledger::Tx> txs;  // committed, in order
+  ledger::Tx pending;           // signed by samr, valid, not committed
 };
 
 // Creates the home under `dir` (which must not exist yet). Aborts on failure.

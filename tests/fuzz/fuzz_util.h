@@ -17,12 +17,12 @@ namespace govledger::fuzz {
 
 // A property the decoder promises does not hold: report and abort, which libFuzzer (and the
 // replay driver) treats as a crash.
-#define FUZZ_CHECK(cond)                                                           \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
+#define FUZZ_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
       std::fprintf(stderr, "%s:%d: FUZZ_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                \
-    }                                                                              \
+      std::abort();                                                                      \
+    }                                                                                    \
   } while (0)
 
 // Consumes the input from the front; past the end every read yields zeros / empty.

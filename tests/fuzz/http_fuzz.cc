@@ -88,8 +88,7 @@ bool ToRequest(http::request<http::string_body>& msg, node::HttpRequest& req) {
 bool GoesAsync(Env& env, const node::HttpRequest& req) {
   if (req.path != "/v1/tx" || req.method != "POST") return false;
   auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object() || !body.contains("tx") ||
-      !body["tx"].is_string()) {
+  if (body.is_discarded() || !body.is_object() || !body.contains("tx") || !body["tx"].is_string()) {
     return false;
   }
   auto raw = Base64Decode(body["tx"].get<std::string>());

@@ -31,7 +31,8 @@ fs::path g_out;
 void Write(const std::string& target, const std::string& name, const Bytes& bytes) {
   fs::create_directories(g_out / target);
   std::ofstream out(g_out / target / name, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 void Write(const std::string& target, const std::string& name, std::string_view text) {
   Write(target, name, ToBytes(text));
@@ -68,8 +69,8 @@ std::vector<std::pair<std::string, ledger::TxPayload>> Payloads(const std::strin
   amend.field_names = {"a", "b"};
   amend.reason = "更正";
   ledger::AuthorizeUse grant{id, "edu", "school_enrolment", 1'800'000'000'000, 3, Bytes(32, 6)};
-  ledger::CreateContract contract{Bytes(32, 7), {Bytes(65, 8), Bytes(65, 9)}, 1'800'000'000'000,
-                                  "", "租赁合同"};
+  ledger::CreateContract contract{
+      Bytes(32, 7), {Bytes(65, 8), Bytes(65, 9)}, 1'800'000'000'000, "", "租赁合同"};
   ledger::GovernanceChange add;
   add.kind = ledger::ChangeKind::kAddValidator;
   add.validator = {"node9", "samr", Bytes(65, 1), Bytes(65, 2), "127.0.0.1:1", "127.0.0.1:2"};
@@ -126,17 +127,19 @@ void TxSeeds(const fuzz::DevChain& chain) {
   const Bytes raw = chain.pending.raw;
   Write("tx", "dev_pending", Prefixed(0, raw));
   Write("tx", "bad_truncated", Prefixed(0, Truncated(raw, raw.size() / 2)));
-  Write("tx", "bad_no_signature", Prefixed(0, ledger::EncodeSignedTx(chain.pending.body_bytes,
-                                                                      chain.pending.signer, {})));
+  Write("tx", "bad_no_signature",
+        Prefixed(0, ledger::EncodeSignedTx(chain.pending.body_bytes, chain.pending.signer, {})));
   Write("tx", "bad_body_garbage",
         Prefixed(0, ledger::EncodeSignedTx(ToBytes("\x0a\xff\xff\xff\xff\x0f"), Bytes(65, 4),
                                            Bytes(70, 5))));
   ledger::TxBody empty;
   empty.payload = ledger::PublishMaterial{};
   Bytes no_payload = ledger::EncodeTxBody(empty);
-  Write("tx", "bad_no_payload", Prefixed(0, ledger::EncodeSignedTx({}, Bytes(65, 4), Bytes(70, 5))));
-  Write("tx", "bad_not_utf8",
-        Prefixed(0, ledger::EncodeSignedTx(ToBytes("\x0a\x02\xc3\x28"), Bytes(65, 4), Bytes(70, 5))));
+  Write("tx", "bad_no_payload",
+        Prefixed(0, ledger::EncodeSignedTx({}, Bytes(65, 4), Bytes(70, 5))));
+  Write(
+      "tx", "bad_not_utf8",
+      Prefixed(0, ledger::EncodeSignedTx(ToBytes("\x0a\x02\xc3\x28"), Bytes(65, 4), Bytes(70, 5))));
   (void)no_payload;
 }
 
@@ -151,7 +154,8 @@ void LedgerSeeds(const fuzz::DevChain& chain, const ledger::Store& store) {
     Write("block", "commit_" + n, Prefixed(2, ledger::EncodeCommit(store.GetCommit(h).value())));
     auto events = store.GetBlockEvents(h).value();
     Write("records", "events_" + n, Prefixed(2, ledger::EncodeEvents(events)));
-    if (!events.empty()) Write("records", "event_" + n, Prefixed(1, ledger::EncodeEvent(events[0])));
+    if (!events.empty())
+      Write("records", "event_" + n, Prefixed(1, ledger::EncodeEvent(events[0])));
   }
   const Bytes block2 = store.GetBlockBytes(2).value();
   Write("block", "bad_block_truncated", Prefixed(0, Truncated(block2, block2.size() - 3)));
@@ -200,9 +204,10 @@ void LedgerSeeds(const fuzz::DevChain& chain, const ledger::Store& store) {
   vc.validator = {"node9", "samr", Bytes(65, 1), Bytes(65, 2), "127.0.0.1:1", "127.0.0.1:2"};
   vc.proposal_id = "P2";
   Write("records", "validator_change", Prefixed(7, ledger::EncodeValidatorChange(vc)));
-  Write("records", "department",
-        Prefixed(8, ledger::EncodeDepartment(
-                        {"tax", "税务局", "Tax", "11440305MB2C16598T", {"provider"}, Bytes(65, 3)})));
+  Write(
+      "records", "department",
+      Prefixed(8, ledger::EncodeDepartment(
+                      {"tax", "税务局", "Tax", "11440305MB2C16598T", {"provider"}, Bytes(65, 3)})));
   ledger::MaterialType t;
   t.code = "NEWTYPE";
   t.issuers = {"samr"};
@@ -222,7 +227,8 @@ void ProofSeeds(const fuzz::DevChain& chain, const ledger::Store& store,
   for (size_t i = 0; i < chain.material_ids.size(); ++i) {
     ledger::ProofRequest req;
     req.material_id = chain.material_ids[i];
-    const std::string json = ledger::ProofBundleToJson(BuildProofBundle(store, genesis, req).value());
+    const std::string json =
+        ledger::ProofBundleToJson(BuildProofBundle(store, genesis, req).value());
     Write("proof_bundle", "material_" + std::to_string(i), json);
     if (i == 0) first = json;
   }
@@ -369,7 +375,8 @@ void P2pSeeds(const ledger::Store& store, const fuzz::DevChain& chain) {
   }
   Write("p2p", "block_response", Prefixed(0, Frame(blocks)));
   Write("p2p", "bad_oversized_frame", ToBytes(std::string("\x00\x7f\xff\xff\xff", 5)));
-  Write("p2p", "bad_undecodable", Prefixed(0, ToBytes(std::string("\x00\x00\x00\x03\xff\xff\xff", 7))));
+  Write("p2p", "bad_undecodable",
+        Prefixed(0, ToBytes(std::string("\x00\x00\x00\x03\xff\xff\xff", 7))));
 }
 
 // ------------------------------------------------------------------ configs
@@ -377,7 +384,8 @@ void P2pSeeds(const ledger::Store& store, const fuzz::DevChain& chain) {
 void ConfigSeeds(const fuzz::DevChain& chain, const fs::path& source) {
   const std::string genesis = ReadFile(chain.home + "/genesis.json").value();
   Write("genesis", "dev_pretty", genesis);
-  Write("genesis", "dev_canonical", ledger::GenesisToJson(ledger::ParseGenesisJson(genesis).value()));
+  Write("genesis", "dev_canonical",
+        ledger::GenesisToJson(ledger::ParseGenesisJson(genesis).value()));
   {
     auto spec = node::ParseNetworkToml(node::EmbeddedDevNetworkToml(), "dev").value();
     spec.suite = crypto::Suite::kSm;
@@ -425,8 +433,8 @@ void HttpSeeds(const fuzz::DevChain& chain) {
     return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:7001\r\n\r\n";
   };
   auto post = [](const std::string& target, const std::string& body, const std::string& extra) {
-    return "POST " + target + " HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n" +
-           extra + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "POST " + target + " HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n" + extra +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   };
   const std::string id = chain.material_ids[1];
   const std::string hash = crypto::DigestHex(chain.txs.front().hash);
@@ -460,16 +468,16 @@ void HttpSeeds(const fuzz::DevChain& chain) {
       {"bad_percent", get("/v1/status%4")},
       {"head", "HEAD /v1/status HTTP/1.1\r\nHost: h\r\n\r\n"},
       {"delete", "DELETE /v1/tx HTTP/1.1\r\nHost: h\r\n\r\n"},
-      {"post_replayed_tx",
-       post("/v1/tx?wait=1&timeout_ms=100",
-            "{\"tx\":\"" + Base64Encode(chain.txs.front().raw) + "\"}", "")},
+      {"post_replayed_tx", post("/v1/tx?wait=1&timeout_ms=100",
+                                "{\"tx\":\"" + Base64Encode(chain.txs.front().raw) + "\"}", "")},
       {"post_bad_base64", post("/v1/tx", "{\"tx\":\"!!!\"}", "")},
       {"post_bad_tx", post("/v1/tx", "{\"tx\":\"AAAA\"}", "")},
       {"post_not_json", post("/v1/tx", "[1,2", "")},
       {"post_pending_tx",
        post("/v1/tx", "{\"tx\":\"" + Base64Encode(chain.pending.raw) + "\"}", "")},
-      {"chunked", "POST /v1/tx HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                  "5\r\n{\"tx\"\r\n6\r\n:\"AA\"}\r\n0\r\n\r\n"},
+      {"chunked",
+       "POST /v1/tx HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "5\r\n{\"tx\"\r\n6\r\n:\"AA\"}\r\n0\r\n\r\n"},
       {"pipelined", get("/healthz") + get("/v1/block/2") + get("/v1/materials?type=BIZLIC")},
       {"http10", "GET /v1/status HTTP/1.0\r\n\r\n"},
       {"bad_request_line", "GET\r\n\r\n"},

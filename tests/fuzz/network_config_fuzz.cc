@@ -2,9 +2,10 @@
 // chain parameter the file gives is the value parsed (never silently truncated to a narrower
 // field). No key is generated per input: InitNetwork itself (keys, files) is left to the unit
 // tests.
+#include <toml++/toml.h>
+
 #include <functional>
 #include <string_view>
-#include <toml++/toml.h>
 
 #include "node/network_init.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -1,10 +1,11 @@
 // HOME/node.toml (node::LoadNodeConfig), written to a scratch home. Properties: every integer the
 // file gives for a known key is the value loaded (never silently truncated to a narrower field),
 // and an accepted config written back with NodeConfigToToml loads again to the same text.
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <toml++/toml.h>
 
 #include "node/config.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -30,10 +31,12 @@ const std::vector<NumField>& NumFields() {
       {"mempool", "max_txs", [](const C& c) { return uint64_t{c.mempool_max_txs}; }},
       {"mempool", "max_bytes", [](const C& c) { return uint64_t{c.mempool_max_bytes}; }},
       {"mempool", "verify_threads", [](const C& c) { return uint64_t{c.verify_threads}; }},
-      {"consensus", "timeout_propose_ms", [](const C& c) { return uint64_t(c.timeouts.propose_ms); }},
+      {"consensus", "timeout_propose_ms",
+       [](const C& c) { return uint64_t(c.timeouts.propose_ms); }},
       {"consensus", "timeout_propose_delta_ms",
        [](const C& c) { return uint64_t(c.timeouts.propose_delta_ms); }},
-      {"consensus", "timeout_prevote_ms", [](const C& c) { return uint64_t(c.timeouts.prevote_ms); }},
+      {"consensus", "timeout_prevote_ms",
+       [](const C& c) { return uint64_t(c.timeouts.prevote_ms); }},
       {"consensus", "timeout_prevote_delta_ms",
        [](const C& c) { return uint64_t(c.timeouts.prevote_delta_ms); }},
       {"consensus", "timeout_precommit_ms",

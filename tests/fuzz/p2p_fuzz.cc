@@ -95,7 +95,8 @@ class Driver {
   void FireTimeouts() {
     auto pending = std::move(timeouts_);
     timeouts_.clear();
-    for (const auto& t : pending) inputs_.push_back(consensus::TimeoutIn{t.height, t.round, t.step});
+    for (const auto& t : pending)
+      inputs_.push_back(consensus::TimeoutIn{t.height, t.round, t.step});
     Pump();
   }
 
@@ -117,8 +118,8 @@ class Driver {
       if (auto* t = std::get_if<consensus::ScheduleTimeout>(&e)) {
         timeouts_.push_back(*t);
       } else if (auto* b = std::get_if<consensus::BuildBlock>(&e)) {
-        const Bytes block = ToBytes("block " + std::to_string(b->height) + "/" +
-                                    std::to_string(b->round));
+        const Bytes block =
+            ToBytes("block " + std::to_string(b->height) + "/" + std::to_string(b->round));
         inputs_.push_back(consensus::BlockIn{
             b->height, b->round, crypto::DigestBytes(crypto::Hash(crypto::Suite::kP256, block)),
             block});
@@ -177,9 +178,10 @@ void Handle(Driver& driver, const Bytes& frame) {
         auto block = ledger::DecodeBlock(ToBytes(sb.block()));
         auto commit = ledger::DecodeCommit(ToBytes(sb.commit()));
         if (!block.ok() || !commit.ok()) break;
-        const Bytes hash = crypto::DigestBytes(crypto::Hash(crypto::Suite::kP256, block->header_bytes));
-        (void)ledger::VerifyCommit(crypto::Suite::kP256, "fuzz-chain", TheKeys().validators, *commit,
-                                   block->header.height, hash);
+        const Bytes hash =
+            crypto::DigestBytes(crypto::Hash(crypto::Suite::kP256, block->header_bytes));
+        (void)ledger::VerifyCommit(crypto::Suite::kP256, "fuzz-chain", TheKeys().validators,
+                                   *commit, block->header.height, hash);
       }
       break;
     default:

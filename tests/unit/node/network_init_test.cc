@@ -94,8 +94,8 @@ TEST_CASE("node config rejects a malformed listen address", "[node]") {
   std::filesystem::remove_all(home);
 }
 
-// Found by fuzzing (tests/fuzz, node_config): an integer beyond the field's type was truncated,
-// so verify_threads = 4294967297 loaded as 1 instead of being refused.
+// Found while writing the node_config fuzz target (tests/fuzz), which now checks it: an integer
+// beyond the field's type was truncated, so verify_threads = 4294967297 loaded as 1.
 TEST_CASE("node config refuses a limit beyond its field's range instead of truncating it",
           "[node]") {
   std::string home = TempDir("config-range");
@@ -109,8 +109,8 @@ TEST_CASE("node config refuses a limit beyond its field's range instead of trunc
   std::filesystem::remove_all(home);
 }
 
-// Found by fuzzing (tests/fuzz, network_config): max_tx_bytes = 4294967297 became a genesis with
-// max_tx_bytes = 1, refusing every transaction.
+// Found while writing the network_config fuzz target (tests/fuzz), which now checks it:
+// max_tx_bytes = 4294967297 became a genesis with max_tx_bytes = 1, refusing every transaction.
 TEST_CASE("network toml refuses a chain parameter beyond its field's range", "[node]") {
   const std::string base = "[network]\nchain_id = \"x\"\n";
   auto spec = node::ParseNetworkToml(base + "max_tx_bytes = 4294967297\n", "t.toml");
@@ -121,9 +121,9 @@ TEST_CASE("network toml refuses a chain parameter beyond its field's range", "[n
   REQUIRE(txs.status().message().find("max_block_txs") != std::string::npos);
 }
 
-// Found by fuzzing (tests/fuzz, node_config): NodeConfigToToml wrote strings between quotes
-// unescaped, so a name or address holding '"' or '\' (network join takes them from the command
-// line) produced a node.toml that no longer loaded.
+// Found while writing the node_config fuzz target (tests/fuzz, round-trip check):
+// NodeConfigToToml wrote strings between quotes unescaped, so a name or address holding '"' or
+// '\' (network join takes them from the command line) produced a node.toml that did not load.
 TEST_CASE("node config with quotes and backslashes in its strings round-trips", "[node]") {
   std::string home = TempDir("config-quote");
   REQUIRE(EnsureDir(home).ok());
