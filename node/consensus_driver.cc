@@ -7,6 +7,7 @@
 #include "ledger/commit.h"
 #include "ledger/records.h"
 #include "node/log.h"
+#include "node/p2p_messages.h"
 #include "proto/p2p.pb.h"
 #include "util/file.h"
 #include "util/time.h"
@@ -22,64 +23,6 @@ namespace {
 constexpr uint32_t kMaxSyncBlocks = 64;
 constexpr size_t kMaxSyncBytes = 8u << 20;
 constexpr int64_t kSyncRetryMs = 2000;
-
-pb::ProposalMsg ToPb(const consensus::Proposal& p) {
-  pb::ProposalMsg m;
-  m.set_height(p.height);
-  m.set_round(p.round);
-  m.set_pol_round(p.pol_round);
-  m.set_block_hash(p.block_hash.data(), p.block_hash.size());
-  m.set_block(p.block.data(), p.block.size());
-  m.set_proposer(p.proposer);
-  m.set_signature(p.signature.data(), p.signature.size());
-  return m;
-}
-
-consensus::Proposal FromPb(const pb::ProposalMsg& m) {
-  consensus::Proposal p;
-  p.height = m.height();
-  p.round = m.round();
-  p.pol_round = m.pol_round();
-  p.block_hash = ToBytes(m.block_hash());
-  p.block = ToBytes(m.block());
-  p.proposer = m.proposer();
-  p.signature = ToBytes(m.signature());
-  return p;
-}
-
-pb::VoteMsg ToPb(const consensus::Vote& v) {
-  pb::VoteMsg m;
-  m.set_type(static_cast<uint32_t>(v.type));
-  m.set_height(v.height);
-  m.set_round(v.round);
-  m.set_block_hash(v.block_hash.data(), v.block_hash.size());
-  m.set_validator(v.validator);
-  m.set_signature(v.signature.data(), v.signature.size());
-  return m;
-}
-
-std::optional<consensus::Vote> FromPb(const pb::VoteMsg& m) {
-  consensus::Vote v;
-  if (m.type() == 1) {
-    v.type = consensus::VoteType::kPrevote;
-  } else if (m.type() == 2) {
-    v.type = consensus::VoteType::kPrecommit;
-  } else {
-    return std::nullopt;
-  }
-  v.height = m.height();
-  v.round = m.round();
-  v.block_hash = ToBytes(m.block_hash());
-  v.validator = m.validator();
-  v.signature = ToBytes(m.signature());
-  return v;
-}
-
-Bytes Serialize(const pb::P2pMessage& msg) {
-  std::string s;
-  msg.SerializeToString(&s);
-  return ToBytes(s);
-}
 
 }  // namespace
 
@@ -138,8 +81,8 @@ Status ConsensusDriver::StartP2p(std::vector<PeerInfo> peers) {
   return st;
 }
 
-void ConsensusDriver::OnPeerConnected(uint32_t peer) {
-  if (stopped_) return;
+std::vector<Bytes> ConsensusDriver::LatestMessageFrames() const {
+  std::vector<Bytes> frames;
   for (const Effect& e : core_->LatestMessages()) {
     pb::P2pMessage msg;
     if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
@@ -149,8 +92,14 @@ void ConsensusDriver::OnPeerConnected(uint32_t peer) {
     } else {
       continue;
     }
-    p2p_->Send(peer, Serialize(msg));
+    frames.push_back(Serialize(msg));
   }
+  return frames;
+}
+
+void ConsensusDriver::OnPeerConnected(uint32_t peer) {
+  if (stopped_) return;
+  for (const Bytes& frame : LatestMessageFrames()) p2p_->Send(peer, frame);
   SendStatus(peer);
 }
 
@@ -474,17 +423,7 @@ void ConsensusDriver::ArmRebroadcast() {
 
 void ConsensusDriver::Rebroadcast() {
   if (!p2p_) return;
-  for (const Effect& e : core_->LatestMessages()) {
-    pb::P2pMessage msg;
-    if (const auto* p = std::get_if<consensus::BroadcastProposal>(&e)) {
-      *msg.mutable_proposal() = ToPb(p->proposal);
-    } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
-      *msg.mutable_vote() = ToPb(v->vote);
-    } else {
-      continue;
-    }
-    SendToPeers(msg);
-  }
+  for (const Bytes& frame : LatestMessageFrames()) p2p_->Broadcast(frame);
   SendStatus(std::nullopt);
 }
 

@@ -84,6 +84,8 @@ class ConsensusDriver {
   Status RefreshPeers();
   Status StartP2p(std::vector<PeerInfo> peers);
   void OnPeerConnected(uint32_t peer);
+  // This node's latest signed messages (and its valid value's proof-of-lock), as p2p frames.
+  std::vector<Bytes> LatestMessageFrames() const;
 
   boost::asio::io_context& io_;
   const NodeConfig& config_;

@@ -15,6 +15,35 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+bool DecodeTarget(const std::string& target, HttpRequest& req, std::string& error) {
+  std::string raw_path = target, raw_query;
+  if (auto q = target.find('?'); q != std::string::npos) {
+    raw_path = target.substr(0, q);
+    raw_query = target.substr(q + 1);
+  }
+  if (!UrlDecode(raw_path, req.path)) {
+    error = "malformed percent-encoding in path";
+    return false;
+  }
+  size_t pos = 0;
+  while (pos < raw_query.size()) {
+    size_t amp = raw_query.find('&', pos);
+    if (amp == std::string::npos) amp = raw_query.size();
+    std::string pair = raw_query.substr(pos, amp - pos);
+    pos = amp + 1;
+    if (pair.empty()) continue;
+    std::string k, v;
+    size_t eq = pair.find('=');
+    if (!UrlDecode(pair.substr(0, eq), k) ||
+        !UrlDecode(eq == std::string::npos ? "" : pair.substr(eq + 1), v)) {
+      error = "malformed percent-encoding in query";
+      return false;
+    }
+    req.query[k] = v;
+  }
+  return true;
+}
+
 bool UrlDecode(const std::string& in, std::string& out) {
   out.clear();
   out.reserve(in.size());
@@ -117,31 +146,9 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest req;
     req.method = std::string(msg.method_string());
     req.remote = remote_;
-    std::string target(msg.target());
-    std::string raw_path = target, raw_query;
-    if (auto q = target.find('?'); q != std::string::npos) {
-      raw_path = target.substr(0, q);
-      raw_query = target.substr(q + 1);
-    }
-    if (!UrlDecode(raw_path, req.path)) {
-      WriteError(400, "bad_request", "malformed percent-encoding in path");
+    if (std::string error; !DecodeTarget(std::string(msg.target()), req, error)) {
+      WriteError(400, "bad_request", error);
       return;
-    }
-    size_t pos = 0;
-    while (pos < raw_query.size()) {
-      size_t amp = raw_query.find('&', pos);
-      if (amp == std::string::npos) amp = raw_query.size();
-      std::string pair = raw_query.substr(pos, amp - pos);
-      pos = amp + 1;
-      if (pair.empty()) continue;
-      std::string k, v;
-      size_t eq = pair.find('=');
-      if (!UrlDecode(pair.substr(0, eq), k) ||
-          !UrlDecode(eq == std::string::npos ? "" : pair.substr(eq + 1), v)) {
-        WriteError(400, "bad_request", "malformed percent-encoding in query");
-        return;
-      }
-      req.query[k] = v;
     }
     req.body = std::move(msg.body());
     req.content_type = std::string(msg[http::field::content_type]);

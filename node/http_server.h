@@ -63,5 +63,9 @@ class HttpServer {
 
 // "%41b" → "Ab"; false on a malformed escape.
 bool UrlDecode(const std::string& in, std::string& out);
+// A request target ("/v1/x?a=1&b=%41") into req.path and req.query (percent-decoded; a repeated
+// key keeps the last value). On a malformed escape, false with `error` saying where (the server
+// answers 400 bad_request with it).
+bool DecodeTarget(const std::string& target, HttpRequest& req, std::string& error);
 
 }  // namespace govledger::node

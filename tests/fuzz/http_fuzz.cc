@@ -52,33 +52,13 @@ Env& TheEnv() {
   return env;
 }
 
-// Mirrors the request decoding of Session::OnRead in node/http_server.cc; false = the server
-// answers 400 itself.
+// The request as Session::OnRead in node/http_server.cc builds it (the same DecodeTarget);
+// false = the server answers 400 itself.
 bool ToRequest(http::request<http::string_body>& msg, node::HttpRequest& req) {
   req.method = std::string(msg.method_string());
   req.remote = "127.0.0.1:1";
-  std::string target(msg.target());
-  std::string raw_path = target, raw_query;
-  if (auto q = target.find('?'); q != std::string::npos) {
-    raw_path = target.substr(0, q);
-    raw_query = target.substr(q + 1);
-  }
-  if (!node::UrlDecode(raw_path, req.path)) return false;
-  size_t pos = 0;
-  while (pos < raw_query.size()) {
-    size_t amp = raw_query.find('&', pos);
-    if (amp == std::string::npos) amp = raw_query.size();
-    std::string pair = raw_query.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (pair.empty()) continue;
-    std::string k, v;
-    size_t eq = pair.find('=');
-    if (!node::UrlDecode(pair.substr(0, eq), k) ||
-        !node::UrlDecode(eq == std::string::npos ? "" : pair.substr(eq + 1), v)) {
-      return false;
-    }
-    req.query[k] = v;
-  }
+  std::string error;
+  if (!node::DecodeTarget(std::string(msg.target()), req, error)) return false;
   req.body = std::move(msg.body());
   req.content_type = std::string(msg[http::field::content_type]);
   return true;

@@ -4,9 +4,8 @@
 // consensus values and fed to a Tendermint core (consensus::Core), forwarded transactions
 // decoded, synced blocks and certificates decoded and the certificate verified.
 //
-// The driver's protobuf-to-consensus conversions live in an anonymous namespace of
-// consensus_driver.cc; FromPb below mirrors them (keep the two in step). The core runs with a
-// signature check the fuzzer can satisfy (a signature starting with 'V' is "valid"), so inputs
+// The protobuf-to-consensus conversions are the driver's own (node/p2p_messages.h). The core
+// runs with a signature check the fuzzer can satisfy (a signature starting with 'V' is "valid"), so inputs
 // play a Byzantine validator holding a key: equivocation, far-future heights and rounds, bad
 // indexes. A message with no payload (ignored by the driver) fires the core's pending timeouts,
 // so the fuzzer can move rounds forward.
@@ -19,6 +18,7 @@
 #include "ledger/codec.h"
 #include "ledger/commit.h"
 #include "node/p2p.h"
+#include "node/p2p_messages.h"
 #include "proto/p2p.pb.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -51,36 +51,6 @@ const Keys& TheKeys() {
     return out;
   }();
   return k;
-}
-
-// Mirrors FromPb in node/consensus_driver.cc.
-consensus::Proposal FromPb(const pb::ProposalMsg& m) {
-  consensus::Proposal p;
-  p.height = m.height();
-  p.round = m.round();
-  p.pol_round = m.pol_round();
-  p.block_hash = ToBytes(m.block_hash());
-  p.block = ToBytes(m.block());
-  p.proposer = m.proposer();
-  p.signature = ToBytes(m.signature());
-  return p;
-}
-
-std::optional<consensus::Vote> FromPb(const pb::VoteMsg& m) {
-  consensus::Vote v;
-  if (m.type() == 1) {
-    v.type = consensus::VoteType::kPrevote;
-  } else if (m.type() == 2) {
-    v.type = consensus::VoteType::kPrecommit;
-  } else {
-    return std::nullopt;
-  }
-  v.height = m.height();
-  v.round = m.round();
-  v.block_hash = ToBytes(m.block_hash());
-  v.validator = m.validator();
-  v.signature = ToBytes(m.signature());
-  return v;
 }
 
 // A minimal driver: answers the core's requests at once and starts the next height on a decision.
@@ -160,10 +130,10 @@ void Handle(Driver& driver, const Bytes& frame) {
   if (!msg.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) return;
   switch (msg.msg_case()) {
     case pb::P2pMessage::kProposal:
-      driver.Feed(consensus::ProposalIn{FromPb(msg.proposal())});
+      driver.Feed(consensus::ProposalIn{node::FromPb(msg.proposal())});
       break;
     case pb::P2pMessage::kVote:
-      if (auto v = FromPb(msg.vote())) driver.Feed(consensus::VoteIn{*v});
+      if (auto v = node::FromPb(msg.vote())) driver.Feed(consensus::VoteIn{*v});
       break;
     case pb::P2pMessage::kTxs:
       for (const auto& t : msg.txs().txs()) {
