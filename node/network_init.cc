@@ -183,6 +183,34 @@ Result<NetworkSpec> LoadNetworkToml(const std::string& path) {
   return ParseNetworkToml(*text, path);
 }
 
+namespace {
+
+// A validator's two keys: consensus signing (the network's suite) and TLS, always P-256 (TLS 1.3
+// stacks speak it everywhere; SM2 TLS is a separate protocol, GB/T 38636, that OpenSSL 3 lacks).
+struct ValidatorKeys {
+  crypto::PrivateKey validator;
+  crypto::PrivateKey tls;
+};
+
+Result<ValidatorKeys> NewValidatorKeys(crypto::Suite suite) {
+  auto vk = crypto::PrivateKey::Generate(suite);
+  if (!vk.ok()) return vk.status();
+  auto tk = crypto::PrivateKey::Generate(crypto::Suite::kP256);
+  if (!tk.ok()) return tk.status();
+  return ValidatorKeys{std::move(*vk), std::move(*tk)};
+}
+
+// One validator home: genesis copy, both keys (0600) and node.toml.
+Status WriteHome(const NodeConfig& c, const std::string& genesis_json, const ValidatorKeys& keys) {
+  GOVLEDGER_RETURN_IF_ERROR(EnsureDir(c.home, /*private_dir=*/true));
+  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(c.home + "/genesis.json", genesis_json, 0644));
+  GOVLEDGER_RETURN_IF_ERROR(keys.validator.SavePemFile(c.home + "/validator.pem"));
+  GOVLEDGER_RETURN_IF_ERROR(keys.tls.SavePemFile(c.home + "/tls.pem"));
+  return WriteFileAtomic(c.home + "/node.toml", NodeConfigToToml(c), 0644);
+}
+
+}  // namespace
+
 Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& opts) {
   namespace fs = std::filesystem;
   if (spec.validators.size() != 1 && opts.flat) {
@@ -225,27 +253,19 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
     g.departments.push_back(std::move(d));
   }
 
-  struct Keys {
-    crypto::PrivateKey validator;
-    crypto::PrivateKey tls;
-  };
-  std::vector<Keys> keys;
+  std::vector<ValidatorKeys> keys;
   for (const auto& v : spec.validators) {
-    auto vk = crypto::PrivateKey::Generate(spec.suite);
-    if (!vk.ok()) return vk.status();
-    // TLS keys are always P-256: TLS 1.3 stacks speak it everywhere; SM2 TLS is a separate
-    // protocol (GB/T 38636) that OpenSSL 3 does not offer.
-    auto tk = crypto::PrivateKey::Generate(crypto::Suite::kP256);
-    if (!tk.ok()) return tk.status();
+    auto k = NewValidatorKeys(spec.suite);
+    if (!k.ok()) return k.status();
     ledger::Validator val;
     val.name = v.name;
     val.department = v.department;
-    val.key = vk->public_key();
-    val.tls_key = tk->public_key();
+    val.key = k->validator.public_key();
+    val.tls_key = k->tls.public_key();
     val.p2p_address = v.p2p;
     val.api_address = v.api;
     g.validators.push_back(std::move(val));
-    keys.push_back(Keys{std::move(*vk), std::move(*tk)});
+    keys.push_back(std::move(*k));
   }
 
   // Round-trip through the parser: the genesis every node will load must pass its validation.
@@ -255,19 +275,14 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
 
   for (size_t i = 0; i < spec.validators.size(); ++i) {
     const auto& v = spec.validators[i];
-    std::string home = home_of(v);
-    GOVLEDGER_RETURN_IF_ERROR(EnsureDir(home, /*private_dir=*/true));
     NodeConfig c;
-    c.home = home;
+    c.home = home_of(v);
     c.name = v.name;
     c.api_listen = v.api;
     c.p2p_listen = v.p2p;
     c.timeouts = spec.timeouts;
     c.rebroadcast_ms = spec.rebroadcast_ms;
-    GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/genesis.json", json + "\n", 0644));
-    GOVLEDGER_RETURN_IF_ERROR(keys[i].validator.SavePemFile(home + "/validator.pem"));
-    GOVLEDGER_RETURN_IF_ERROR(keys[i].tls.SavePemFile(home + "/tls.pem"));
-    GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/node.toml", NodeConfigToToml(c), 0644));
+    GOVLEDGER_RETURN_IF_ERROR(WriteHome(c, json + "\n", keys[i]));
   }
   return *checked;
 }
@@ -293,16 +308,12 @@ Result<ledger::Validator> JoinNetwork(const JoinOptions& opts) {
     return Status::Error("already_exists", "a home already exists at " + home +
                                                " (remove it, or pass --force to overwrite)");
   }
-  auto vk = crypto::PrivateKey::Generate(genesis->suite);
-  if (!vk.ok()) return vk.status();
-  auto tk = crypto::PrivateKey::Generate(crypto::Suite::kP256);  // TLS is always P-256
-  if (!tk.ok()) return tk.status();
-  auto v_pub = crypto::PublicKeyToPem(vk->public_key());
+  auto keys = NewValidatorKeys(genesis->suite);
+  if (!keys.ok()) return keys.status();
+  auto v_pub = crypto::PublicKeyToPem(keys->validator.public_key());
   if (!v_pub.ok()) return v_pub.status();
-  auto t_pub = crypto::PublicKeyToPem(tk->public_key());
+  auto t_pub = crypto::PublicKeyToPem(keys->tls.public_key());
   if (!t_pub.ok()) return t_pub.status();
-
-  GOVLEDGER_RETURN_IF_ERROR(EnsureDir(home, /*private_dir=*/true));
   auto json = ReadFile(opts.genesis_path, 64 << 20);
   if (!json.ok()) return json.status();
   NodeConfig c;
@@ -311,18 +322,15 @@ Result<ledger::Validator> JoinNetwork(const JoinOptions& opts) {
   c.api_listen = opts.api;
   c.p2p_listen = opts.p2p;
   c.joining = true;
-  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/genesis.json", *json, 0644));
-  GOVLEDGER_RETURN_IF_ERROR(vk->SavePemFile(home + "/validator.pem"));
-  GOVLEDGER_RETURN_IF_ERROR(tk->SavePemFile(home + "/tls.pem"));
+  GOVLEDGER_RETURN_IF_ERROR(WriteHome(c, *json, *keys));
   GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/validator.pub.pem", *v_pub, 0644));
   GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/tls.pub.pem", *t_pub, 0644));
-  GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(home + "/node.toml", NodeConfigToToml(c), 0644));
 
   ledger::Validator v;
   v.name = opts.name;
   v.department = opts.department;
-  v.key = vk->public_key();
-  v.tls_key = tk->public_key();
+  v.key = keys->validator.public_key();
+  v.tls_key = keys->tls.public_key();
   v.p2p_address = opts.p2p;
   v.api_address = opts.api;
   return v;
