@@ -198,7 +198,10 @@ TEST_CASE("a flipped byte in a stored block refuses the start and audit chain na
   CHECK(audit.exit_code != 0);
   Json report = audit.json();
   CHECK(report.value("ok", true) == false);
-  CHECK(report.value("bad_height", uint64_t{0}) == 2);
+  // LevelDB checksums 4 KiB blocks: block 2 may share its data block with block 1, so the
+  // first unreadable height is 1 or 2, never a later one.
+  const uint64_t bad = report.value("bad_height", uint64_t{0});
+  CHECK((bad == 1 || bad == 2));
   CHECK(report.value("reason", std::string()) == "unreadable_block");
   RequireOthersCommit(t);
   RecoverBySync(t);
