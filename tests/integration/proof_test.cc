@@ -186,6 +186,12 @@ Json VerifyContractOffline(ProofNet& p, const std::string& file, const std::stri
   return r.json();
 }
 
+// Waits until node `to` has every block node `from` has committed (a command acknowledged by one
+// node may not have reached another yet).
+void Sync(ProofNet& p, size_t from, size_t to) {
+  REQUIRE(p.net.WaitHeight({to}, p.net.Height(from), milliseconds(30'000)));
+}
+
 // The bundle's text with one hex digit flipped: the first one `skip` characters after `marker`.
 std::string FlipAfter(std::string text, const std::string& marker, size_t skip) {
   const size_t at = text.find(marker);
@@ -197,8 +203,8 @@ std::string FlipAfter(std::string text, const std::string& marker, size_t skip) 
 
 }  // namespace
 
-TEST_CASE("a contract signed by two parties is proven offline; a changed file or bundle fails "
-          "at the named step",
+TEST_CASE("a contract signed by two parties is proven offline, and a changed file or bundle "
+          "fails at the named step",
           "[network][proof][econtract]") {
   ProofNet p;
   const std::string landlord = Keygen(p, "landlord");
@@ -209,8 +215,11 @@ TEST_CASE("a contract signed by two parties is proven offline; a changed file or
                            "--party", landlord + ".pub", "--party", tenant + ".pub",
                            "--deadline", "+7d", "--title", "房屋租赁合同"});
   const std::string id = created["contract_id"];
+  Sync(p, 0, 1);
   p.Cli(1, {"contract", "sign", "--key", landlord + ".pem", "--id", id, "--file", lease});
+  Sync(p, 1, 2);
   p.Cli(2, {"contract", "sign", "--key", tenant + ".pem", "--id", id, "--file", lease});
+  Sync(p, 2, 3);
 
   const std::string bundle = p.tmp.Sub("lease.govproof");
   Json exported = p.Cli(3, {"contract", "export", "--id", id, "--out", bundle});
@@ -253,16 +262,30 @@ TEST_CASE("a department added by governance issues a material that verifies VALI
             "--add-department", "health", "--name", "区卫生健康局", "--code",
             "12440305MB2C16598X", "--roles", "provider,consumer", "--department-key",
             health + ".pub"});
+  Sync(p, 0, 1);
   p.Cli(1, {"governance", "approve", "--key", p.Key("mca"), "--id", "P1"});
+  Sync(p, 1, 2);
   p.Cli(2, {"governance", "approve", "--key", p.Key("water"), "--id", "P1"});
+  Sync(p, 2, 0);
+  Json p1 = p.Cli(0, {"governance", "list", "--id", "P1"});
+  INFO(p1.dump());
+  REQUIRE(p1["status"] == "ENACTED");
   WriteFileOrThrow(p.tmp.Sub("birthmed.json"),
                    R"({"code": "BIRTHMED", "name": "出生医学证明", "category": "certificate",
                        "issuers": ["health"], "required_fields": ["child_name"],
                        "use_purposes": []})");
   p.Cli(0, {"governance", "propose", "--key", p.Key("samr"), "--reason", "新增出生医学证明",
             "--material-type", p.tmp.Sub("birthmed.json")});
+  Sync(p, 0, 1);
   p.Cli(1, {"governance", "approve", "--key", p.Key("mca"), "--id", "P2"});
+  Sync(p, 1, 2);
   p.Cli(2, {"governance", "approve", "--key", p.Key("water"), "--id", "P2"});
+  // Five departments now: four approvals (2/3, rounded up).
+  Sync(p, 2, 3);
+  p.Cli(3, {"governance", "approve", "--key", p.Key("edu"), "--id", "P2"});
+  Json p2 = p.Cli(3, {"governance", "list", "--id", "P2"});
+  INFO(p2.dump());
+  REQUIRE(p2["status"] == "ENACTED");
 
   const std::string birth = p.tmp.Sub("birth.pdf");
   WriteFileOrThrow(birth, "出生医学证明 " + RandomSerial());
@@ -270,6 +293,7 @@ TEST_CASE("a department added by governance issues a material that verifies VALI
                           "--holder", "110101202601010012", "--file", birth, "--field",
                           "child_name=张小明", "--receipt", p.tmp.Sub("birth.receipt.json")});
   const std::string id = issued["material_id"];
+  Sync(p, 3, 1);
   const std::string bundle = p.Export(id, 1);
   Json v = p.VerifyOffline(birth, bundle, 0);
   CHECK(v["verdict"] == "VALID");
@@ -281,6 +305,7 @@ TEST_CASE("a department added by governance issues a material that verifies VALI
   }
 
   // trace proves the history complete against the trusted genesis.
+  Sync(p, 3, 2);
   Json trace = p.Cli(2, {"trace", "--id", id, "--trust", p.Genesis()});
   CHECK(trace["proof"]["verified"] == true);
 
