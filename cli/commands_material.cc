@@ -367,7 +367,9 @@ int RunRevoke(const Context& ctx, const RevokeOptions& o) {
   NodeClient client(NodeUrl(ctx));
   auto chain = client.ChainStatus();
   if (!chain.ok()) return out.Fail(chain.status());
-  auto genesis = client.FetchGenesis();
+  auto fetched = client.FetchGenesis();
+  if (!fetched.ok()) return out.Fail(fetched.status());
+  auto genesis = WithRegistry(client, std::move(*fetched));
   if (!genesis.ok()) return out.Fail(genesis.status());
   auto signer = LoadSigner(o.key, *chain, *genesis, o.allow_unregistered);
   if (!signer.ok()) return out.Fail(signer.status());

@@ -316,6 +316,12 @@ TEST_CASE("a department added by governance issues a material that verifies VALI
   Json bad = p.VerifyOffline(birth, edited, 1);
   CHECK(bad["verdict"] == "INVALID_PROOF");
   CHECK(FailedStep(bad) == "registry");
+
+  // The department revokes its material with its own key; a fresh bundle proves REVOKED.
+  p.Cli(3, {"material", "revoke", "--key", health + ".pem", "--id", id, "--reason", "登记错误"});
+  Json revoked = p.VerifyOffline(birth, p.Export(id, 3), 1);
+  CHECK(revoked["verdict"] == "REVOKED");
+  CHECK(FailedStep(revoked) == "status");
 }
 
 }  // namespace govledger::itest
