@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "consensus/core.h"
 #include "util/status.h"
 
 namespace govledger::node {
+
+class FrameFilter;  // node/frame_filter.h
 
 struct NodeConfig {
   std::string home;             // absolute; relative paths below resolve against it
@@ -37,6 +40,9 @@ struct NodeConfig {
   // Consensus: per-step timeouts growing per round; how often latest messages are resent.
   consensus::Timeouts timeouts;
   int64_t rebroadcast_ms = 500;
+  // Fault-injection tests only (node/frame_filter.h); never read from node.toml, null in the
+  // production daemon.
+  std::shared_ptr<FrameFilter> frame_filter;
 
   std::string Path(const std::string& relative) const;  // resolve against home
 };

@@ -70,6 +70,7 @@ Status ConsensusDriver::StartP2p(std::vector<PeerInfo> peers) {
   P2pConfig pc;
   pc.listen = config_.p2p_listen;
   pc.peers = std::move(peers);
+  pc.filter = config_.frame_filter;  // tests only (node/frame_filter.h); null in production
   auto tls_pem = ReadFile(config_.Path(config_.tls_key_file), 1 << 16);
   if (!tls_pem.ok()) return Status::Error("bad_config", "TLS key: " + tls_pem.status().message());
   pc.tls_key_pem = *tls_pem;
