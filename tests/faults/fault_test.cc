@@ -56,7 +56,18 @@ TEST_CASE("a 2|2 partition commits nothing on either side and commits resume whe
   IssueAndRequireAck(net, t.ledger, 0, "mca");
 
   Partition(net, {0, 1}, {2, 3});
-  // A height in flight when the cut lands may still finish on one side; nothing after it can.
+  // Every node applies its control file within 50 ms of the change (on its next frame): wait
+  // until all four logged it. A height in flight then may still finish; nothing after it can.
+  if (!WaitFor(
+          [&] {
+            for (size_t i : kAll) {
+              if (!LogContains(net.node(i), "FAULTS: applied {\"peers\"")) return false;
+            }
+            return true;
+          },
+          milliseconds(30'000), milliseconds(50))) {
+    FAIL("the partition was not applied\n" << net.Describe());
+  }
   const uint64_t cut = net.MaxHeight(kAll) + 1;
   std::vector<TxFactory::Built> stuck;
   for (size_t i : kAll) {
