@@ -62,7 +62,8 @@ struct ChainParams {
   uint32_t max_block_txs = 2000;
   uint32_t max_tx_bytes = 64 * 1024;
   uint32_t max_expiries_per_block = 10000;
-  int64_t max_clock_drift_ms = 5000;
+  int64_t max_clock_drift_ms = 5000;     // a proposal's block time at most this far ahead
+                                         // of a validator's clock (behind: only after the parent)
   uint64_t max_tx_validity_heights = 10000;  // valid_until_height at most this far ahead
 };
 

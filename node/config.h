@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "consensus/core.h"
 #include "util/status.h"
 
 namespace govledger::node {
+
+class FrameFilter;  // node/frame_filter.h
 
 struct NodeConfig {
   std::string home;             // absolute; relative paths below resolve against it
@@ -47,6 +50,9 @@ struct NodeConfig {
   // key file readable by group or others load.
   std::string key_passphrase_file;
   bool allow_readable_keys = false;
+  // Fault-injection tests only (node/frame_filter.h); never read from node.toml, null in the
+  // production daemon.
+  std::shared_ptr<FrameFilter> frame_filter;
 
   std::string Path(const std::string& relative) const;  // resolve against home
 };

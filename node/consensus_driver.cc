@@ -25,6 +25,14 @@ constexpr uint32_t kMaxSyncBlocks = 64;
 constexpr size_t kMaxSyncBytes = 8u << 20;
 constexpr int64_t kSyncRetryMs = 2000;
 
+// Sync retries are paced on the steady clock: with the wall clock, a clock stepped back (NTP, or
+// the fault tests' clock skew) held block sync back for as long as the step.
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
@@ -71,6 +79,7 @@ Status ConsensusDriver::StartP2p(std::vector<PeerInfo> peers) {
   P2pConfig pc;
   pc.listen = config_.p2p_listen;
   pc.peers = std::move(peers);
+  pc.filter = config_.frame_filter;  // tests only (node/frame_filter.h); null in production
   // node/keys.h: mode and passphrase checks; p2p gets the decrypted PEM in memory.
   auto tls_key = LoadNodeKey(config_, crypto::Suite::kP256, config_.tls_key_file, "TLS key");
   if (!tls_key.ok()) return tls_key.status();
@@ -355,8 +364,14 @@ void ConsensusDriver::OnValidate(const consensus::ValidateBlock& v) {
   if (crypto::DigestBytes(crypto::Hash(genesis_.suite, block->header_bytes)) != v.block_hash) {
     return verdict(false, "block hash does not match the proposal");
   }
+  // Only a block time too far AHEAD of this node's clock is refused; a past time is bounded by
+  // the parent's (the executor refuses a time not after it). Refusing old times too (as before)
+  // broke liveness (found by the fault tests, doc/testing.md): a value locked in round r is
+  // re-proposed unchanged in later rounds, so once it is older than the drift, validators that
+  // had not validated it yet (restarted, or that missed its first proposal) refuse it forever,
+  // while those locked on it prevote nothing else. An early time only ages less.
   int64_t drift = block->header.time_ms - NowMs();
-  if (drift > genesis_.params.max_clock_drift_ms || -drift > genesis_.params.max_clock_drift_ms) {
+  if (drift > genesis_.params.max_clock_drift_ms) {
     return verdict(false, "block time is " + std::to_string(drift) + " ms from this node's clock");
   }
   auto built = executor_.Execute(*block);
@@ -457,7 +472,7 @@ void ConsensusDriver::OnPeerMessage(uint32_t peer, Bytes payload) {
     case pb::P2pMessage::kStatus: {
       peer_heights_[peer] = msg.status().height();
       if (msg.status().height() > store_.height() &&
-          NowMs() - sync_requested_at_ms_ > kSyncRetryMs) {
+          SteadyMs() - sync_requested_at_ms_ > kSyncRetryMs) {
         RequestBlocks(peer);
       }
       break;
@@ -492,7 +507,7 @@ void ConsensusDriver::OnPeerMessage(uint32_t peer, Bytes payload) {
 
 void ConsensusDriver::RequestBlocks(uint32_t peer) {
   if (!p2p_) return;
-  sync_requested_at_ms_ = NowMs();
+  sync_requested_at_ms_ = SteadyMs();
   pb::P2pMessage req;
   req.mutable_block_request()->set_from_height(store_.height() + 1);
   req.mutable_block_request()->set_max_blocks(kMaxSyncBlocks);

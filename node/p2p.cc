@@ -589,6 +589,7 @@ void Conn::OnInboundRead(const error_code& ec, size_t n) {
   for (auto& f : frames) {
     if (closed_ || core_->stopped) return;  // the handler stopped us
     ++core_->stats.frames_in;
+    if (core_->config.filter && !core_->config.filter->Incoming(peer_, f)) continue;
     if (core_->on_message) core_->on_message(peer_, std::move(f));
   }
   if (closed_ || core_->stopped) return;
@@ -780,6 +781,9 @@ Status Core::Start() {
   tcp::endpoint ep(addr, port);
   acceptor.open(ep.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && config.filter && config.filter->ShareListenPort()) {  // Twins tests only
+    acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+  }
   if (!ec) acceptor.bind(ep, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
@@ -1031,11 +1035,27 @@ Status P2p::SetPeerAddress(uint32_t peer, const std::string& address) {
 }
 Result<uint32_t> P2p::AddPeer(const PeerInfo& info) { return impl_->AddPeer(info); }
 size_t P2p::peer_count() const { return impl_->peers.size(); }
-void P2p::Send(uint32_t peer, const Bytes& payload) { impl_->Send(peer, payload); }
+void P2p::Send(uint32_t peer, const Bytes& payload) {
+  if (impl_->config.filter) return Filtered(peer, payload);
+  impl_->Send(peer, payload);
+}
+
+void P2p::Filtered(uint32_t peer, const Bytes& payload) {
+  Core& c = *impl_;
+  if (c.stopped || peer >= c.peers.size() || peer == c.config.self) return;
+  std::weak_ptr<Impl> weak = impl_;
+  c.config.filter->Outgoing(c.io, peer, payload, [weak, peer](Bytes out) {
+    if (auto impl = weak.lock()) impl->Send(peer, out);
+  });
+}
 
 void P2p::Broadcast(const Bytes& payload) {
   Core& c = *impl_;
   if (c.stopped) return;
+  if (c.config.filter) {
+    for (uint32_t p = 0; p < c.peers.size(); ++p) Filtered(p, payload);
+    return;
+  }
   if (payload.size() > c.config.max_frame_bytes) {
     for (uint32_t p = 0; p < c.peers.size(); ++p) {
       if (p != c.config.self) c.Send(p, payload);  // counts and logs each drop

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "crypto/sign.h"
+#include "node/frame_filter.h"
 #include "util/status.h"
 
 namespace govledger::node {
@@ -37,6 +38,9 @@ struct P2pConfig {
   size_t max_queue_bytes = 64u << 20;   // per peer; oldest frames dropped beyond it
   int64_t reconnect_min_ms = 100;
   int64_t reconnect_max_ms = 5000;
+  // Tests only (node/frame_filter.h): every frame sent and received passes through it. Null in
+  // the production daemon.
+  std::shared_ptr<FrameFilter> filter;
 };
 
 class P2p {
@@ -77,6 +81,8 @@ class P2p {
 
  private:
   struct Impl;
+  // Send through config.filter.
+  void Filtered(uint32_t peer, const Bytes& payload);
   std::shared_ptr<Impl> impl_;
 };
 

@@ -73,11 +73,6 @@ bool ValidDate(int y, int m, int d) {
 }
 }  // namespace
 
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::string FormatTimeCst(int64_t ms) { return Format(ms, kCstOffsetMs, false, "+08:00"); }
 std::string FormatTimeUtc(int64_t ms) { return Format(ms, 0, true, "Z"); }
 

@@ -421,8 +421,10 @@ void DevNode::Start() {
   // api.addr is rewritten on every start; a stale one would point at the previous run's port.
   std::error_code ec;
   fs::remove(home_ + "/api.addr", ec);
-  std::vector<std::string> argv{NodeBinary(), "--home", home_, "--api", "127.0.0.1:0"};
+  std::vector<std::string> argv{options_.binary.empty() ? NodeBinary() : options_.binary, "--home",
+                                home_, "--api", "127.0.0.1:0"};
   argv.insert(argv.end(), {"--log-level", options_.log_level});
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   if (options_.dev) argv.push_back("--dev");
   if (options_.dev && !options_.network_toml.empty()) {
     argv.push_back("--config");

@@ -157,6 +157,10 @@ struct DevNodeOptions {
   // API still listens on an OS-chosen port (--api 127.0.0.1:0), everything else comes from the
   // home's node.toml.
   bool dev = true;
+  // The daemon to run (empty: NodeBinary()) and arguments added after the usual ones, e.g. the
+  // test-only govledger-node-faulty of tests/faults/ and its flags.
+  std::string binary;
+  std::vector<std::string> extra_args;
 };
 
 // A `govledger-node --dev` daemon (or, with DevNodeOptions::dev false, a validator of a network
@@ -181,6 +185,9 @@ class DevNode {
     Start();
   }
   bool running();
+  // Sends `sig` to the running daemon (e.g. SIGSTOP / SIGCONT).
+  void Signal(int sig) { process_.Signal(sig); }
+  DevNodeOptions& options() { return options_; }
 
   const std::string& home() const { return home_; }
   const std::string& url() const { return url_; }  // http://127.0.0.1:PORT

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
@@ -94,7 +95,7 @@ uint16_t FreeLoopbackPort(std::vector<uint16_t>& taken) {
 // ------------------------------------------------------------------ Network
 
 Network::Network(const TempDir& dir, NetworkOptions options)
-    : out_dir_(dir.Sub("net")), log_level_(options.log_level) {
+    : out_dir_(dir.Sub("net")), log_level_(options.log_level), node_binary_(options.node_binary) {
   std::string text = ReadFileOrThrow(SourceDir() + "/network-configs/local-4/network.toml");
   std::vector<uint16_t>& taken = taken_ports_;
   std::vector<std::string> api, p2p;
@@ -137,6 +138,7 @@ Network::Network(const TempDir& dir, NetworkOptions options)
     DevNodeOptions o;
     o.dev = false;
     o.log_level = options.log_level;
+    o.binary = options.node_binary;
     nodes_.push_back(std::make_unique<DevNode>(Home(i), o));
   }
 }
@@ -154,7 +156,23 @@ size_t Network::AddJoiningNode(const std::string& name, const std::string& depar
   DevNodeOptions o;
   o.dev = false;
   o.log_level = log_level_;
+  o.binary = node_binary_;
   nodes_.push_back(std::make_unique<DevNode>(home, o));
+  return nodes_.size() - 1;
+}
+
+size_t Network::AddTwin(size_t i) {
+  namespace fs = std::filesystem;
+  const std::string home = Home(i) + "-twin";
+  fs::create_directories(home);
+  for (const auto& entry : fs::directory_iterator(Home(i))) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name == "api.addr" || name == "faults.json") continue;
+    fs::copy_file(entry.path(), home + "/" + name, fs::copy_options::overwrite_existing);
+  }
+  DevNodeOptions o = node(i).options();
+  nodes_.push_back(std::make_unique<DevNode>(home, o));
+  validator_index_.push_back(validator_index_.at(i));
   return nodes_.size() - 1;
 }
 

@@ -37,6 +37,8 @@ struct NetworkOptions {
   int64_t timeout_delta_ms = 100;  // added per round to each of the three
   int64_t rebroadcast_ms = 100;
   std::string log_level = "info";
+  // The daemon every node runs (empty: govledger-node), e.g. tests/faults/' govledger-node-faulty.
+  std::string node_binary;
 };
 
 // The local-4 network (departments mca, edu, water, samr; validators node0..node3) in
@@ -67,6 +69,9 @@ class Network {
   // ports, the genesis of node 0) and adds it as node size() (not started, not yet a validator:
   // a governance proposal must add it). Returns its index.
   size_t AddJoiningNode(const std::string& name, const std::string& department);
+  // Twins: a copy of node i's home (same validator and TLS keys, same p2p address, no chain
+  // data, no WAL) as node size(), not started. Returns its index.
+  size_t AddTwin(size_t i);
 
   // Starts every node that is not running and waits until each is healthy.
   void StartAll();
@@ -90,6 +95,7 @@ class Network {
  private:
   std::string out_dir_;
   std::string log_level_;
+  std::string node_binary_;
   std::vector<uint16_t> taken_ports_;
   std::vector<std::unique_ptr<DevNode>> nodes_;
   std::vector<uint32_t> validator_index_;
