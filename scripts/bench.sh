@@ -8,7 +8,7 @@
 #
 # --only runs a comma-separated subset (ceiling,single,cluster,audit,sync,verify,scale);
 # --scale N sets the materials of the scale benchmark (default 1,000,000), so the 10 M run is
-# `scripts/bench.sh --only scale --scale 10000000` (about 20 GB of disk and an hour or more).
+# `scripts/bench.sh --only scale --scale 10000000` (about 15 GB of disk and several hours here).
 # Without --build-dir it builds the release preset first (installing what is missing), as
 # scripts/start.sh does. --tiny runs everything for a few seconds (CI: the ctest `bench_tiny`);
 # tiny figures are not meant to be quoted. Default results directory: bench-results/<UTC time>.
