@@ -153,11 +153,15 @@ int RunAuditBench(const Options& o) {
                 without.txs / without.wall_s / 200'000, "the 200,000 tx/s target");
   report.Figure("audit hash-only, CPU per tx", 1e6 * without.cpu_s / without.txs, "us");
   report.Detail("runs", {{"with_signatures",
-                          {{"wall_s", with.wall_s}, {"cpu_s", with.cpu_s}, {"txs", with.txs},
+                          {{"wall_s", with.wall_s},
+                           {"cpu_s", with.cpu_s},
+                           {"txs", with.txs},
                            {"blocks", with.blocks}}},
                          {"hash_only",
-                          {{"wall_s", without.wall_s}, {"cpu_s", without.cpu_s},
-                           {"txs", without.txs}, {"blocks", without.blocks}}}});
+                          {{"wall_s", without.wall_s},
+                           {"cpu_s", without.cpu_s},
+                           {"txs", without.txs},
+                           {"blocks", without.blocks}}}});
   return report.Save(o.out_dir) ? 0 : 1;
 }
 
@@ -205,8 +209,7 @@ int RunScaleBench(const Options& o) {
   const uint64_t materials = o.tiny ? 2000 : o.scale_materials;
   const size_t block_txs = o.tiny ? 500 : o.block_txs;
   const uint64_t lookups = o.tiny ? 50 : o.lookups;
-  std::cerr << "scale (" << o.suite << "): filling a ledger with " << materials
-            << " materials\n";
+  std::cerr << "scale (" << o.suite << "): filling a ledger with " << materials << " materials\n";
   auto filled = FillDev(o, "scale-" + o.suite, materials, block_txs);
   if (!filled.ok()) return Fail(filled.status());
   ReportFill(report, filled->fill);
@@ -254,18 +257,17 @@ int RunScaleBench(const Options& o) {
   node.proc.Terminate();
   Cleanup(o, filled->homes.dir);
   if (status.ms.empty() || trace.ms.empty()) {
-    return Fail(Status::Error("lookups_failed", std::to_string(status.failed) +
-                                                    " status lookups and " +
-                                                    std::to_string(trace.failed) +
-                                                    " traces failed; see " + node.log));
+    return Fail(Status::Error(
+        "lookups_failed", std::to_string(status.failed) + " status lookups and " +
+                              std::to_string(trace.failed) + " traces failed; see " + node.log));
   }
   const double sp99 = Percentile(status.ms, 99);
   report.Figure("status lookup p50", Percentile(status.ms, 50), "ms");
   report.Figure("status lookup p99", sp99, "ms", 5.0 / sp99, "the 5 ms target (>1 is better)");
   report.Figure("trace query p50", Percentile(trace.ms, 50), "ms");
   report.Figure("trace query p99", Percentile(trace.ms, 99), "ms");
-  report.Figure("node RSS after the queries", rss / 1048576.0, "MiB",
-                512.0 / (rss / 1048576.0), "the 512 MB target (>1 is better)");
+  report.Figure("node RSS after the queries", rss / 1048576.0, "MiB", 512.0 / (rss / 1048576.0),
+                "the 512 MB target (>1 is better)");
   report.Figure("node peak RSS (VmHWM)", peak / 1048576.0, "MiB");
   report.Detail("queries", {{"status_lookups", status.ms.size()},
                             {"status_failed", status.failed},
@@ -288,13 +290,14 @@ int RunVerifyBench(const Options& o) {
   std::mt19937_64 rng(7);
   for (size_t i = 0; i < doc.size(); i += 8) {
     const uint64_t v = rng();
-    for (size_t k = 0; k < 8 && i + k < doc.size(); ++k) doc[i + k] = static_cast<uint8_t>(v >> (8 * k));
+    for (size_t k = 0; k < 8 && i + k < doc.size(); ++k)
+      doc[i + k] = static_cast<uint8_t>(v >> (8 * k));
   }
   const crypto::Digest digest = crypto::Hash(suite, doc);
   std::cerr << "verify (" << o.suite << "): filling a ledger with " << (o.tiny ? 200 : 2000)
             << " materials\n";
-  auto filled = FillDev(o, "verify-" + o.suite, o.tiny ? 200 : 2000, 500,
-                        {crypto::DigestBytes(digest)});
+  auto filled =
+      FillDev(o, "verify-" + o.suite, o.tiny ? 200 : 2000, 500, {crypto::DigestBytes(digest)});
   if (!filled.ok()) return Fail(filled.status());
   const std::string doc_file = filled->homes.dir + "/document.pdf";
   const std::string bundle_file = filled->homes.dir + "/document.govproof";
@@ -327,8 +330,8 @@ int RunVerifyBench(const Options& o) {
   const double cpu0 = ThreadCpuSeconds(), wall0 = NowSeconds();
   int valid = 0;
   for (int i = 0; i < rounds; ++i) {
-    valid += ledger::VerifyProofBundleJson(*trusted, bundle_json, vo).verdict ==
-             ledger::Verdict::kValid;
+    valid +=
+        ledger::VerifyProofBundleJson(*trusted, bundle_json, vo).verdict == ledger::Verdict::kValid;
   }
   const double bundle_cpu_ms = (ThreadCpuSeconds() - cpu0) * 1e3 / rounds;
   const double bundle_wall_ms = (NowSeconds() - wall0) * 1e3 / rounds;
@@ -359,8 +362,9 @@ int RunVerifyBench(const Options& o) {
     int rc = RunCommand({o.paths.Cli(), "--json", "verify", doc_file, "--bundle", bundle_file,
                          "--trust", filled->homes.genesis_file},
                         &out, &cpu, &wall);
-    if (rc != 0) return Fail(Status::Error("verify_failed", "govledger verify exit " +
-                                                                std::to_string(rc) + ": " + out));
+    if (rc != 0)
+      return Fail(Status::Error("verify_failed",
+                                "govledger verify exit " + std::to_string(rc) + ": " + out));
     e2e_ms.push_back(wall * 1e3);
     e2e_cpu_ms.push_back(cpu * 1e3);
   }
@@ -373,8 +377,8 @@ int RunVerifyBench(const Options& o) {
   report.Figure("  of which parsing the bundle JSON (CPU)", parse_cpu_ms, "ms");
   report.Figure("document hashing in-process (" + std::to_string(doc_bytes >> 20) + " MiB, CPU)",
                 hash_cpu_ms, "ms");
-  report.Figure("document verified end to end (`govledger verify`, best)", best, "ms",
-                100.0 / best, "the 100 ms target (>1 is better)");
+  report.Figure("document verified end to end (`govledger verify`, best)", best, "ms", 100.0 / best,
+                "the 100 ms target (>1 is better)");
   report.Figure("document verified end to end (median)", Percentile(e2e_ms, 50), "ms");
   report.Figure("document verified end to end, CPU (median)", Percentile(e2e_cpu_ms, 50), "ms");
   report.Detail("verify", {{"bundle_bytes", bundle_json.size()},

@@ -69,10 +69,9 @@ int RunSyncBench(const Options& o) {
   while (height < fill->height) {
     if (NowSeconds() > deadline) {
       chain.StopAll();
-      return Fail(Status::Error("sync_timeout", "node3 reached only height " +
-                                                    std::to_string(height) + " of " +
-                                                    std::to_string(fill->height) + "; see " +
-                                                    syncing.log));
+      return Fail(Status::Error("sync_timeout",
+                                "node3 reached only height " + std::to_string(height) + " of " +
+                                    std::to_string(fill->height) + "; see " + syncing.log));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto st = GetJson(syncing.url, "/v1/status");
@@ -83,8 +82,9 @@ int RunSyncBench(const Options& o) {
   // The caught-up node holds the same chain as the others at the filled height.
   auto mine = GetJson(syncing.url, "/v1/block/" + std::to_string(fill->height));
   auto theirs = GetJson(chain.nodes[0]->url, "/v1/block/" + std::to_string(fill->height));
-  const bool same = mine.ok() && theirs.ok() && mine->value("hash", std::string("a")) ==
-                                                    theirs->value("hash", std::string("b"));
+  const bool same =
+      mine.ok() && theirs.ok() &&
+      mine->value("hash", std::string("a")) == theirs->value("hash", std::string("b"));
   const bool stopped = chain.StopAll();
   c.after = MeasureRawVerify(suite, o.tiny ? 0.3 : 1.5);
   if (!same) return Fail(Status::Error("sync_mismatch", "node3's block differs from node0's"));
@@ -99,13 +99,14 @@ int RunSyncBench(const Options& o) {
   const double ceiling = CeilingTps(c.per_core_cpu(), cores, 1);
   report.Figure("blocks caught up", static_cast<double>(fill->height), "blocks");
   report.Figure("sync blocks per second", fill->height / secs, "blocks/s");
-  report.Figure("sync transactions re-verified and applied", txs / secs, "tx/s", txs / secs / ceiling,
-                "the one-validator ceiling");
+  report.Figure("sync transactions re-verified and applied", txs / secs, "tx/s",
+                txs / secs / ceiling, "the one-validator ceiling");
   report.Figure("sync (against this run's wall-clock ceiling)", txs / secs, "tx/s",
                 txs / secs / CeilingTps(c.per_core_wall(), cores, 1),
                 "the one-validator ceiling at this run's load");
   report.Figure("syncing node CPU per tx", 1e6 * cpu / txs, "us",
-                (1e6 / c.per_core_cpu()) / (1e6 * cpu / txs), "verify cost per tx (CPU-normalised)");
+                (1e6 / c.per_core_cpu()) / (1e6 * cpu / txs),
+                "verify cost per tx (CPU-normalised)");
   report.Detail("sync", {{"blocks", fill->height},
                          {"block_txs", block_txs},
                          {"txs", fill->materials},

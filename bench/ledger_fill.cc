@@ -21,8 +21,8 @@ Result<std::vector<crypto::PrivateKey>> LoadValidatorKeys(const ledger::Genesis&
   for (const std::string& home : homes) {
     auto config = node::LoadNodeConfig(home);
     if (!config.ok()) return config.status();
-    auto key = crypto::PrivateKey::LoadPemFile(genesis.suite,
-                                               config->Path(config->validator_key_file));
+    auto key =
+        crypto::PrivateKey::LoadPemFile(genesis.suite, config->Path(config->validator_key_file));
     if (!key.ok()) return key.status();
     for (size_t i = 0; i < genesis.validators.size(); ++i) {
       if (genesis.validators[i].key == key->public_key()) {
@@ -98,9 +98,9 @@ Result<FillResult> FillLedger(const std::string& data_dir, const ledger::Genesis
     for (const node::TxOutcome& o : built.outcomes) {
       if (!o.status.ok()) {
         if (next.valid()) next.wait();
-        return Status::Error("fill_rejected", "block " + std::to_string(height) +
-                                                  " rejected a transaction: " +
-                                                  o.status.ToString());
+        return Status::Error(
+            "fill_rejected",
+            "block " + std::to_string(height) + " rejected a transaction: " + o.status.ToString());
       }
     }
     ledger::BlockWrite& w = built.write;

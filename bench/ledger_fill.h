@@ -27,9 +27,9 @@
 namespace govledger::bench {
 
 struct FillOptions {
-  uint64_t materials = 0;       // material issues to commit (in total, after what is there)
-  size_t block_txs = 1000;      // transactions per block
-  unsigned threads = 1;         // signing threads
+  uint64_t materials = 0;   // material issues to commit (in total, after what is there)
+  size_t block_txs = 1000;  // transactions per block
+  unsigned threads = 1;     // signing threads
   // Document digests of the first materials issued (for a benchmark that needs a document it
   // knows on the ledger).
   std::vector<Bytes> doc_digests;
@@ -40,7 +40,7 @@ struct FillOptions {
 struct FillResult {
   uint64_t materials = 0;
   uint64_t blocks = 0;
-  uint64_t height = 0;          // the tip after filling
+  uint64_t height = 0;  // the tip after filling
   double seconds = 0;
   std::vector<std::string> sample_ids;  // every 1000th material id issued, and the first ones
   std::vector<std::string> digest_ids;  // the ids of the materials issued for `doc_digests`

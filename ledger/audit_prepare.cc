@@ -47,7 +47,8 @@ bool AuditValidatorSets::IsValidator(const crypto::PublicKey& key, uint64_t h) c
 // ------------------------------------------------------------------ threads
 
 void ParallelFor(size_t n, unsigned threads, const std::function<void(size_t)>& fn) {
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<size_t>(n, 1))));
+  threads =
+      std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<size_t>(n, 1))));
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
@@ -100,10 +101,10 @@ void CheckHeader(const PrepareContext& ctx, uint64_t h, std::optional<Bytes> raw
   }
   std::optional<uint64_t> indexed = ctx.store.FindBlock(block_hash);
   if (!indexed || *indexed != h) {
-    out.hash_failure = Failure(
-        "bad_block_hash", "block hash " + crypto::DigestHex(block_hash) +
-                              (indexed ? " is indexed at height " + std::to_string(*indexed)
-                                       : std::string(" is not in the block hash index")));
+    out.hash_failure =
+        Failure("bad_block_hash", "block hash " + crypto::DigestHex(block_hash) +
+                                      (indexed ? " is indexed at height " + std::to_string(*indexed)
+                                               : std::string(" is not in the block hash index")));
   }
 
   out.mid = [&]() -> std::optional<AuditFailure> {
@@ -150,8 +151,7 @@ void CheckHeader(const PrepareContext& ctx, uint64_t h, std::optional<Bytes> raw
       return Failure("bad_commit", "stored certificate: corrupt_store: certificate of block " +
                                        std::to_string(h) + ": " + cert.status().message());
     }
-    Status st = VerifyCommit(suite, ctx.genesis.chain_id, ctx.sets.At(h), *cert, h,
-                             out.block_hash);
+    Status st = VerifyCommit(suite, ctx.genesis.chain_id, ctx.sets.At(h), *cert, h, out.block_hash);
     if (!st.ok()) return Failure("bad_commit", "stored certificate: " + st.ToString());
     if (header.tx_count != block.txs.size()) {
       return Failure("bad_tx_count", "header says " + std::to_string(header.tx_count) +
@@ -209,8 +209,7 @@ void CheckTxs(const PrepareContext& ctx, PreparedBlock& b, size_t first, size_t 
 
 }  // namespace
 
-std::vector<PreparedBlock> PrepareBlocks(const PrepareContext& ctx, uint64_t from,
-                                         uint64_t count) {
+std::vector<PreparedBlock> PrepareBlocks(const PrepareContext& ctx, uint64_t from, uint64_t count) {
   std::vector<PreparedBlock> blocks(count);
   std::vector<std::optional<Bytes>> raw_blocks, commits, events, changes;
   const uint64_t commit_from = from > 1 ? from - 1 : from;  // the certificate before the batch too
@@ -231,9 +230,9 @@ std::vector<PreparedBlock> PrepareBlocks(const PrepareContext& ctx, uint64_t fro
     CheckHeader(ctx, from + i, std::move(raw_blocks[i]), commits[i + shift], prev, events[i],
                 blocks[i]);
     if (!changes[i]) {
-      blocks[i].state_changes_failure =
-          AuditFailure{"bad_state_root", "stored state changes: not_found: state changes of block " +
-                                             std::to_string(from + i) + " not found"};
+      blocks[i].state_changes_failure = AuditFailure{
+          "bad_state_root", "stored state changes: not_found: state changes of block " +
+                                std::to_string(from + i) + " not found"};
     } else {
       auto decoded = DecodeStateChanges(*changes[i]);
       if (decoded.ok()) {

@@ -49,7 +49,7 @@ class AuditValidatorSets {
 };
 
 struct PreparedTx {
-  Digest leaf_hash{};                 // Merkle leaf hash of the SignedTx bytes
+  Digest leaf_hash{};                  // Merkle leaf hash of the SignedTx bytes
   std::optional<TxLocation> location;  // the 'T' index entry of its hash
 };
 
@@ -65,7 +65,7 @@ struct PreparedBlock {
   size_t tx_failure_index = 0;
   BlockHeader header;
   Bytes block_hash;
-  std::vector<Bytes> raw_txs;          // dropped once the transactions are checked
+  std::vector<Bytes> raw_txs;  // dropped once the transactions are checked
   std::vector<PreparedTx> txs;
   std::optional<std::vector<crypto::SmtUpdate>> state_changes;
   std::optional<AuditFailure> state_changes_failure;
