@@ -212,13 +212,16 @@ void CheckTxs(const PrepareContext& ctx, PreparedBlock& b, size_t first, size_t 
 std::vector<PreparedBlock> PrepareBlocks(const PrepareContext& ctx, uint64_t from, uint64_t count) {
   std::vector<PreparedBlock> blocks(count);
   std::vector<std::optional<Bytes>> raw_blocks, commits, events, changes;
+  std::vector<std::string> block_errors, commit_errors, event_errors, change_errors;
   const uint64_t commit_from = from > 1 ? from - 1 : from;  // the certificate before the batch too
-  Status st = ctx.store.ScanHeights('B', from, count, &raw_blocks);
-  if (st.ok()) st = ctx.store.ScanHeights('C', commit_from, count + (from - commit_from), &commits);
-  if (st.ok()) st = ctx.store.ScanHeights('W', from, count, &events);
-  if (st.ok()) st = ctx.store.ScanHeights('J', from, count, &changes);
+  Status st = ctx.store.ScanHeights('B', from, count, &raw_blocks, &block_errors);
+  if (st.ok()) {
+    st = ctx.store.ScanHeights('C', commit_from, count + (from - commit_from), &commits,
+                               &commit_errors);
+  }
+  if (st.ok()) st = ctx.store.ScanHeights('W', from, count, &events, &event_errors);
+  if (st.ok()) st = ctx.store.ScanHeights('J', from, count, &changes, &change_errors);
   if (!st.ok()) {
-    // A store LevelDB cannot scan: the first block of the batch carries the error.
     for (uint64_t i = 0; i < count; ++i) blocks[i].height = from + i;
     blocks[0].early = Failure("missing_block", st.ToString());
     return blocks;
@@ -227,9 +230,25 @@ std::vector<PreparedBlock> PrepareBlocks(const PrepareContext& ctx, uint64_t fro
   const std::optional<Bytes> none;
   ParallelFor(count, ctx.threads, [&](size_t i) {
     const std::optional<Bytes>& prev = from + i > 1 ? commits[i + shift - 1] : none;
+    if (!block_errors[i].empty()) {
+      // LevelDB refused the bytes (checksum mismatch, truncated table): never audit a guess.
+      blocks[i].height = from + i;
+      blocks[i].early = Failure("unreadable_block", block_errors[i]);
+      return;
+    }
     CheckHeader(ctx, from + i, std::move(raw_blocks[i]), commits[i + shift], prev, events[i],
                 blocks[i]);
-    if (!changes[i]) {
+    if (!commit_errors[i + shift].empty() && !blocks[i].early &&
+        (!blocks[i].mid || blocks[i].mid->code == "bad_commit")) {
+      blocks[i].mid = Failure("bad_commit", "stored certificate: " + commit_errors[i + shift]);
+    }
+    if (!event_errors[i].empty()) {
+      blocks[i].events_failure = Failure("bad_events_hash", "stored events: " + event_errors[i]);
+    }
+    if (!change_errors[i].empty()) {
+      blocks[i].state_changes_failure =
+          AuditFailure{"bad_state_root", "stored state changes: " + change_errors[i]};
+    } else if (!changes[i]) {
       blocks[i].state_changes_failure = AuditFailure{
           "bad_state_root", "stored state changes: not_found: state changes of block " +
                                 std::to_string(from + i) + " not found"};

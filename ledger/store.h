@@ -57,6 +57,10 @@
 #include "ledger/types.h"
 #include "util/status.h"
 
+namespace leveldb {
+class DB;
+}
+
 namespace govledger::ledger {
 
 // Everything one block changes, committed atomically.
@@ -102,6 +106,7 @@ class Store : public StateReader {
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Genesis& genesis);
 
   crypto::Suite suite() const;
+  const std::string& data_dir() const;  // the LevelDB directory
   const Digest& genesis_hash() const;
   uint64_t height() const;           // 0 before the first block
   Digest tip_hash() const;           // genesis hash at height 0
@@ -167,9 +172,13 @@ class Store : public StateReader {
   // The stored rows of a height-keyed table for heights [from, from + count), read with one
   // iterator rather than a point read per height: 'B' blocks, 'C' certificates, 'W' block
   // events, 'J' state changes. out[i] is the row of height from + i, nullopt where none is
-  // stored. "invalid_argument" for another table, "corrupt_store" when LevelDB fails.
+  // stored or it cannot be read. When LevelDB reports damage, every row the scan did not return
+  // is read on its own, so that the damage is pinned to its heights: (*errors)[i] is then the
+  // read error of height from + i ("corrupt_store ..."; empty when it read or is absent).
+  // "invalid_argument" for another table.
   Status ScanHeights(char table, uint64_t from, uint64_t count,
-                     std::vector<std::optional<Bytes>>* out) const;
+                     std::vector<std::optional<Bytes>>* out,
+                     std::vector<std::string>* errors) const;
   // Rows and bytes per table prefix: a full scan counting each row's key and value bytes as
   // stored (before compression), and LevelDB's estimate of the bytes each prefix takes in its
   // files on disk (after compression; 0 for what is still only in the write buffer).
@@ -181,14 +190,27 @@ class Store : public StateReader {
   };
   std::map<char, TableUsage> TableSizes() const;
 
+  // Integrity checks (ledger/store_check.cc; CheckStoreOnStart runs them when a node starts).
+  // Every live table file (.ldb) has the size LevelDB's manifest recorded for it: a truncated or
+  // missing table is "corrupt_store" naming the file.
+  Status VerifyTableFiles() const;
+  // Reads every entry with checksum verification (without filling the block cache). A
+  // checksum mismatch or unreadable table is "corrupt_store" naming the file and the last key
+  // read before it (as a block height where it is one).
+  Status VerifyAllChecksums() const;
+
   // Atomic, synced commit of block height()+1. Checks the height and the link to the tip.
   Status CommitBlock(const BlockWrite& w);
 
  private:
+  friend leveldb::DB* StoreDb(const Store& store);  // for ledger/store_check.cc
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The LevelDB handle of a store, for ledger/store_check.cc only.
+leveldb::DB* StoreDb(const Store& store);
 
 // Merkle node store for a block being built: reads fall through to the committed nodes, writes
 // stay in memory until they are moved into a BlockWrite.
