@@ -72,11 +72,11 @@ std::vector<std::string> TxSource::Issuers() const {
   return out;
 }
 
-void TxSource::Sign(size_t count, uint64_t valid_until_height, unsigned threads,
-                    std::vector<std::string>& out) const {
+void TxSource::SignTxs(size_t count, uint64_t valid_until_height, unsigned threads,
+                       int64_t now_ms, std::vector<ledger::Tx>& out,
+                       const std::vector<Bytes>* doc_digests) const {
   const size_t base = out.size();
   out.resize(base + count);
-  const int64_t now = NowMs();
   auto work = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
       const Issuer& is = *issuers_[(base + i) % issuers_.size()];
@@ -86,19 +86,19 @@ void TxSource::Sign(size_t count, uint64_t valid_until_height, unsigned threads,
            std::to_string(crypto::RandomU64() % 1'000'000'000'000'000ULL), "001"});
       m.type_code = is.type->code;
       m.holder_commitment = crypto::RandomBytes(32);
-      m.doc_digest = crypto::RandomBytes(32);
+      m.doc_digest = doc_digests && i < doc_digests->size() ? (*doc_digests)[i]
+                                                            : crypto::RandomBytes(32);
       m.fields_root = crypto::RandomBytes(32);
       m.field_names = is.fields;
-      m.valid_from_ms = now;
-      m.valid_until_ms = is.type->max_validity_ms ? now + is.type->max_validity_ms / 2 : 0;
+      m.valid_from_ms = now_ms;
+      m.valid_until_ms = is.type->max_validity_ms ? now_ms + is.type->max_validity_ms / 2 : 0;
       ledger::TxBody body;
       body.chain_id = genesis_.chain_id;
       body.nonce = crypto::RandomU64();
       body.valid_until_height = valid_until_height;
-      body.created_ms = now;
+      body.created_ms = now_ms;
       body.payload = m;
-      ledger::Tx tx = ledger::SignTx(is.key, body);
-      out[base + i] = "{\"tx\":\"" + Base64Encode(tx.raw) + "\"}";
+      out[base + i] = ledger::SignTx(is.key, body);
     }
   };
   threads = std::max(1u, threads);
@@ -107,6 +107,14 @@ void TxSource::Sign(size_t count, uint64_t valid_until_height, unsigned threads,
     pool.emplace_back(work, count * t / threads, count * (t + 1) / threads);
   }
   for (auto& th : pool) th.join();
+}
+
+void TxSource::Sign(size_t count, uint64_t valid_until_height, unsigned threads,
+                    std::vector<std::string>& out) const {
+  std::vector<ledger::Tx> txs;
+  SignTxs(count, valid_until_height, threads, NowMs(), txs);
+  out.reserve(out.size() + txs.size());
+  for (const ledger::Tx& tx : txs) out.push_back("{\"tx\":\"" + Base64Encode(tx.raw) + "\"}");
 }
 
 // ------------------------------------------------------------------ LoadGen

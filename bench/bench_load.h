@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ledger/genesis.h"
+#include "ledger/types.h"
 #include "util/status.h"
 
 namespace govledger::bench {
@@ -33,6 +34,10 @@ class TxSource {
   // threads, valid until `valid_until_height`.
   void Sign(size_t count, uint64_t valid_until_height, unsigned threads,
             std::vector<std::string>& out) const;
+  // The same as signed transactions (for the ledger filler), created at `now_ms`. When
+  // `doc_digests` is given, the first transactions issue materials with those document digests.
+  void SignTxs(size_t count, uint64_t valid_until_height, unsigned threads, int64_t now_ms,
+               std::vector<ledger::Tx>& out, const std::vector<Bytes>* doc_digests = nullptr) const;
   // Issuers the transactions rotate through ("samr/BIZLIC", ...).
   std::vector<std::string> Issuers() const;
 

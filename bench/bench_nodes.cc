@@ -121,6 +121,8 @@ std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
 // A network description from network-configs/<name>/network.toml with fresh loopback ports for
 // `validators` validators and the given suite.
+}  // namespace
+
 Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
                                 const std::string& suite) {
   auto text = ReadText(paths.source_dir + "/network-configs/" + name + "/network.toml");
@@ -146,8 +148,6 @@ Status FreshDir(const std::string& dir) {
   if (ec) return Status::Error("io", "cannot create " + dir + ": " + ec.message());
   return Status::Ok();
 }
-
-}  // namespace
 
 // ------------------------------------------------------------------ Child
 

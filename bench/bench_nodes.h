@@ -77,6 +77,13 @@ struct Chain {
   bool StopAll();
 };
 
+// network-configs/<name>/network.toml with `validators` free loopback API and p2p ports and the
+// suite of the run.
+Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
+                                const std::string& suite);
+// Empties (or creates) a directory.
+Status FreshDir(const std::string& dir);
+
 // A one-validator dev chain of `suite` in WORK/dev-<suite> (fresh), started.
 Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::string& suite);
 // The local-4 network of `suite` in WORK/local4-<suite> (fresh), all four nodes started and

@@ -6,7 +6,10 @@
 //   govledger-bench ceiling                 verification rates of both suites, the ceilings
 //   govledger-bench single  [--suite S]     one dev validator fed pre-signed issues over HTTP
 //   govledger-bench cluster [--suite S]     the local-4 network on loopback, rising load
-//   govledger-bench audit   [--txs N]       `govledger audit chain` with and without signatures
+//   govledger-bench audit   [--txs N]       `govledger audit chain` over a filled ledger
+//   govledger-bench scale   [--materials N] lookups, traces, memory and disk at N materials
+//   govledger-bench verify                  offline proof bundle and 10 MB document checks
+//   govledger-bench sync    [--blocks N]    a node catching up N blocks from three peers
 //   govledger-bench load --node URL ...     a steady load on running nodes (to profile them)
 //
 // --tiny makes every benchmark run for a few seconds (CI runs it so the suite cannot rot; the
@@ -20,57 +23,13 @@
 #include "bench/bench_load.h"
 #include "bench/bench_nodes.h"
 #include "bench/bench_ramp.h"
+#include "bench/bench_suites.h"
 #include "crypto/sign.h"
 
 using namespace govledger;
 using namespace govledger::bench;
 
 namespace {
-
-struct Options {
-  bool tiny = false;
-  std::string out_dir = "bench-results";
-  std::string suite = "p256";
-  Paths paths;
-  uint64_t audit_txs = 10'000;
-  double level_seconds = 0;  // 0: the default for the mode
-  double start_tps = 0;      // 0: the default for the mode
-  int levels = 0;            // 0: the default for the mode
-};
-
-crypto::Suite ParseSuite(const std::string& name) {
-  return name == "sm" ? crypto::Suite::kSm : crypto::Suite::kP256;
-}
-
-int Fail(const Status& st) {
-  std::cerr << "govledger-bench: " << st.ToString() << "\n";
-  return 1;
-}
-
-// The verification ceiling of a suite measured around a benchmark: before and after, averaged,
-// so that a change in the machine's load during the run shows in both figures alike.
-struct Ceiling {
-  VerifyRate before, after;
-  double per_core_wall() const { return (before.per_wall_second + after.per_wall_second) / 2; }
-  double per_core_cpu() const { return (before.per_cpu_second + after.per_cpu_second) / 2; }
-};
-
-void ReportCeiling(Report& report, const std::string& suite, const Ceiling& c, unsigned cores,
-                   unsigned validators) {
-  report.Figure(suite + " verify per core (CPU time)", c.per_core_cpu(), "verif/s");
-  report.Figure(suite + " verify per core (wall clock, this run)", c.per_core_wall(), "verif/s",
-                c.per_core_wall() / c.per_core_cpu(), "a core of its own (machine load)");
-  report.Figure(suite + " ceiling, " + std::to_string(validators) + " validator(s) on " +
-                    std::to_string(cores) + " cores",
-                CeilingTps(c.per_core_cpu(), cores, validators), "tx/s");
-  report.Detail("ceiling", {{"suite", suite},
-                            {"verify_per_core_wall_before", c.before.per_wall_second},
-                            {"verify_per_core_wall_after", c.after.per_wall_second},
-                            {"verify_per_core_cpu_before", c.before.per_cpu_second},
-                            {"verify_per_core_cpu_after", c.after.per_cpu_second},
-                            {"cores", cores},
-                            {"validators", validators}});
-}
 
 // ------------------------------------------------------------------ ceiling
 
@@ -167,112 +126,6 @@ int RunChainBench(const Options& o, bool cluster) {
   return report.Save(o.out_dir) ? 0 : 1;
 }
 
-// ------------------------------------------------------------------ audit
-
-// Fills a fresh dev chain with `txs` committed material issues as fast as it takes them.
-Status FillChain(Chain& chain, const TxSource& source, uint64_t txs, bool tiny) {
-  std::vector<std::string> bodies;
-  auto st = GetJson(chain.Urls().front(), "/v1/status");
-  if (!st.ok()) return st.status();
-  const uint64_t start = st->value("log_size", uint64_t{0});
-  size_t next = 0;
-  // Batches of pre-signed transactions, offered faster than any node takes them (the node
-  // answers mempool_full when it is behind; those are simply not counted).
-  const size_t batch = tiny ? txs : std::min<uint64_t>(txs, 20'000);
-  uint64_t committed = 0;
-  while (committed < txs) {
-    bodies.clear();
-    next = 0;
-    source.Sign(std::min<uint64_t>(batch, txs - committed), st->value("height", uint64_t{0}) +
-                    source.genesis().params.max_tx_validity_heights,
-                std::max(1u, std::thread::hardware_concurrency()), bodies);
-    LoadOptions lo;
-    lo.rate = 1e6;
-    lo.seconds = 600;
-    lo.probe_rate = 0;
-    lo.connections_per_node = 16;
-    LoadGen gen(chain.Urls());
-    gen.Run(bodies, next, lo);
-    // Wait until what was accepted is committed.
-    for (int i = 0; i < 600; ++i) {
-      st = GetJson(chain.Urls().front(), "/v1/status");
-      if (!st.ok()) return st.status();
-      if (st->value("mempool_txs", uint64_t{0}) == 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    committed = st->value("log_size", uint64_t{0}) - start;
-    std::cerr << "  ledger holds " << committed << " transactions\n";
-  }
-  return Status::Ok();
-}
-
-struct AuditRun {
-  double wall_s = 0, cpu_s = 0;
-  uint64_t txs = 0, blocks = 0;
-  bool ok = false;
-};
-
-AuditRun Audit(const Options& o, const std::string& home, bool signatures) {
-  std::vector<std::string> argv{o.paths.Cli(), "--json", "audit", "chain", "--home", home};
-  if (!signatures) argv.push_back("--no-signatures");
-  AuditRun r;
-  std::string out;
-  int rc = RunCommand(argv, &out, &r.cpu_s, &r.wall_s);
-  json j = json::parse(out, nullptr, /*allow_exceptions=*/false);
-  r.ok = rc == 0 && !j.is_discarded() && j.value("ok", false);
-  if (!j.is_discarded()) {
-    r.txs = j.value("transactions", uint64_t{0});
-    r.blocks = j.value("blocks", uint64_t{0});
-  }
-  if (!r.ok) std::cerr << "audit failed (exit " << rc << "): " << out << "\n";
-  return r;
-}
-
-int RunAuditBench(const Options& o) {
-  Report report("audit-" + o.suite);
-  const crypto::Suite suite = ParseSuite(o.suite);
-  const MachineInfo m = GetMachineInfo();
-  const uint64_t txs = o.tiny ? 300 : o.audit_txs;
-  std::cerr << "audit (" << o.suite << "): filling a dev chain with " << txs
-            << " material issues\n";
-  auto chain = StartDevChain(o.paths, o.suite);
-  if (!chain.ok()) return Fail(chain.status());
-  auto source = TxSource::Open((*chain)->genesis_file, (*chain)->keys_dir);
-  if (!source.ok()) return Fail(source.status());
-  if (Status st = FillChain(**chain, *source, txs, o.tiny); !st.ok()) return Fail(st);
-  const std::string home = (*chain)->nodes.front()->home;
-  if (!(*chain)->StopAll()) report.Note("the node did not stop cleanly");
-
-  Ceiling c;
-  c.before = MeasureRawVerify(suite, o.tiny ? 0.3 : 1.5);
-  AuditRun with = Audit(o, home, /*signatures=*/true);
-  AuditRun without = Audit(o, home, /*signatures=*/false);
-  c.after = MeasureRawVerify(suite, o.tiny ? 0.3 : 1.5);
-  if (!with.ok || !without.ok) return Fail(Status::Error("audit_failed", "see above"));
-
-  ReportCeiling(report, o.suite, c, m.cores, 1);
-  const double ceiling = CeilingTps(c.per_core_cpu(), m.cores, 1);
-  report.Figure("ledger audited", static_cast<double>(with.txs), "transactions");
-  report.Figure("audit with signatures", with.txs / with.wall_s, "tx/s",
-                with.txs / with.wall_s / ceiling, "the one-validator ceiling");
-  report.Figure("audit with signatures (against this run's wall-clock ceiling)",
-                with.txs / with.wall_s,
-                "tx/s", with.txs / with.wall_s / CeilingTps(c.per_core_wall(), m.cores, 1),
-                "the one-validator ceiling at this run's load");
-  report.Figure("audit with signatures, CPU per tx", 1e6 * with.cpu_s / with.txs, "us",
-                (1e6 / c.per_core_cpu()) / (1e6 * with.cpu_s / with.txs),
-                "verify cost per tx (CPU-normalised)");
-  report.Figure("audit hash-only (--no-signatures)", without.txs / without.wall_s, "tx/s",
-                without.txs / without.wall_s / 200'000, "the 200,000 tx/s target");
-  report.Detail("runs", {{"with_signatures",
-                          {{"wall_s", with.wall_s}, {"cpu_s", with.cpu_s}, {"txs", with.txs},
-                           {"blocks", with.blocks}}},
-                         {"hash_only",
-                          {{"wall_s", without.wall_s}, {"cpu_s", without.cpu_s},
-                           {"txs", without.txs}, {"blocks", without.blocks}}}});
-  return report.Save(o.out_dir) ? 0 : 1;
-}
-
 // ------------------------------------------------------------------ load (for profiling)
 
 struct LoadCmd {
@@ -340,8 +193,26 @@ int main(int argc, char** argv) {
   CLI::App* ceiling = app.add_subcommand("ceiling", "Signature verification rates and ceilings");
   CLI::App* single = app.add_subcommand("single", "One validator's apply path at full speed");
   CLI::App* cluster = app.add_subcommand("cluster", "The local-4 network at rising load");
-  CLI::App* audit = app.add_subcommand("audit", "audit chain with and without signatures");
-  for (CLI::App* cmd : {single, cluster, audit}) add_suite(cmd);
+  CLI::App* audit = app.add_subcommand("audit", "audit chain over a filled ledger");
+  CLI::App* scale = app.add_subcommand("scale", "Lookups, traces, memory and disk at N materials");
+  CLI::App* verify = app.add_subcommand("verify", "Offline verification of a bundle and a document");
+  CLI::App* sync = app.add_subcommand("sync", "A node catching up blocks from its peers");
+  for (CLI::App* cmd : {single, cluster, audit, scale, verify, sync}) add_suite(cmd);
+  for (CLI::App* cmd : {audit, scale, verify, sync}) {
+    cmd->add_flag("--keep", o.keep, "Keep the filled ledger in the work directory");
+  }
+  for (CLI::App* cmd : {audit, scale}) {
+    cmd->add_option("--block-txs", o.block_txs, "Transactions per filled block")
+        ->check(CLI::Range(size_t{1}, size_t{20'000}));
+  }
+  scale->add_option("--materials", o.scale_materials, "Materials in the ledger")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  scale->add_option("--lookups", o.lookups, "Status lookups (a quarter as many traces)")
+      ->check(CLI::Range(uint64_t{10}, uint64_t{10'000'000}));
+  sync->add_option("--blocks", o.sync_blocks, "Blocks the node catches up")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
+  sync->add_option("--block-txs", o.sync_block_txs, "Transactions per block")
+      ->check(CLI::Range(size_t{1}, size_t{20'000}));
   for (CLI::App* cmd : {single, cluster}) {
     cmd->add_option("--level-seconds", o.level_seconds, "Seconds per offered-load level");
     cmd->add_option("--start-tps", o.start_tps, "First offered load (tx/s); doubles per level");
@@ -366,6 +237,9 @@ int main(int argc, char** argv) {
   if (single->parsed()) return RunChainBench(o, /*cluster=*/false);
   if (cluster->parsed()) return RunChainBench(o, /*cluster=*/true);
   if (audit->parsed()) return RunAuditBench(o);
+  if (scale->parsed()) return RunScaleBench(o);
+  if (verify->parsed()) return RunVerifyBench(o);
+  if (sync->parsed()) return RunSyncBench(o);
   if (load->parsed()) return RunLoad(load_cmd);
   return 1;
 }

@@ -453,6 +453,7 @@ struct AuditChainOptions {
   std::string genesis;
   std::string trust;  // with --node: the genesis.json the node's must match
   bool no_signatures = false;
+  unsigned threads = 0;
 };
 
 // "audited N/M blocks" on stderr: one \r-updated line on a terminal, one line per tenth of the
@@ -581,6 +582,7 @@ int RunAuditChain(const Context& ctx, AuditChainOptions o) {
   AuditProgress progress((*store)->height());
   ledger::AuditOptions opts;
   opts.verify_tx_signatures = !o.no_signatures;
+  opts.threads = o.threads;
   opts.progress_every = progress.every();
   opts.progress = [&progress](uint64_t n, uint64_t total) { progress(n, total); };
   ledger::AuditReport r = ledger::AuditChain(**store, *genesis, opts);
@@ -610,6 +612,9 @@ void AddAudit(CLI::App& app, Context& ctx) {
                   "With --node: the genesis.json the node's genesis must match");
   cmd->add_flag("--no-signatures", o->no_signatures,
                 "Skip transaction signature checks (faster; certificates are still checked)");
+  cmd->add_option("--threads", o->threads,
+                  "Threads that decode blocks and verify signatures (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunAuditChain(ctx, *o); }; });
   AddAuditReport(*group, ctx);
 }

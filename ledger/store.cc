@@ -756,6 +756,70 @@ Status Store::CommitBlock(const BlockWrite& w) {
   return Status::Ok();
 }
 
+// ------------------------------------------------------------------ bulk reads
+
+Status Store::ScanHeights(char table, uint64_t from, uint64_t count,
+                          std::vector<std::optional<Bytes>>* out,
+                          std::vector<std::string>* errors) const {
+  if (table != kBlock && table != kCommit && table != kBlockEvents &&
+      table != LevelStateTree::kJournalTable) {
+    return Status::Error("invalid_argument", std::string("table '") + table +
+                                                 "' is not keyed by height");
+  }
+  out->assign(count, std::nullopt);
+  errors->assign(count, std::string());
+  if (count == 0) return Status::Ok();
+  leveldb::ReadOptions ro = Checked();
+  ro.fill_cache = false;  // a scan of the whole chain would only evict the node's hot entries
+  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
+  for (it->Seek(U64Key(table, from)); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    if (k.size() != 9 || k[0] != table) break;
+    const uint64_t h = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data()) + 1);
+    if (h >= from + count) break;
+    leveldb::Slice v = it->value();
+    (*out)[h - from] = Bytes(reinterpret_cast<const uint8_t*>(v.data()),
+                             reinterpret_cast<const uint8_t*>(v.data()) + v.size());
+  }
+  if (!it->status().ok()) {
+    // LevelDB skips a damaged block and reports it at the end: read what is missing one by one.
+    for (uint64_t i = 0; i < count; ++i) {
+      if ((*out)[i]) continue;
+      auto raw = impl_->Get(U64Key(table, from + i),
+                            std::string(1, table) + " row of height " + std::to_string(from + i));
+      if (raw.ok()) {
+        (*out)[i] = ToBytesS(*raw);
+      } else if (raw.status().code() != "not_found") {
+        (*errors)[i] = raw.status().ToString();
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+std::map<char, Store::TableUsage> Store::TableSizes() const {
+  std::map<char, TableUsage> out;
+  leveldb::ReadOptions ro = Checked();
+  ro.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    TableUsage& u = out[k.empty() ? '\0' : k[0]];
+    ++u.rows;
+    u.key_bytes += k.size();
+    u.value_bytes += it->value().size();
+  }
+  for (auto& [table, usage] : out) {
+    const std::string begin(1, table);
+    const std::string end(1, static_cast<char>(table + 1));
+    leveldb::Range r(begin, end);
+    uint64_t size = 0;
+    impl_->db->GetApproximateSizes(&r, 1, &size);
+    usage.disk_bytes = size;
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ PendingLogNodes
 
 std::optional<Digest> PendingLogNodes::GetNode(uint32_t level, uint64_t index) const {

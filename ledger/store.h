@@ -43,6 +43,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -165,6 +166,29 @@ class Store : public StateReader {
   Result<StateProof> ProveMaterial(std::string_view material_id) const;
   // The same for a record-table entry.
   Result<StateProof> ProveRecord(Table table, std::string_view key) const;
+
+  // Read-only bulk access for the chain audit and the benchmarks (not used by the node's paths).
+  //
+  // The stored rows of a height-keyed table for heights [from, from + count), read with one
+  // iterator rather than a point read per height: 'B' blocks, 'C' certificates, 'W' block
+  // events, 'J' state changes. out[i] is the row of height from + i, nullopt where none is
+  // stored or it cannot be read. When LevelDB reports damage, every row the scan did not return
+  // is read on its own, so that the damage is pinned to its heights: (*errors)[i] is then the
+  // read error of height from + i ("corrupt_store ..."; empty when it read or is absent).
+  // "invalid_argument" for another table.
+  Status ScanHeights(char table, uint64_t from, uint64_t count,
+                     std::vector<std::optional<Bytes>>* out,
+                     std::vector<std::string>* errors) const;
+  // Rows and bytes per table prefix: a full scan counting each row's key and value bytes as
+  // stored (before compression), and LevelDB's estimate of the bytes each prefix takes in its
+  // files on disk (after compression; 0 for what is still only in the write buffer).
+  struct TableUsage {
+    uint64_t rows = 0;
+    uint64_t key_bytes = 0;
+    uint64_t value_bytes = 0;
+    uint64_t disk_bytes = 0;  // approximate
+  };
+  std::map<char, TableUsage> TableSizes() const;
 
   // Integrity checks (ledger/store_check.cc; CheckStoreOnStart runs them when a node starts).
   // Every live table file (.ldb) has the size LevelDB's manifest recorded for it: a truncated or

@@ -728,5 +728,29 @@ TEST_CASE("verify from many threads at once while the cache evicts gives exact a
   }
 }
 
+TEST_CASE("public key PEM written again is identical, and a bad key is refused every time",
+          "[crypto]") {
+  // PublicKeyToPem remembers the PEM of keys it wrote (genesis hashing writes every key).
+  for (Suite suite : {Suite::kP256, Suite::kSm}) {
+    INFO("suite " << SuiteName(suite));
+    Result<PrivateKey> key = PrivateKey::Generate(suite);
+    REQUIRE(key.ok());
+    Result<std::string> first = PublicKeyToPem(key->public_key());
+    Result<std::string> second = PublicKeyToPem(key->public_key());
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    CHECK(*first == *second);
+    CHECK(PublicKeyFromPem(suite, *second).value() == key->public_key());
+    // A key one byte off is not served from the cache of its neighbour.
+    PublicKey bad = key->public_key();
+    bad.back() ^= 0x01;
+    for (int i = 0; i < 2; ++i) {
+      Result<std::string> pem = PublicKeyToPem(bad);
+      if (pem.ok()) CHECK(*pem != *first);  // a flipped y bit can still be a valid point
+    }
+  }
+  for (int i = 0; i < 2; ++i) CHECK_FALSE(PublicKeyToPem(Bytes(91, 0x04)).ok());
+}
+
 }  // namespace
 }  // namespace govledger::crypto

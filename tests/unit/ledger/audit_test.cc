@@ -97,6 +97,43 @@ TEST_CASE("audit passes a clean chain and counts its transactions", "[ledger]") 
         std::vector<std::pair<uint64_t, uint64_t>>{{3, 10}, {6, 10}, {9, 10}, {10, 10}});
 }
 
+TEST_CASE("audit in batches on several threads reports the same first bad height", "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  const std::string cert = ReadStored(dir.path(), HeightKey('C', 5));
+  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
+  // Batches of 1, 2 (block 5 opens a batch: its previous certificate is read from the batch
+  // before) and 4 (block 5 inside a batch), on 1, 3 and 8 threads.
+  const std::vector<std::pair<unsigned, uint64_t>> layouts{{1, 1}, {3, 2}, {8, 4}};
+  for (const auto& [threads, batch] : layouts) {
+    AuditOptions opts;
+    opts.threads = threads;
+    opts.batch_blocks = batch;
+    INFO("threads " << threads << ", batch " << batch);
+    AuditReport clean = Audit(dir.path(), opts);
+    CHECK(clean.ok);
+    CHECK(clean.checked_height == 10);
+    CHECK(clean.txs_checked == 16);
+  }
+  FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);
+  for (const auto& [threads, batch] : layouts) {
+    AuditOptions opts;
+    opts.threads = threads;
+    opts.batch_blocks = batch;
+    INFO("threads " << threads << ", batch " << batch);
+    CheckBadAt5(Audit(dir.path(), opts), "bad_commit");
+  }
+  FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);  // restored
+  FlipStoredByte(dir.path(), HeightKey('B', 5), block.size() - 1);  // the embedded last commit
+  for (const auto& [threads, batch] : layouts) {
+    AuditOptions opts;
+    opts.threads = threads;
+    opts.batch_blocks = batch;
+    INFO("threads " << threads << ", batch " << batch);
+    CheckBadAt5(Audit(dir.path(), opts), "bad_last_commit");
+  }
+}
+
 TEST_CASE("audit of an empty chain passes", "[ledger]") {
   TempDir dir;
   { auto store = Store::Open(dir.path(), Net().genesis).value(); }
