@@ -119,6 +119,8 @@ Result<std::string> ReplaceValues(const std::string& text, const std::string& ke
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
+}  // namespace
+
 // A network description from network-configs/<name>/network.toml with fresh loopback ports for
 // `validators` validators and the given suite.
 Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
@@ -146,8 +148,6 @@ Status FreshDir(const std::string& dir) {
   if (ec) return Status::Error("io", "cannot create " + dir + ": " + ec.message());
   return Status::Ok();
 }
-
-}  // namespace
 
 // ------------------------------------------------------------------ Child
 

@@ -7,6 +7,7 @@
 //   govledger-bench single  [--suite S]     one dev validator fed pre-signed issues over HTTP
 //   govledger-bench cluster [--suite S]     the local-4 network on loopback, rising load
 //   govledger-bench audit   [--txs N]       `govledger audit chain` with and without signatures
+//   govledger-bench ordering                local-4 ordering opaque commands, no-op executor
 //   govledger-bench load --node URL ...     a steady load on running nodes (to profile them)
 //
 // --tiny makes every benchmark run for a few seconds (CI runs it so the suite cannot rot; the
@@ -19,6 +20,7 @@
 #include "bench/bench_common.h"
 #include "bench/bench_load.h"
 #include "bench/bench_nodes.h"
+#include "bench/bench_ordering.h"
 #include "bench/bench_ramp.h"
 #include "crypto/sign.h"
 
@@ -349,6 +351,15 @@ int main(int argc, char** argv) {
   }
   audit->add_option("--txs", o.audit_txs, "Transactions in the audited ledger")
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  OrderingOptions ordering_opts;
+  CLI::App* ordering = app.add_subcommand(
+      "ordering", "local-4 ordering opaque commands with a no-op executor (consensus, transport "
+                  "and storage without per-transaction crypto)");
+  ordering->add_option("--seconds", ordering_opts.seconds, "Seconds measured (after warm-up)");
+  ordering->add_option("--block-size", ordering_opts.block_size, "Commands per block at most")
+      ->check(CLI::Range(1, 100'000));
+  ordering->add_option("--payload-bytes", ordering_opts.payload_bytes, "Bytes per command")
+      ->check(CLI::Range(8, 65536));
   LoadCmd load_cmd;
   CLI::App* load = app.add_subcommand("load", "Offer a steady load to running nodes (profiling)");
   load->add_option("--node", load_cmd.urls, "Node API URL (repeat for several)")->required();
@@ -366,6 +377,12 @@ int main(int argc, char** argv) {
   if (single->parsed()) return RunChainBench(o, /*cluster=*/false);
   if (cluster->parsed()) return RunChainBench(o, /*cluster=*/true);
   if (audit->parsed()) return RunAuditBench(o);
+  if (ordering->parsed()) {
+    ordering_opts.paths = o.paths;
+    ordering_opts.out_dir = o.out_dir;
+    ordering_opts.tiny = o.tiny;
+    return RunOrdering(ordering_opts);
+  }
   if (load->parsed()) return RunLoad(load_cmd);
   return 1;
 }

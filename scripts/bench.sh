@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite (doc/performance.md): ceiling, single, cluster and audit, each printing
-# one summary line per figure and writing JSON into the results directory.
+# Runs the benchmark suite (doc/performance.md): ceiling, single, cluster, audit and ordering,
+# each printing one summary line per figure and writing JSON into the results directory.
 #
 #   scripts/bench.sh [--tiny] [--suite p256|sm|both] [--out DIR] [--build-dir DIR] [--audit-txs N]
 #
@@ -36,7 +36,7 @@ esac
 if [ -z "$build_dir" ]; then
   scripts/setup.sh release
   build_dir="$PWD/build/release"
-  cmake --build "$build_dir" --target govledger-bench -j "$(nproc)"
+  cmake --build "$build_dir" --target govledger-bench govledger-ordering-node -j "$(nproc)"
 fi
 bench="$build_dir/bench/govledger-bench"
 [ -x "$bench" ] || { echo "bench.sh: $bench is not built" >&2; exit 1; }
@@ -54,4 +54,5 @@ for s in $suites; do
   "$bench" $tiny "${common[@]}" cluster --suite "$s"
   "$bench" $tiny "${common[@]}" audit --suite "$s" ${audit_txs:+--txs "$audit_txs"}
 done
+"$bench" $tiny "${common[@]}" ordering
 echo "govledger benchmarks done; JSON in $out; load now: $(load)"
