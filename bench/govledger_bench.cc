@@ -127,7 +127,7 @@ RampOptions RampFor(const Options& o, bool cluster) {
   }
   // Each connection has one submission in flight: enough of them that admission, not the client,
   // is what limits the rate.
-  r.connections_per_node = cluster ? 32 : 64;
+  r.connections_per_node = cluster ? 32 : 256;
   if (o.level_seconds > 0) r.seconds = o.level_seconds;
   if (o.start_tps > 0) r.start_tps = o.start_tps;
   if (o.levels > 0) r.max_levels = o.levels;

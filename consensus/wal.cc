@@ -4,6 +4,7 @@
 // integers big-endian). A payload is u8 type then the body:
 //   1 begin height: u64 height
 //   2 input:        EncodeInput bytes
+//   3 sign guard:   the guard's 21-byte record (below), appended by every SignGuard::Persist
 // BeginHeight appends a begin-height record and, after it, the messages for the new height that
 // were received during the previous one (the core had buffered them and replays them on
 // StartHeight); a reader keeps only what follows the last begin-height record. Once the file is
@@ -16,13 +17,17 @@
 // is a write torn by a crash: it is truncated. A bad record followed by good data is not
 // something a crash produces, so Open fails with "corrupt_wal" rather than guess.
 //
-// DIR/sign_guard: "GLSG" || u64 height || u32 round || u8 step || u32 CRC-32C of the preceding,
-// 21 bytes overwritten in place at offset 0 on every Persist and fdatasync'd by the next Sync,
-// which the node calls before any message signed at that position leaves it (group commit: one
-// fdatasync of the WAL and one of the guard for all the signatures of a batch of inputs). A
-// 21-byte write inside the first sector of a file is not torn by a crash on the disks this runs
-// on; if it ever were, Open refuses the damaged guard ("corrupt_sign_guard") rather than sign
-// from nothing. The file is created (with the zero position, fsync'd, directory fsync'd) by Open.
+// DIR/sign_guard: "GLSG" || u64 height || u32 round || u8 step || u32 CRC-32C of the preceding.
+//
+// The sign guard's position is the larger of DIR/sign_guard and the last sign-guard record in
+// DIR/wal. Persist appends the record to the WAL, so the one fdatasync that Sync does before this
+// node's signed messages leave covers the inputs and the guard together (group commit: one
+// fdatasync for all the signatures of a batch of inputs, instead of a file write, an fsync, a
+// rename and a directory fsync per signature). Before a rotation drops the old file, the position
+// is written to DIR/sign_guard in place and fdatasync'd (a 21-byte write in the first sector of a
+// file is not torn by a crash; if it ever were, Open refuses the damaged guard —
+// "corrupt_sign_guard" — rather than sign from nothing). Open creates DIR/sign_guard, at the zero
+// position, with the WAL.
 #include "consensus/wal.h"
 
 #include <fcntl.h>
@@ -32,6 +37,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include "util/file.h"
@@ -42,6 +48,7 @@ namespace {
 
 constexpr uint8_t kBeginHeight = 1;
 constexpr uint8_t kInputRecord = 2;
+constexpr uint8_t kGuardRecord = 3;
 constexpr size_t kHeaderSize = 8;
 constexpr size_t kMaxCarriedRecords = 4096;
 constexpr std::string_view kGuardMagic = "GLSG";
@@ -131,41 +138,43 @@ Result<SignGuard::Position> DecodeGuard(const std::string& text, const std::stri
 
 class DurableGuard : public SignGuard {
  public:
-  DurableGuard(std::string path, int fd, Position last)
-      : path_(std::move(path)), fd_(fd), last_(last) {}
+  // `append` writes a payload to the WAL (unsynced); false if it could not.
+  DurableGuard(std::string path, int fd, Position last, std::function<bool(const Bytes&)> append)
+      : path_(std::move(path)), fd_(fd), last_(last), append_(std::move(append)) {}
   ~DurableGuard() override {
     if (fd_ >= 0) ::close(fd_);
   }
   Position Last() const override { return last_; }
-  // Written in place, not yet synced: Sync() makes it durable before any message signed at `p`
-  // leaves the node (Wal::Sync).
+  // Recorded in the WAL, not yet synced: Wal::Sync makes it durable before any message signed
+  // at `p` leaves the node.
   bool Persist(const Position& p) override {
     if (broken_ || !(last_ < p)) return false;
-    const Bytes data = EncodeGuard(p);
-    if (!WriteAll(fd_, data.data(), data.size(), 0, path_).ok()) {
-      broken_ = true;  // what the file holds now is unknown: sign nothing more
+    Bytes payload{kGuardRecord};
+    const Bytes rec = EncodeGuard(p);
+    payload.insert(payload.end(), rec.begin(), rec.end());
+    if (!append_(payload)) {
+      broken_ = true;  // what the WAL holds now is unknown: sign nothing more
       return false;
     }
     last_ = p;
-    dirty_ = true;
     return true;
   }
-  Status Sync() {
+  // Writes the position to DIR/sign_guard in place and syncs it (before a rotation drops the
+  // WAL records that hold it).
+  Status WriteFile() {
     if (broken_) return Status::Error("io_error", path_ + ": an earlier write failed");
-    if (!dirty_) return Status::Ok();
-    if (::fdatasync(fd_) != 0) {
-      broken_ = true;
-      return Errno("cannot fsync", path_);
-    }
-    dirty_ = false;
-    return Status::Ok();
+    const Bytes data = EncodeGuard(last_);
+    Status st = WriteAll(fd_, data.data(), data.size(), 0, path_);
+    if (st.ok() && ::fdatasync(fd_) != 0) st = Errno("cannot fsync", path_);
+    if (!st.ok()) broken_ = true;
+    return st;
   }
 
  private:
   std::string path_;
   int fd_;
   Position last_;
-  bool dirty_ = false;
+  std::function<bool(const Bytes&)> append_;
   bool broken_ = false;
 };
 
@@ -180,12 +189,29 @@ struct Wal::Impl {
   uint64_t rotate_bytes = 0;
   bool unsynced = false;  // records appended since the last fdatasync
   std::vector<Bytes> inputs;  // EncodeInput bytes since the last BeginHeight
+  SignGuard::Position guard_seen;  // the largest sign-guard record in the file
   size_t dropped = 0;
   bool broken = false;  // a failed fsync: what reached the disk is unknown
   std::unique_ptr<DurableGuard> guard;
 
   ~Impl() {
     if (fd >= 0) ::close(fd);
+  }
+
+  // Appends one record, unsynced.
+  Status AppendPayload(const Bytes& payload) {
+    if (broken) return Status::Error("io_error", path + ": an earlier write failed");
+    Bytes record;
+    AppendRecord(record, payload);
+    Status st = WriteAll(fd, record.data(), record.size(), static_cast<off_t>(size), path);
+    if (!st.ok()) {
+      // Take the partial record back so later appends do not land behind garbage.
+      if (::ftruncate(fd, static_cast<off_t>(size)) != 0) broken = true;
+      return st;
+    }
+    size += record.size();
+    unsynced = true;
+    return Status::Ok();
   }
 
   // Parses the whole file; sets `good` to the length of the intact prefix.
@@ -209,6 +235,14 @@ struct Wal::Impl {
       if (payload[0] == kBeginHeight && len == 9) {
         height = ReadU64BE(payload + 1);
         inputs.clear();
+      } else if (payload[0] == kGuardRecord) {
+        const std::string rec(reinterpret_cast<const char*>(payload + 1), len - 1);
+        Result<SignGuard::Position> pos = DecodeGuard(rec, path);
+        if (!pos.ok()) {
+          return Status::Error("corrupt_wal",
+                               path + ": bad sign-guard record at offset " + std::to_string(off));
+        }
+        if (guard_seen < *pos) guard_seen = *pos;
       } else if (payload[0] == kInputRecord) {
         Bytes in(payload + 1, payload + len);
         if (!DecodeInput(in).ok()) {
@@ -237,25 +271,6 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, uint64_t rotate_b
   impl->path = dir + "/wal";
   impl->rotate_bytes = rotate_bytes;
 
-  const std::string guard_path = dir + "/sign_guard";
-  SignGuard::Position last;
-  if (PathExists(guard_path)) {
-    Result<std::string> text = ReadFile(guard_path, 1024);
-    if (!text.ok()) return text.status();
-    Result<SignGuard::Position> pos = DecodeGuard(*text, guard_path);
-    if (!pos.ok()) return pos.status();
-    last = *pos;
-  } else {
-    // Created whole before anything is signed, so every later Persist is an in-place overwrite.
-    const Bytes zero = EncodeGuard(last);
-    GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(
-        guard_path, std::string_view(reinterpret_cast<const char*>(zero.data()), zero.size()),
-        0600));
-  }
-  int guard_fd = ::open(guard_path.c_str(), O_RDWR | O_CLOEXEC);
-  if (guard_fd < 0) return Errno("cannot open", guard_path);
-  impl->guard = std::make_unique<DurableGuard>(guard_path, guard_fd, last);
-
   const bool existed = PathExists(impl->path);
   impl->fd = ::open(impl->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (impl->fd < 0) return Errno("cannot open", impl->path);
@@ -273,6 +288,30 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, uint64_t rotate_b
     impl->dropped = data.size() - good;
   }
   impl->size = good;
+
+  const std::string guard_path = dir + "/sign_guard";
+  SignGuard::Position last;
+  if (PathExists(guard_path)) {
+    Result<std::string> guard_text = ReadFile(guard_path, 1024);
+    if (!guard_text.ok()) return guard_text.status();
+    Result<SignGuard::Position> pos = DecodeGuard(*guard_text, guard_path);
+    if (!pos.ok()) return pos.status();
+    last = *pos;
+  } else {
+    // Created whole before anything is signed, so every later write is an in-place overwrite.
+    const Bytes zero = EncodeGuard(last);
+    GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(
+        guard_path, std::string_view(reinterpret_cast<const char*>(zero.data()), zero.size()),
+        0600));
+  }
+  if (last < impl->guard_seen) last = impl->guard_seen;
+  int guard_fd = ::open(guard_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (guard_fd < 0) return Errno("cannot open", guard_path);
+  Impl* raw = impl.get();
+  impl->guard = std::make_unique<DurableGuard>(
+      guard_path, guard_fd, last, [raw](const Bytes& payload) {
+        return raw->AppendPayload(payload).ok();
+      });
   return std::unique_ptr<Wal>(new Wal(std::move(impl)));
 }
 
@@ -315,6 +354,8 @@ Status Wal::BeginHeight(uint64_t height) {
     return Status::Ok();
   }
 
+  // The rotated file drops the sign-guard records: the position goes to DIR/sign_guard first.
+  GOVLEDGER_RETURN_IF_ERROR(w.guard->WriteFile());
   const std::string tmp = w.path + ".tmp";
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("cannot create", tmp);
@@ -342,20 +383,10 @@ Status Wal::BeginHeight(uint64_t height) {
 
 Status Wal::Append(const Input& in, bool sync) {
   Impl& w = *impl_;
-  if (w.broken) return Status::Error("io_error", w.path + ": an earlier write failed");
   Bytes encoded = EncodeInput(in);
   Bytes payload{kInputRecord};
   payload.insert(payload.end(), encoded.begin(), encoded.end());
-  Bytes record;
-  AppendRecord(record, payload);
-  Status st = WriteAll(w.fd, record.data(), record.size(), static_cast<off_t>(w.size), w.path);
-  if (!st.ok()) {
-    // Take the partial record back so later appends do not land behind garbage.
-    if (::ftruncate(w.fd, static_cast<off_t>(w.size)) != 0) w.broken = true;
-    return st;
-  }
-  w.size += record.size();
-  w.unsynced = true;
+  GOVLEDGER_RETURN_IF_ERROR(w.AppendPayload(payload));
   w.inputs.push_back(std::move(encoded));
   if (sync) return Sync();
   return Status::Ok();
@@ -371,7 +402,7 @@ Status Wal::Sync() {
     }
     w.unsynced = false;
   }
-  return w.guard->Sync();
+  return Status::Ok();
 }
 
 Result<std::pair<uint64_t, std::vector<Input>>> Wal::ReadCurrentHeight() const {

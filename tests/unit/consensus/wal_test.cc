@@ -285,26 +285,38 @@ TEST_CASE("below its rotation size BeginHeight appends and a reopened WAL has on
   CHECK((*wal)->ReadCurrentHeight()->first == 199);
 }
 
-TEST_CASE("the sign guard is one record overwritten in place and synced by Sync",
+TEST_CASE("the sign guard is recorded in the WAL, synced by Sync and kept across a rotation",
           "[consensus][wal]") {
   TempDir dir;
   {
     auto wal = Wal::Open(dir.path());
     REQUIRE(wal.ok());
-    // Created at the zero position when the WAL is, so that Persist only overwrites.
+    // Created at the zero position with the WAL, so that later writes only overwrite it.
     CHECK(FileSize(dir.path() + "/sign_guard") == 21);
+    const uint64_t before = FileSize(dir.path() + "/wal");
     SignGuard* g = (*wal)->guard();
     for (uint8_t step = 1; step <= 3; ++step) REQUIRE(g->Persist({4, 2, step}));
+    CHECK(FileSize(dir.path() + "/wal") > before);  // appended to the WAL, not a file per Persist
     REQUIRE((*wal)->Sync().ok());
-    CHECK(FileSize(dir.path() + "/sign_guard") == 21);
     CHECK_FALSE(PathExists(dir.path() + "/sign_guard.tmp"));
+  }
+  {
+    auto wal = Wal::Open(dir.path(), /*rotate_bytes=*/0);
+    REQUIRE(wal.ok());
+    SignGuard::Position p = (*wal)->guard()->Last();
+    CHECK(p.height == 4);
+    CHECK(p.round == 2);
+    CHECK(p.step == 3);
+    // A rotation drops the WAL's guard records: the position is in DIR/sign_guard by then.
+    REQUIRE((*wal)->BeginHeight(5).ok());
+    CHECK(FileSize(dir.path() + "/sign_guard") == 21);
   }
   auto wal = Wal::Open(dir.path());
   REQUIRE(wal.ok());
   SignGuard::Position p = (*wal)->guard()->Last();
   CHECK(p.height == 4);
-  CHECK(p.round == 2);
   CHECK(p.step == 3);
+  CHECK_FALSE((*wal)->guard()->Persist({4, 2, 3}));
 }
 
 TEST_CASE("the sign guard is durable and only moves forward", "[consensus][wal]") {
