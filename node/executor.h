@@ -72,6 +72,15 @@ class Executor : public BlockExecutor {
   // changes effective at or below it). Known for heights up to the tip + 2.
   std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const override;
 
+  // Transaction signatures in re-executed blocks: answered by MarkVerified's cache, or verified
+  // here (on the io thread). A follower that admitted the block's transactions before the
+  // proposal arrived has no misses.
+  struct VerifyStats {
+    uint64_t cached = 0;
+    uint64_t verified = 0;
+  };
+  VerifyStats verify_stats() const { return verify_stats_; }
+
  private:
   BuiltBlock BuildWith(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                        const crypto::PublicKey& proposer,
@@ -82,6 +91,7 @@ class Executor : public BlockExecutor {
   // Signature-verified SignedTx hashes (io thread only).
   mutable std::set<crypto::Digest> verified_;
   mutable std::deque<crypto::Digest> verified_order_;
+  mutable VerifyStats verify_stats_;
 };
 
 }  // namespace govledger::node

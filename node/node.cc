@@ -112,6 +112,11 @@ void Node::Stop() {
   asio::post(io_, [this] {
     if (stopping_) return;
     stopping_ = true;
+    const Executor::VerifyStats vs = executor_->verify_stats();
+    GOVLEDGER_LOG(kInfo, "block execution: " << vs.cached
+                                             << " transaction signatures answered by the "
+                                                "admission cache, "
+                                             << vs.verified << " verified while executing");
     if (http_) http_->Stop();
     driver_->Stop();
     signals_.cancel();
