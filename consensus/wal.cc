@@ -4,7 +4,6 @@
 // integers big-endian). A payload is u8 type then the body:
 //   1 begin height: u64 height
 //   2 input:        EncodeInput bytes
-//   3 sign guard:   the guard's 21-byte record (below), appended by every SignGuard::Persist
 // BeginHeight appends a begin-height record and, after it, the messages for the new height that
 // were received during the previous one (the core had buffered them and replays them on
 // StartHeight); a reader keeps only what follows the last begin-height record. Once the file is
@@ -14,20 +13,19 @@
 // only makes the node replay an older height, which it discards by comparing with its store.
 //
 // On open, a damaged last record (short header, short payload, bad CRC, or a zero-filled tail)
-// is a write torn by a crash: it is truncated. A bad record followed by good data is not
-// something a crash produces, so Open fails with "corrupt_wal" rather than guess.
+// is a write torn by a crash: it is truncated. A damaged record (including a damaged length
+// field, which hides where the next record starts) followed anywhere by an intact record is
+// not something a crash produces, so Open fails with "corrupt_wal" rather than guess.
 //
-// DIR/sign_guard: "GLSG" || u64 height || u32 round || u8 step || u32 CRC-32C of the preceding.
-//
-// The sign guard's position is the larger of DIR/sign_guard and the last sign-guard record in
-// DIR/wal. Persist appends the record to the WAL, so the one fdatasync that Sync does before this
-// node's signed messages leave covers the inputs and the guard together (group commit: one
-// fdatasync for all the signatures of a batch of inputs, instead of a file write, an fsync, a
-// rename and a directory fsync per signature). Before a rotation drops the old file, the position
-// is written to DIR/sign_guard in place and fdatasync'd (a 21-byte write in the first sector of a
-// file is not torn by a crash; if it ever were, Open refuses the damaged guard —
-// "corrupt_sign_guard" — rather than sign from nothing). Open creates DIR/sign_guard, at the zero
-// position, with the WAL.
+// DIR/sign_guard: "GLSG" || u64 height || u32 round || u8 step || u32 CRC-32C of the preceding,
+// 21 bytes overwritten in place at offset 0 by every SignGuard::Persist and fdatasync'd by the
+// next Sync, which the node calls before any message signed at that position leaves it (group
+// commit: one fdatasync of the WAL and one of the guard for all the signatures of a batch of
+// inputs, instead of a file write, an fsync, a rename and a directory fsync per signature). A
+// 21-byte write in the first sector of a file is not torn by a crash; if it ever were, Open
+// refuses the damaged guard ("corrupt_sign_guard") rather than sign from nothing. The guard file
+// alone is what keeps the node from double-signing (a WAL moved aside after corruption loses
+// nothing of it). Open creates it, at the zero position, with the WAL.
 #include "consensus/wal.h"
 
 #include <fcntl.h>
@@ -37,7 +35,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <functional>
+#include <optional>
 #include <utility>
 
 #include "util/file.h"
@@ -48,7 +46,6 @@ namespace {
 
 constexpr uint8_t kBeginHeight = 1;
 constexpr uint8_t kInputRecord = 2;
-constexpr uint8_t kGuardRecord = 3;
 constexpr size_t kHeaderSize = 8;
 constexpr size_t kMaxCarriedRecords = 4096;
 constexpr std::string_view kGuardMagic = "GLSG";
@@ -138,43 +135,41 @@ Result<SignGuard::Position> DecodeGuard(const std::string& text, const std::stri
 
 class DurableGuard : public SignGuard {
  public:
-  // `append` writes a payload to the WAL (unsynced); false if it could not.
-  DurableGuard(std::string path, int fd, Position last, std::function<bool(const Bytes&)> append)
-      : path_(std::move(path)), fd_(fd), last_(last), append_(std::move(append)) {}
+  DurableGuard(std::string path, int fd, Position last)
+      : path_(std::move(path)), fd_(fd), last_(last) {}
   ~DurableGuard() override {
     if (fd_ >= 0) ::close(fd_);
   }
   Position Last() const override { return last_; }
-  // Recorded in the WAL, not yet synced: Wal::Sync makes it durable before any message signed
-  // at `p` leaves the node.
+  // Written in place, not yet synced: Wal::Sync makes it durable before any message signed at
+  // `p` leaves the node.
   bool Persist(const Position& p) override {
     if (broken_ || !(last_ < p)) return false;
-    Bytes payload{kGuardRecord};
-    const Bytes rec = EncodeGuard(p);
-    payload.insert(payload.end(), rec.begin(), rec.end());
-    if (!append_(payload)) {
-      broken_ = true;  // what the WAL holds now is unknown: sign nothing more
+    const Bytes data = EncodeGuard(p);
+    if (!WriteAll(fd_, data.data(), data.size(), 0, path_).ok()) {
+      broken_ = true;  // what the file holds now is unknown: sign nothing more
       return false;
     }
     last_ = p;
+    dirty_ = true;
     return true;
   }
-  // Writes the position to DIR/sign_guard in place and syncs it (before a rotation drops the
-  // WAL records that hold it).
-  Status WriteFile() {
+  Status Sync() {
     if (broken_) return Status::Error("io_error", path_ + ": an earlier write failed");
-    const Bytes data = EncodeGuard(last_);
-    Status st = WriteAll(fd_, data.data(), data.size(), 0, path_);
-    if (st.ok() && ::fdatasync(fd_) != 0) st = Errno("cannot fsync", path_);
-    if (!st.ok()) broken_ = true;
-    return st;
+    if (!dirty_) return Status::Ok();
+    if (::fdatasync(fd_) != 0) {
+      broken_ = true;
+      return Errno("cannot fsync", path_);
+    }
+    dirty_ = false;
+    return Status::Ok();
   }
 
  private:
   std::string path_;
   int fd_;
   Position last_;
-  std::function<bool(const Bytes&)> append_;
+  bool dirty_ = false;
   bool broken_ = false;
 };
 
@@ -189,7 +184,6 @@ struct Wal::Impl {
   uint64_t rotate_bytes = 0;
   bool unsynced = false;  // records appended since the last fdatasync
   std::vector<Bytes> inputs;  // EncodeInput bytes since the last BeginHeight
-  SignGuard::Position guard_seen;  // the largest sign-guard record in the file
   size_t dropped = 0;
   bool broken = false;  // a failed fsync: what reached the disk is unknown
   std::unique_ptr<DurableGuard> guard;
@@ -219,45 +213,64 @@ struct Wal::Impl {
     size_t off = 0;
     while (off < data.size()) {
       const size_t left = data.size() - off;
-      if (left < kHeaderSize) break;
+      if (left < kHeaderSize) break;  // a header that never fully reached the disk
       const uint32_t len = ReadU32BE(data.data() + off);
       const uint32_t crc = ReadU32BE(data.data() + off + 4);
-      if (len > left - kHeaderSize) break;  // the payload never fully reached the disk
       const uint8_t* payload = data.data() + off + kHeaderSize;
-      const size_t end = off + kHeaderSize + len;
-      if (len == 0 || Crc32c(payload, len) != crc) {
-        bool zero_tail = true;
-        for (size_t i = off; i < data.size() && zero_tail; ++i) zero_tail = data[i] == 0;
-        if (end == data.size() || zero_tail) break;
-        return Status::Error("corrupt_wal", path + ": bad record at offset " + std::to_string(off) +
-                                                " followed by more data");
+      const bool intact = len > 0 && len <= left - kHeaderSize && Crc32c(payload, len) == crc;
+      if (!intact) {
+        // A crash tears only the last write, so nothing intact can follow a torn record. A
+        // damaged length (too long, too short or zero) or payload with intact records after it
+        // is corruption: dropping what follows would silently lose inputs the node acted on.
+        if (std::optional<size_t> next = FindIntactRecord(data, off + 1)) {
+          return CorruptAt(off, "a damaged record (length " + std::to_string(len) + ") with " +
+                                    std::to_string(data.size() - *next) +
+                                    " bytes of intact records from offset " +
+                                    std::to_string(*next) + " after it");
+        }
+        break;
       }
+      const size_t end = off + kHeaderSize + len;
       if (payload[0] == kBeginHeight && len == 9) {
         height = ReadU64BE(payload + 1);
         inputs.clear();
-      } else if (payload[0] == kGuardRecord) {
-        const std::string rec(reinterpret_cast<const char*>(payload + 1), len - 1);
-        Result<SignGuard::Position> pos = DecodeGuard(rec, path);
-        if (!pos.ok()) {
-          return Status::Error("corrupt_wal",
-                               path + ": bad sign-guard record at offset " + std::to_string(off));
-        }
-        if (guard_seen < *pos) guard_seen = *pos;
       } else if (payload[0] == kInputRecord) {
         Bytes in(payload + 1, payload + len);
-        if (!DecodeInput(in).ok()) {
-          return Status::Error("corrupt_wal",
-                               path + ": undecodable input at offset " + std::to_string(off));
-        }
+        if (!DecodeInput(in).ok()) return CorruptAt(off, "an undecodable input");
         inputs.push_back(std::move(in));
       } else {
-        return Status::Error("corrupt_wal",
-                             path + ": unknown record at offset " + std::to_string(off));
+        return CorruptAt(off, "an unknown record type");
       }
       off = end;
     }
     good = off;
     return Status::Ok();
+  }
+
+  // The first offset at or after `from` where a whole record with a valid checksum and a known
+  // type starts, if any. Only runs on a damaged record, so its cost does not matter in the
+  // common case; the WAL holds one height's inputs.
+  static std::optional<size_t> FindIntactRecord(const Bytes& data, size_t from) {
+    for (size_t p = from; p + kHeaderSize < data.size(); ++p) {
+      const uint32_t len = ReadU32BE(data.data() + p);
+      if (len == 0 || len > data.size() - p - kHeaderSize) continue;
+      const uint8_t* payload = data.data() + p + kHeaderSize;
+      if (payload[0] != kBeginHeight && payload[0] != kInputRecord) continue;
+      if (payload[0] == kBeginHeight && len != 9) continue;
+      if (Crc32c(payload, len) == ReadU32BE(data.data() + p + 4)) return p;
+    }
+    return std::nullopt;
+  }
+
+  Status CorruptAt(size_t off, const std::string& what) const {
+    return Status::Error(
+        "corrupt_wal",
+        "consensus WAL " + path + " is corrupt: " + what + " at offset " + std::to_string(off) +
+            ". This is not a torn tail (a crash damages only the last record), so the node "
+            "will not guess which inputs to drop and refuses to start. To recover: stop the "
+            "node, move the file aside (mv " + path + " " + path + ".corrupt) and start it "
+            "again; " + dir + "/sign_guard still prevents double-signing and the node "
+            "re-learns the current height from its peers (doc/operator.md, \"Storage errors\")");
   }
 };
 
@@ -304,14 +317,9 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, uint64_t rotate_b
         guard_path, std::string_view(reinterpret_cast<const char*>(zero.data()), zero.size()),
         0600));
   }
-  if (last < impl->guard_seen) last = impl->guard_seen;
   int guard_fd = ::open(guard_path.c_str(), O_RDWR | O_CLOEXEC);
   if (guard_fd < 0) return Errno("cannot open", guard_path);
-  Impl* raw = impl.get();
-  impl->guard = std::make_unique<DurableGuard>(
-      guard_path, guard_fd, last, [raw](const Bytes& payload) {
-        return raw->AppendPayload(payload).ok();
-      });
+  impl->guard = std::make_unique<DurableGuard>(guard_path, guard_fd, last);
   return std::unique_ptr<Wal>(new Wal(std::move(impl)));
 }
 
@@ -354,8 +362,6 @@ Status Wal::BeginHeight(uint64_t height) {
     return Status::Ok();
   }
 
-  // The rotated file drops the sign-guard records: the position goes to DIR/sign_guard first.
-  GOVLEDGER_RETURN_IF_ERROR(w.guard->WriteFile());
   const std::string tmp = w.path + ".tmp";
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("cannot create", tmp);
@@ -402,7 +408,7 @@ Status Wal::Sync() {
     }
     w.unsynced = false;
   }
-  return Status::Ok();
+  return w.guard->Sync();
 }
 
 Result<std::pair<uint64_t, std::vector<Input>>> Wal::ReadCurrentHeight() const {
