@@ -5,7 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "ledger/proof.h"
 
 namespace govledger::cli {
 
@@ -47,5 +51,12 @@ struct VerifyBundleOptions {
   bool online = false;
 };
 int RunVerifyBundle(const Context& ctx, const VerifyBundleOptions& o);
+
+class Output;
+// One step of a bundle verification as a line, "state        ok    detail" or "... FAIL  ...",
+// and the steps as JSON [{"step", "ok", "detail"}] (commands_proof.cc): material and contract
+// bundles print their checks the same way.
+void SayProofCheck(const Output& out, const std::string& step, bool ok, const std::string& detail);
+nlohmann::json ProofChecksJson(const std::vector<ledger::ProofCheck>& checks);
 
 }  // namespace govledger::cli

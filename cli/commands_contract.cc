@@ -1,6 +1,8 @@
 // E-contracts (电子合同存证): `govledger contract create` (a department records the document
 // digest, the parties' public keys and a signing deadline), `contract sign` (each party with its
-// own key), `contract show` and `contract verify FILE` (signers, version history, status).
+// own key), `contract show`, `contract verify FILE` (signers, version history, status, from a
+// node), `contract export` (the evidence bundle, ledger/proof_contract.h) and `contract verify
+// FILE --bundle B --trust GENESIS` (the same, offline, trusting only the genesis).
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,9 @@
 #include "cli/submit.h"
 #include "crypto/hash.h"
 #include "ledger/codec.h"
+#include "ledger/genesis.h"
+#include "ledger/proof_contract.h"
+#include "util/file.h"
 #include "util/time.h"
 
 namespace govledger::cli {
@@ -173,6 +178,132 @@ int RunVerify(const Context& ctx, const std::string& file) {
       verdict == "SIGNED" ? kExitOk : kExitNo);
 }
 
+// ------------------------------------------------------------------ export and offline verify
+
+constexpr size_t kMaxContractBundleBytes = 64u << 20;
+
+struct ExportOptions {
+  std::string id;
+  std::string out;
+};
+
+int RunExport(const Context& ctx, const ExportOptions& o) {
+  Output out(ctx.json);
+  NodeClient client(NodeUrl(ctx));
+  auto text = client.GetBody("/v1/proof/contract/" + UrlEncode(o.id));
+  if (!text.ok()) return out.Fail(text.status());
+  auto bundle = ledger::ContractBundleFromJson(*text);
+  if (!bundle.ok()) {
+    return out.Fail(Status::Error("bad_answer", "the node's contract bundle does not parse: " +
+                                                    bundle.status().message()));
+  }
+  const std::string path = o.out.empty() ? o.id + ".govproof" : o.out;
+  const std::string json_text = ledger::ContractBundleToJson(*bundle);
+  if (Status st = WriteFileAtomic(path, json_text, 0644); !st.ok()) return out.Fail(st);
+  auto header = ledger::DecodeHeader(bundle->header.header_bytes);
+  const uint64_t height = header.ok() ? header->height : 0;
+  const int64_t time_ms = header.ok() ? header->time_ms : 0;
+  out.Say("wrote " + path + " (" + std::to_string(json_text.size()) + " bytes)");
+  json versions = json::array();
+  for (const auto& v : bundle->versions) {
+    auto k = ledger::DecodeContract(v.record);
+    if (!k.ok()) continue;
+    out.Say(Line("version " + std::to_string(k->version),
+                 k->contract_id + "  " + ledger::ContractStatusName(k->status) + "  " +
+                     std::to_string(k->signatures.size()) + "/" +
+                     std::to_string(k->parties.size()) + " signed"));
+    versions.push_back({{"version", k->version},
+                        {"contract_id", k->contract_id},
+                        {"status", ledger::ContractStatusName(k->status)},
+                        {"signatures", k->signatures.size()},
+                        {"parties", k->parties.size()}});
+  }
+  out.Say(Line("as of", "height " + std::to_string(height) + ", " + CstOr(time_ms, "-")));
+  out.Say(Line("carries", std::to_string(bundle->txs.size()) + " transactions, " +
+                              std::to_string(bundle->validator_sets.size()) +
+                              " validator-set changes, " +
+                              std::to_string(bundle->registry.proposal_count) +
+                              " governance proposals"));
+  out.Say("check it offline: govledger contract verify FILE --bundle " + path +
+          " --trust genesis.json");
+  return out.Finish({{"file", path},
+                     {"contract_id", o.id},
+                     {"height", height},
+                     {"time", CstOr(time_ms, "")},
+                     {"versions", versions},
+                     {"bytes", json_text.size()}});
+}
+
+struct VerifyOptions {
+  std::string file;
+  std::string bundle;
+  std::string trust;
+};
+
+int RunVerifyBundle(const Context& ctx, const VerifyOptions& o) {
+  Output out(ctx.json);
+  // Exit 1 is reserved for verdicts: every failure to reach one is a usage error or exit 3.
+  auto fail = [&out](const Status& st) {
+    return out.Fail(st, ExitCodeFor(st) == kExitUsage ? kExitUsage : kExitError);
+  };
+  if (o.trust.empty() || o.bundle.empty()) {
+    return fail(UsageError("offline verification needs both --bundle B and --trust GENESIS.json"));
+  }
+  auto trusted = ledger::LoadGenesisFile(o.trust);
+  if (!trusted.ok()) return fail(trusted.status());
+  auto text = ReadFile(o.bundle, kMaxContractBundleBytes);
+  if (!text.ok()) return fail(text.status());
+  auto digest = crypto::HashFile(trusted->suite, o.file);
+  if (!digest.ok()) return fail(digest.status());
+  ledger::ContractVerification v = ledger::VerifyContractBundleJson(*trusted, *text, *digest);
+  out.Say("document    " +
+          std::string(trusted->suite == crypto::Suite::kSm ? "SM3 " : "SHA-256 ") +
+          crypto::DigestHex(*digest) + " (" + o.file + ")");
+  for (const auto& c : v.checks) SayProofCheck(out, c.step, c.ok, c.detail);
+  json signers = json::array();
+  for (const auto& s : v.signers) {
+    out.Say("signer      " + s.who + ", key " + s.fingerprint + ", signed at height " +
+            std::to_string(s.height) + ", " + CstOr(s.time_ms, "-") + ", tx " +
+            ShortHex(HexEncode(s.tx_hash)));
+    signers.push_back({{"who", s.who},
+                       {"party_key", HexEncode(s.party_key)},
+                       {"fingerprint", s.fingerprint},
+                       {"height", s.height},
+                       {"time", CstOr(s.time_ms, "")},
+                       {"tx_hash", HexEncode(s.tx_hash)}});
+  }
+  const std::string verdict = ledger::ContractVerdictName(v.verdict);
+  std::string failed;
+  for (const auto& c : v.checks) {
+    if (!c.ok && failed.empty()) failed = c.step;
+  }
+  if (v.verdict == ledger::ContractVerdict::kInvalidProof ||
+      v.verdict == ledger::ContractVerdict::kTampered) {
+    out.Say(verdict + ": step " + failed + " failed; the file is not proven");
+  } else {
+    out.Say(verdict + ": version " + std::to_string(v.version) + " of " +
+            std::to_string(v.version_count) + " (" + v.contract_id + "), " +
+            std::to_string(v.signers.size()) + " of " + std::to_string(v.parties) +
+            " parties signed, as of " + CstOr(v.as_of_ms, "-") + " (height " +
+            std::to_string(v.height) + ")");
+  }
+  json result = {{"verdict", verdict},
+                 {"file", o.file},
+                 {"bundle", o.bundle},
+                 {"doc_digest", crypto::DigestHex(*digest)},
+                 {"chain_id", trusted->chain_id},
+                 {"checks", ProofChecksJson(v.checks)},
+                 {"contract_id", v.contract_id},
+                 {"version", v.version},
+                 {"versions", v.version_count},
+                 {"status", v.status},
+                 {"signers", signers},
+                 {"height", v.height},
+                 {"as_of", CstOr(v.as_of_ms, "")}};
+  if (!failed.empty()) result["failed_step"] = failed;
+  return out.Finish(result, v.verdict == ledger::ContractVerdict::kSigned ? kExitOk : kExitNo);
+}
+
 }  // namespace
 
 void AddContractCommands(CLI::App& app, Context& ctx) {
@@ -182,7 +313,9 @@ void AddContractCommands(CLI::App& app, Context& ctx) {
       "  govledger contract create --key keys/dsj.pem --file lease.pdf --party landlord.pub \\\n"
       "      --party tenant.pub --deadline +7d --title 房屋租赁合同\n"
       "  govledger contract sign --key tenant.pem --id <contract id> --file lease.pdf\n"
-      "  govledger contract verify lease.pdf");
+      "  govledger contract verify lease.pdf\n"
+      "  govledger contract export --id <contract id> --out lease.govproof\n"
+      "  govledger contract verify lease.pdf --bundle lease.govproof --trust genesis.json");
   group->require_subcommand(1);
 
   auto c = std::make_shared<CreateOptions>();
@@ -233,14 +366,37 @@ void AddContractCommands(CLI::App& app, Context& ctx) {
   show->callback(
       [&ctx, show_id] { ctx.action = [&ctx, show_id] { return RunShow(ctx, *show_id); }; });
 
-  auto file = std::make_shared<std::string>();
+  auto vo = std::make_shared<VerifyOptions>();
   CLI::App* verify = AddCommand(
       *group, ctx, "verify",
-      "Check a contract file against the ledger: who signed, its version history and its status. "
-      "Exit 0 only when every party signed this version and it is not superseded",
-      "  govledger contract verify lease.pdf");
-  verify->add_option("FILE", *file, "The contract document")->required();
-  verify->callback([&ctx, file] { ctx.action = [&ctx, file] { return RunVerify(ctx, *file); }; });
+      "Check a contract file: who signed it, its version history and its status. From the node "
+      "by default; with --bundle and --trust, offline, as evidence a court can check: every "
+      "step of the contract bundle (from `contract export`) is checked against the trusted "
+      "genesis alone and printed. Exit 0 only when every party signed this version and it is "
+      "not superseded (1: any other verdict; 2: usage; 3: node unreachable or other error)",
+      "  govledger contract verify lease.pdf\n"
+      "  govledger contract verify lease.pdf --bundle lease.govproof --trust genesis.json");
+  verify->add_option("FILE", vo->file, "The contract document")->required();
+  verify->add_option("--bundle", vo->bundle, "Contract bundle (.govproof) to verify offline");
+  verify->add_option("--trust", vo->trust, "The network's genesis.json: the only thing trusted");
+  verify->callback([&ctx, vo] {
+    ctx.action = [&ctx, vo] {
+      if (!vo->bundle.empty() || !vo->trust.empty()) return RunVerifyBundle(ctx, *vo);
+      return RunVerify(ctx, vo->file);
+    };
+  });
+
+  auto eo = std::make_shared<ExportOptions>();
+  CLI::App* ex = AddCommand(
+      *group, ctx, "export",
+      "Fetch a contract's evidence bundle (.govproof) from the node: every version's record and "
+      "events with state proofs, the creating and signing transactions with inclusion proofs, "
+      "the certified header, validator-set changes and governance registry. Any version's id "
+      "gives the whole version history",
+      "  govledger contract export --id 3f2a... --out lease.govproof");
+  ex->add_option("--id", eo->id, "Contract id (any version)")->required();
+  ex->add_option("--out", eo->out, "Bundle file to write (default: ID.govproof)");
+  ex->callback([&ctx, eo] { ctx.action = [&ctx, eo] { return RunExport(ctx, *eo); }; });
 }
 
 }  // namespace govledger::cli

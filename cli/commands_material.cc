@@ -111,6 +111,36 @@ std::string IssuerCode(const Signer& signer, const ledger::Genesis& genesis,
   return std::string(18, '0');
 }
 
+// The genesis with its departments and material types replaced by the registry the node has in
+// force for the next block (GET /v1/registry): a department or type added by governance signs
+// and issues like one of the genesis.
+Result<ledger::Genesis> WithRegistry(const NodeClient& client, ledger::Genesis genesis) {
+  auto registry = client.Get("/v1/registry");
+  if (!registry.ok()) return registry.status();
+  try {
+    std::vector<ledger::Department> departments;
+    for (const json& d : registry->at("departments")) {
+      auto key = crypto::PublicKeyFromPem(genesis.suite, d.at("key").get<std::string>());
+      if (!key.ok()) return Status::Error("bad_answer", "registry key: " + key.status().message());
+      departments.push_back({d.at("id").get<std::string>(), d.at("name").get<std::string>(),
+                             d.value("name_en", std::string()), d.at("code").get<std::string>(),
+                             d.at("roles").get<std::vector<std::string>>(), *key});
+    }
+    std::vector<ledger::MaterialType> types;
+    for (const json& t : registry->at("material_types")) {
+      ledger::MaterialType type;
+      type.code = t.at("code").get<std::string>();
+      type.issuers = t.at("issuers").get<std::vector<std::string>>();
+      types.push_back(std::move(type));
+    }
+    genesis.departments = std::move(departments);
+    genesis.material_types = std::move(types);
+  } catch (const json::exception& e) {
+    return Status::Error("bad_answer", std::string("the node's /v1/registry: ") + e.what());
+  }
+  return genesis;
+}
+
 // ------------------------------------------------------------------ submitting
 
 // Prints a submitted transaction's outcome lines (human mode) and returns its JSON.
@@ -200,7 +230,9 @@ int RunIssue(const Context& ctx, const IssueOptions& o) {
   NodeClient client(NodeUrl(ctx));
   auto chain = client.ChainStatus();
   if (!chain.ok()) return out.Fail(chain.status());
-  auto genesis = client.FetchGenesis();
+  auto fetched = client.FetchGenesis();
+  if (!fetched.ok()) return out.Fail(fetched.status());
+  auto genesis = WithRegistry(client, std::move(*fetched));
   if (!genesis.ok()) return out.Fail(genesis.status());
   auto signer = LoadSigner(o.key, *chain, *genesis, o.allow_unregistered);
   if (!signer.ok()) return out.Fail(signer.status());
@@ -335,7 +367,9 @@ int RunRevoke(const Context& ctx, const RevokeOptions& o) {
   NodeClient client(NodeUrl(ctx));
   auto chain = client.ChainStatus();
   if (!chain.ok()) return out.Fail(chain.status());
-  auto genesis = client.FetchGenesis();
+  auto fetched = client.FetchGenesis();
+  if (!fetched.ok()) return out.Fail(fetched.status());
+  auto genesis = WithRegistry(client, std::move(*fetched));
   if (!genesis.ok()) return out.Fail(genesis.status());
   auto signer = LoadSigner(o.key, *chain, *genesis, o.allow_unregistered);
   if (!signer.ok()) return out.Fail(signer.status());

@@ -167,21 +167,24 @@ int RunQr(const Context& ctx, const QrOptions& o) {
 
 // ------------------------------------------------------------------ verify --bundle
 
-namespace {
-
-void SayCheck(const Output& out, const std::string& step, bool ok, const std::string& detail) {
+void SayProofCheck(const Output& out, const std::string& step, bool ok,
+                   const std::string& detail) {
   std::string label = step;
   label.resize(std::max<size_t>(label.size(), 12), ' ');
   out.Say(label + (ok ? " ok    " : " FAIL  ") + detail);
 }
 
-json ChecksJson(const ledger::ProofVerification& v) {
-  json checks = json::array();
-  for (const auto& c : v.checks) {
-    checks.push_back({{"step", c.step}, {"ok", c.ok}, {"detail", c.detail}});
+json ProofChecksJson(const std::vector<ledger::ProofCheck>& checks) {
+  json out = json::array();
+  for (const auto& c : checks) {
+    out.push_back({{"step", c.step}, {"ok", c.ok}, {"detail", c.detail}});
   }
-  return checks;
+  return out;
 }
+
+namespace {
+
+json ChecksJson(const ledger::ProofVerification& v) { return ProofChecksJson(v.checks); }
 
 // With --node: a fresh bundle, verified like the first, and an RFC 9162 consistency proof that
 // the old bundle's log is a prefix of the new one (the node did not rewrite history).
@@ -234,7 +237,7 @@ Result<json> Refresh(const Context& ctx, const Output& out, const ledger::Genesi
              (consistent ? ": the bundle's history is a prefix of the node's"
                          : ": INCONSISTENT with the bundle");
   }
-  SayCheck(out, "consistency", consistent, detail);
+  SayProofCheck(out, "consistency", consistent, detail);
   r["consistent"] = consistent;
   r["consistency"] = detail;
   if (!consistent) fresh.verdict = ledger::Verdict::kInvalidProof;
@@ -264,7 +267,7 @@ int RunVerifyBundle(const Context& ctx, const VerifyBundleOptions& o) {
   ledger::ProofVerification v = ledger::VerifyProofBundleJson(*trusted, *text, vo);
   out.Say("document    " + std::string(trusted->suite == crypto::Suite::kSm ? "SM3 " : "SHA-256 ") +
           crypto::DigestHex(*digest) + " (" + o.file + ")");
-  for (const auto& c : v.checks) SayCheck(out, c.step, c.ok, c.detail);
+  for (const auto& c : v.checks) SayProofCheck(out, c.step, c.ok, c.detail);
   json disclosed = json::object();
   if (auto parsed = ledger::ProofBundleFromJson(*text); parsed.ok()) {
     const bool fields_ok = std::any_of(v.checks.begin(), v.checks.end(), [](const auto& c) {

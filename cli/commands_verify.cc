@@ -418,8 +418,9 @@ int RunTrace(const Context& ctx, const TraceOptions& o) {
           (o.trust.empty() ? " (pass --trust GENESIS.json to trust your own copy)" : ""));
   (*history)["proof"] = proof;
   // With --trust the caller asked for the proof: unproven is a failure. Without it the list is
-  // the answer and the proof line a bonus (a material of a department added by governance after
-  // genesis cannot be proven by a bundle yet, doc/proof-bundle.md).
+  // the answer and the proof line a bonus (checked against the node's own genesis, which proves
+  // nothing the node could not fake). Materials of departments added by governance are proven
+  // too: the bundle carries the registry's history (doc/proof-bundle.md).
   return out.Finish(*history, proven || o.trust.empty() ? kExitOk : kExitNo);
 }
 

@@ -24,7 +24,7 @@
 
 namespace govledger::ledger {
 
-inline constexpr std::string_view kProofFormat = "govledger-proof/1";
+inline constexpr std::string_view kProofFormat = "govledger-proof/2";
 
 // A transaction behind one of the material's events, with its RFC 9162 audit path in the log of
 // the bundle header's log_size leaves.
@@ -58,6 +58,24 @@ struct BundleValidatorSet {
   CertifiedHeader before;             // block effective_height - 1
 };
 
+// A record-table entry as its exact stored bytes, with its proof against the header's state_root
+// (the map's value is RecordStateValue(record)).
+struct BundleRecord {
+  Bytes record;
+  crypto::SmtProof proof;
+};
+
+// The governance history behind the registry: the proposal counter ('N' "proposals", proven
+// present with this value, or absent when 0) and every proposal P1 .. P<count> ('P'), each
+// proven against the header's state_root. Every department and material-type change governance
+// enacted is one of these proposals, with its effective height, so the verifier rebuilds the
+// registry in force at any height up to the header's (the genesis plus the enacted changes).
+struct BundleRegistry {
+  uint64_t proposal_count = 0;
+  crypto::SmtProof count_proof;
+  std::vector<BundleRecord> proposals;
+};
+
 struct ProofBundle {
   std::string chain_id;
   crypto::Suite suite = crypto::Suite::kP256;
@@ -69,6 +87,7 @@ struct ProofBundle {
   crypto::SmtProof state_proof;  // material against header.state_root
   std::vector<DisclosedField> disclosed;
   std::vector<BundleValidatorSet> validator_sets;  // changes since genesis, by effective height
+  BundleRegistry registry;  // departments and types added or changed by governance
 };
 
 // One field of the holder's receipt: every field is needed to prove any of them.
@@ -116,8 +135,8 @@ enum class Verdict {
 std::string VerdictName(Verdict v);
 
 struct ProofCheck {
-  std::string step;  // "bundle", "validators", "certificate", "state", "events", "inclusion",
-                     // "issuer", "fields", "document", "validity", "status"
+  std::string step;  // "bundle", "validators", "certificate", "state", "registry", "events",
+                     // "inclusion", "issuer", "fields", "document", "validity", "status"
   bool ok = false;
   std::string detail;
 };

@@ -5,6 +5,7 @@
 
 #include "ledger/codec.h"
 #include "ledger/proof.h"
+#include "ledger/proof_contract.h"
 
 namespace govledger::ledger {
 
@@ -80,6 +81,42 @@ json CommitJson(const Commit& c) {
               {"round", c.round},
               {"block_hash", Hex(c.block_hash)},
               {"sigs", std::move(sigs)}};
+}
+
+json RegistryJson(const BundleRegistry& r) {
+  json proposals = json::array();
+  for (const BundleRecord& p : r.proposals) {
+    proposals.push_back(json{{"record", Base64Encode(p.record)},
+                             {"state_proof", Hex(crypto::EncodeSmtProof(p.proof))}});
+  }
+  return json{{"proposal_count", r.proposal_count},
+              {"count_proof", Hex(crypto::EncodeSmtProof(r.count_proof))},
+              {"proposals", std::move(proposals)}};
+}
+
+json ValidatorSetsJson(const std::vector<BundleValidatorSet>& sets) {
+  json out = json::array();
+  for (const BundleValidatorSet& s : sets) {
+    json validators = json::array();
+    for (const Validator& v : s.validators) {
+      validators.push_back(json{{"key", Hex(v.key)}, {"tls_key", Hex(v.tls_key)}});
+    }
+    out.push_back(json{{"effective_height", s.effective_height},
+                       {"validators", std::move(validators)},
+                       {"header", Base64Encode(s.before.header_bytes)},
+                       {"commit", CommitJson(s.before.commit)}});
+  }
+  return out;
+}
+
+json TxsJson(const std::vector<BundleTx>& txs) {
+  json out = json::array();
+  for (const BundleTx& t : txs) {
+    out.push_back(json{{"tx", Base64Encode(t.raw)},
+                       {"log_index", t.log_index},
+                       {"inclusion", Digests(t.inclusion)}});
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ reading (strict)
@@ -246,37 +283,26 @@ Commit CommitOf(const json& j) {
   return c;
 }
 
-ProofBundle BundleOf(const json& j) {
-  Obj(j, "bundle",
-      {"format", "chain_id", "suite", "genesis_hash", "height", "material", "events", "txs",
-       "header", "commit", "state_proof", "disclosed", "validator_sets"});
-  if (Str(j, "format") != kProofFormat) Bad("not a " + std::string(kProofFormat) + " bundle");
-  ProofBundle b;
-  b.chain_id = Str(j, "chain_id");
-  auto suite = crypto::ParseSuite(Str(j, "suite"));
-  if (!suite.ok()) Bad(suite.status().message());
-  b.suite = *suite;
-  b.genesis_hash = DigestOf(Str(j, "genesis_hash"), "genesis_hash");
-  b.material = MaterialOf(j.at("material"));
-  for (const json& e : ArrayOf(j, "events")) b.events.push_back(EventOf(e));
-  for (const json& t : ArrayOf(j, "txs")) {
-    Obj(t, "tx", {"tx", "log_index", "inclusion"});
-    b.txs.push_back(BundleTx{Base64Of(t, "tx"), U64(t, "log_index"), DigestsOf(t, "inclusion")});
+crypto::SmtProof SmtProofOf(const json& j, const char* key) {
+  auto proof = crypto::DecodeSmtProof(HexOf(j, key));
+  if (!proof.ok()) Bad(std::string(key) + ": " + proof.status().message());
+  return std::move(*proof);
+}
+
+BundleRegistry RegistryOf(const json& j) {
+  Obj(j, "registry", {"proposal_count", "count_proof", "proposals"});
+  BundleRegistry r;
+  r.proposal_count = U64(j, "proposal_count");
+  r.count_proof = SmtProofOf(j, "count_proof");
+  for (const json& p : ArrayOf(j, "proposals")) {
+    Obj(p, "proposal", {"record", "state_proof"});
+    r.proposals.push_back(BundleRecord{Base64Of(p, "record"), SmtProofOf(p, "state_proof")});
   }
-  b.header.header_bytes = Base64Of(j, "header");
-  b.header.commit = CommitOf(j.at("commit"));
-  auto header = DecodeHeader(b.header.header_bytes);
-  if (!header.ok() || header->height != U64(j, "height")) {
-    Bad("\"height\" is not the height of \"header\"");
-  }
-  auto proof = crypto::DecodeSmtProof(HexOf(j, "state_proof"));
-  if (!proof.ok()) Bad("state_proof: " + proof.status().message());
-  b.state_proof = std::move(*proof);
-  for (const json& f : ArrayOf(j, "disclosed")) {
-    Obj(f, "disclosed field", {"name", "value", "salt", "index", "inclusion"});
-    b.disclosed.push_back(DisclosedField{Str(f, "name"), Str(f, "value"), HexOf(f, "salt"),
-                                         U64(f, "index"), DigestsOf(f, "inclusion")});
-  }
+  return r;
+}
+
+std::vector<BundleValidatorSet> ValidatorSetsOf(const json& j) {
+  std::vector<BundleValidatorSet> out;
   for (const json& s : ArrayOf(j, "validator_sets")) {
     Obj(s, "validator set", {"effective_height", "validators", "header", "commit"});
     BundleValidatorSet vs;
@@ -290,9 +316,102 @@ ProofBundle BundleOf(const json& j) {
     }
     vs.before.header_bytes = Base64Of(s, "header");
     vs.before.commit = CommitOf(s.at("commit"));
-    b.validator_sets.push_back(std::move(vs));
+    out.push_back(std::move(vs));
   }
+  return out;
+}
+
+std::vector<BundleTx> TxsOf(const json& j) {
+  std::vector<BundleTx> out;
+  for (const json& t : ArrayOf(j, "txs")) {
+    Obj(t, "tx", {"tx", "log_index", "inclusion"});
+    out.push_back(BundleTx{Base64Of(t, "tx"), U64(t, "log_index"), DigestsOf(t, "inclusion")});
+  }
+  return out;
+}
+
+// The header (exact bytes) and its certificate; `height` must be the header's.
+CertifiedHeader CertifiedOf(const json& j) {
+  CertifiedHeader c;
+  c.header_bytes = Base64Of(j, "header");
+  c.commit = CommitOf(j.at("commit"));
+  auto header = DecodeHeader(c.header_bytes);
+  if (!header.ok() || header->height != U64(j, "height")) {
+    Bad("\"height\" is not the height of \"header\"");
+  }
+  return c;
+}
+
+crypto::Suite SuiteOf(const json& j) {
+  auto suite = crypto::ParseSuite(Str(j, "suite"));
+  if (!suite.ok()) Bad(suite.status().message());
+  return *suite;
+}
+
+ProofBundle BundleOf(const json& j) {
+  if (j.is_object() && j.contains("format") && j["format"] == "govledger-proof/1") {
+    Bad("a govledger-proof/1 bundle (made before registry proofs): export it again");
+  }
+  Obj(j, "bundle",
+      {"format", "chain_id", "suite", "genesis_hash", "height", "material", "events", "txs",
+       "header", "commit", "state_proof", "disclosed", "validator_sets", "registry"});
+  if (Str(j, "format") != kProofFormat) Bad("not a " + std::string(kProofFormat) + " bundle");
+  ProofBundle b;
+  b.chain_id = Str(j, "chain_id");
+  b.suite = SuiteOf(j);
+  b.genesis_hash = DigestOf(Str(j, "genesis_hash"), "genesis_hash");
+  b.material = MaterialOf(j.at("material"));
+  for (const json& e : ArrayOf(j, "events")) b.events.push_back(EventOf(e));
+  b.txs = TxsOf(j);
+  b.header = CertifiedOf(j);
+  b.state_proof = SmtProofOf(j, "state_proof");
+  for (const json& f : ArrayOf(j, "disclosed")) {
+    Obj(f, "disclosed field", {"name", "value", "salt", "index", "inclusion"});
+    b.disclosed.push_back(DisclosedField{Str(f, "name"), Str(f, "value"), HexOf(f, "salt"),
+                                         U64(f, "index"), DigestsOf(f, "inclusion")});
+  }
+  b.validator_sets = ValidatorSetsOf(j);
+  b.registry = RegistryOf(j.at("registry"));
   return b;
+}
+
+ContractBundle ContractBundleOf(const json& j) {
+  Obj(j, "contract bundle",
+      {"format", "chain_id", "suite", "genesis_hash", "height", "versions", "txs", "header",
+       "commit", "validator_sets", "registry"});
+  if (Str(j, "format") != kContractProofFormat) {
+    Bad("not a " + std::string(kContractProofFormat) + " bundle");
+  }
+  ContractBundle b;
+  b.chain_id = Str(j, "chain_id");
+  b.suite = SuiteOf(j);
+  b.genesis_hash = DigestOf(Str(j, "genesis_hash"), "genesis_hash");
+  for (const json& v : ArrayOf(j, "versions")) {
+    Obj(v, "version", {"record", "state_proof", "events"});
+    ContractVersionProof version;
+    version.record = Base64Of(v, "record");
+    version.state_proof = SmtProofOf(v, "state_proof");
+    for (const json& e : ArrayOf(v, "events")) version.events.push_back(EventOf(e));
+    b.versions.push_back(std::move(version));
+  }
+  b.txs = TxsOf(j);
+  b.header = CertifiedOf(j);
+  b.validator_sets = ValidatorSetsOf(j);
+  b.registry = RegistryOf(j.at("registry"));
+  return b;
+}
+
+template <typename T, typename F>
+Result<T> ParseStrict(std::string_view text, F&& of) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Error("bad_bundle", "the bundle is not JSON");
+  try {
+    return of(j);
+  } catch (const BadBundle& e) {
+    return Status::Error("bad_bundle", e.what);
+  } catch (const json::exception& e) {
+    return Status::Error("bad_bundle", e.what());
+  }
 }
 
 }  // namespace
@@ -300,12 +419,6 @@ ProofBundle BundleOf(const json& j) {
 std::string ProofBundleToJson(const ProofBundle& b) {
   json events = json::array();
   for (const Event& e : b.events) events.push_back(EventJson(e));
-  json txs = json::array();
-  for (const BundleTx& t : b.txs) {
-    txs.push_back(json{{"tx", Base64Encode(t.raw)},
-                       {"log_index", t.log_index},
-                       {"inclusion", Digests(t.inclusion)}});
-  }
   json disclosed = json::array();
   for (const DisclosedField& f : b.disclosed) {
     disclosed.push_back(json{{"name", f.name},
@@ -313,17 +426,6 @@ std::string ProofBundleToJson(const ProofBundle& b) {
                              {"salt", Hex(f.salt)},
                              {"index", f.index},
                              {"inclusion", Digests(f.inclusion)}});
-  }
-  json sets = json::array();
-  for (const BundleValidatorSet& s : b.validator_sets) {
-    json validators = json::array();
-    for (const Validator& v : s.validators) {
-      validators.push_back(json{{"key", Hex(v.key)}, {"tls_key", Hex(v.tls_key)}});
-    }
-    sets.push_back(json{{"effective_height", s.effective_height},
-                        {"validators", std::move(validators)},
-                        {"header", Base64Encode(s.before.header_bytes)},
-                        {"commit", CommitJson(s.before.commit)}});
   }
   auto header = DecodeHeader(b.header.header_bytes);
   json out{{"format", kProofFormat},
@@ -333,25 +435,46 @@ std::string ProofBundleToJson(const ProofBundle& b) {
            {"height", header.ok() ? header->height : 0},
            {"material", MaterialJson(b.material)},
            {"events", std::move(events)},
-           {"txs", std::move(txs)},
+           {"txs", TxsJson(b.txs)},
            {"header", Base64Encode(b.header.header_bytes)},
            {"commit", CommitJson(b.header.commit)},
            {"state_proof", Hex(crypto::EncodeSmtProof(b.state_proof))},
            {"disclosed", std::move(disclosed)},
-           {"validator_sets", std::move(sets)}};
+           {"validator_sets", ValidatorSetsJson(b.validator_sets)},
+           {"registry", RegistryJson(b.registry)}};
   return out.dump(1) + "\n";
 }
 
 Result<ProofBundle> ProofBundleFromJson(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::Error("bad_bundle", "the bundle is not JSON");
-  try {
-    return BundleOf(j);
-  } catch (const BadBundle& e) {
-    return Status::Error("bad_bundle", e.what);
-  } catch (const json::exception& e) {
-    return Status::Error("bad_bundle", e.what());
+  return ParseStrict<ProofBundle>(text, BundleOf);
+}
+
+std::string ContractBundleToJson(const ContractBundle& b) {
+  json versions = json::array();
+  for (const ContractVersionProof& v : b.versions) {
+    json events = json::array();
+    for (const Event& e : v.events) events.push_back(EventJson(e));
+    versions.push_back(json{{"record", Base64Encode(v.record)},
+                            {"state_proof", Hex(crypto::EncodeSmtProof(v.state_proof))},
+                            {"events", std::move(events)}});
   }
+  auto header = DecodeHeader(b.header.header_bytes);
+  json out{{"format", kContractProofFormat},
+           {"chain_id", b.chain_id},
+           {"suite", crypto::SuiteName(b.suite)},
+           {"genesis_hash", Hex(b.genesis_hash)},
+           {"height", header.ok() ? header->height : 0},
+           {"versions", std::move(versions)},
+           {"txs", TxsJson(b.txs)},
+           {"header", Base64Encode(b.header.header_bytes)},
+           {"commit", CommitJson(b.header.commit)},
+           {"validator_sets", ValidatorSetsJson(b.validator_sets)},
+           {"registry", RegistryJson(b.registry)}};
+  return out.dump(1) + "\n";
+}
+
+Result<ContractBundle> ContractBundleFromJson(std::string_view text) {
+  return ParseStrict<ContractBundle>(text, ContractBundleOf);
 }
 
 }  // namespace govledger::ledger

@@ -11,6 +11,7 @@
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/proof.h"
+#include "ledger/proof_contract.h"
 #include "ledger/records.h"
 #include "node/log.h"
 #include "node/node.h"
@@ -336,7 +337,10 @@ class Api {
     if (p.rfind(kProposal, 0) == 0) return GetProposal(p.substr(kProposal.size()));
     if (p == "/v1/registry") return RegistryAt(req);
     if (p == "/v1/validators") return Validators(req);
-    static const std::string kProof = "/v1/proof/";
+    static const std::string kProof = "/v1/proof/", kContractProof = "/v1/proof/contract/";
+    if (p.rfind(kContractProof, 0) == 0) {
+      return GetContractProof(p.substr(kContractProof.size()));
+    }
     if (p.rfind(kProof, 0) == 0) return GetProof(p.substr(kProof.size()));
     if (p == "/v1/consistency") return Consistency(req);
     return std::nullopt;
@@ -397,11 +401,25 @@ class Api {
     request.material_id = id;
     auto bundle = ledger::BuildProofBundle(node_.store(), node_.genesis(), request);
     if (!bundle.ok()) {
-      const int code = bundle.status().code() == "not_found" ? 404 : 500;
-      return Error(code, bundle.status().code(), bundle.status().message());
+      const std::string& reason = bundle.status().code();
+      const int code = reason == "not_found" ? 404 : reason == "busy" ? 503 : 500;
+      return Error(code, reason, bundle.status().message());
     }
     HttpResponse r;
     r.body = ledger::ProofBundleToJson(*bundle);
+    return r;
+  }
+
+  // The evidence bundle of an e-contract's version history at the tip (doc/proof-bundle.md).
+  HttpResponse GetContractProof(const std::string& id) {
+    auto bundle = ledger::BuildContractBundle(node_.store(), node_.genesis(), id);
+    if (!bundle.ok()) {
+      const std::string& code = bundle.status().code();
+      return Error(code == "not_found" ? 404 : code == "busy" ? 503 : 500, code,
+                   bundle.status().message());
+    }
+    HttpResponse r;
+    r.body = ledger::ContractBundleToJson(*bundle);
     return r;
   }
 

@@ -1,9 +1,9 @@
-// Offline verification of a proof bundle (.govproof, format govledger-proof/1) in the browser.
+// Offline verification of a proof bundle (.govproof, format govledger-proof/2) in the browser.
 //
 // A port of ledger::VerifyProofBundle (ledger/proof.cc) and of the strict reader
 // ledger::ProofBundleFromJson (ledger/proof_json.cc), step for step, with the byte layouts of
 // ledger/canonical.h (proofs.js), the sparse-Merkle state proof of crypto/smt.cc and a protobuf
-// wire reader for BlockHeader, SignedTx and TxBody. Every hash and every P-256 signature is
+// wire reader for BlockHeader, SignedTx, TxBody and ProposalRecord (the governance registry). Every hash and every P-256 signature is
 // recomputed here (WebCrypto); nothing is taken from the node or the bundle on trust except the
 // genesis the caller passes (the page passes the genesis served by its node, /v1/genesis).
 //
@@ -22,7 +22,7 @@ import { Layout, eventBytes, EVENT_KIND_NUMBERS, precommitSignBytes, pemToDer, m
          verifyInclusion, verifySignature, quorumSize, equalBytes } from './proofs.js';
 
 export const BUNDLE_VERIFICATION_READY = true;
-export const PROOF_FORMAT = 'govledger-proof/1';
+export const PROOF_FORMAT = 'govledger-proof/2';
 
 // The steps, in the order ledger/proof.cc runs and reports them.
 export const STEPS = [
@@ -30,6 +30,7 @@ export const STEPS = [
   { id: 'validators', zh: '验证节点集合（自创世起）', en: 'Validator set (from the genesis)' },
   { id: 'certificate', zh: '验证节点共识签名 (2f+1)', en: 'Validator certificate (2f+1)' },
   { id: 'state', zh: '状态证明（state_root）', en: 'State proof (state_root)' },
+  { id: 'registry', zh: '部门与证照类型登记（治理变更）', en: 'Registry (governance changes)' },
   { id: 'events', zh: '事件链（完整历史）', en: 'Event chain (complete history)' },
   { id: 'inclusion', zh: '交易上链包含证明', en: 'Inclusion of the transactions in the log' },
   { id: 'issuer', zh: '签发部门签名与签发权限', en: "Issuer's signature and right to issue" },
@@ -224,10 +225,20 @@ function commitOf(j) {
   };
 }
 
+function smtProofOf(j, key) {
+  try {
+    return decodeSmtProof(hexOf(j, key));
+  } catch (err) {
+    if (err instanceof BadBundle) throw err;
+    bad(`${key}: ${err.message}`);
+  }
+}
+
 // The JSON value of a bundle → its typed form, or throws BadBundle (ledger/proof_json.cc).
 function bundleOf(j) {
   obj(j, 'bundle', ['format', 'chain_id', 'suite', 'genesis_hash', 'height', 'material', 'events',
-                    'txs', 'header', 'commit', 'state_proof', 'disclosed', 'validator_sets']);
+                    'txs', 'header', 'commit', 'state_proof', 'disclosed', 'validator_sets',
+                    'registry']);
   if (str(j, 'format') !== PROOF_FORMAT) bad(`not a ${PROOF_FORMAT} bundle`);
   const suite = str(j, 'suite');
   if (suite !== 'p256' && suite !== 'sm') bad(`unknown crypto suite "${suite}"`);
@@ -244,12 +255,17 @@ function bundleOf(j) {
   };
   const header = decodeHeader(b.header.bytes);
   if (header === null || header.height !== u64(j, 'height')) bad('"height" is not the height of "header"');
-  try {
-    b.state_proof = decodeSmtProof(hexOf(j, 'state_proof'));
-  } catch (err) {
-    if (err instanceof BadBundle) throw err;
-    bad(`state_proof: ${err.message}`);
-  }
+  b.state_proof = smtProofOf(j, 'state_proof');
+  const r = j.registry;
+  obj(r, 'registry', ['proposal_count', 'count_proof', 'proposals']);
+  b.registry = {
+    proposal_count: u64(r, 'proposal_count'),
+    count_proof: smtProofOf(r, 'count_proof'),
+    proposals: arrayOf(r, 'proposals').map((p) => {
+      obj(p, 'proposal', ['record', 'state_proof']);
+      return { record: base64Of(p, 'record'), state_proof: smtProofOf(p, 'state_proof') };
+    }),
+  };
   b.disclosed = arrayOf(j, 'disclosed').map((f) => {
     obj(f, 'disclosed field', ['name', 'value', 'salt', 'index', 'inclusion']);
     return { name: str(f, 'name'), value: str(f, 'value'), salt: hexOf(f, 'salt'),
@@ -322,7 +338,13 @@ const SCHEMAS = {
     4: ['set_material_type', 'MaterialTypeDef', 'change'], 10: ['effective_height', U64] },
   ProposeChange: { 1: ['change', 'GovernanceChange'], 2: ['deadline_height', U64], 3: ['reason', S] },
   ApproveProposal: { 1: ['proposal_id', S] },
+  ProposalRecord: { 1: ['proposal_id', S], 2: ['change', 'GovernanceChange'], 3: ['proposer', S],
+    4: ['approvals', S, 'r'], 5: ['created_height', U64], 6: ['deadline_height', U64],
+    7: ['status', U32], 8: ['enacted_height', U64], 9: ['effective_height', U64],
+    10: ['reason', S], 11: ['event_count', U32], 12: ['last_event', B],
+    13: ['departments_at_approval', U32] },
 };
+const PROPOSAL_STATUS_ENACTED = 2n;
 const VARINT_TYPES = new Set([U64, I64, U32, BOOL]);
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
@@ -599,7 +621,17 @@ export function materialStateBytes(m) {
 
 // H("govledger/state-key/v1" || 'S' || material id).
 export function materialStateKey(suite, id) {
-  return hashBytes(suite, new Layout().raw('govledger/state-key/v1').raw('S').raw(id).bytes());
+  return stateKey(suite, 'S', id);
+}
+
+// ledger::StateKey: H("govledger/state-key/v1" || table byte || key).
+export function stateKey(suite, table, key) {
+  return hashBytes(suite, new Layout().raw('govledger/state-key/v1').raw(table).raw(key).bytes());
+}
+
+// ledger::RecordStateValue: H("govledger/record/v1" || the record's stored bytes).
+export function recordStateValue(suite, record) {
+  return hashBytes(suite, new Layout().raw('govledger/record/v1').raw(record).bytes());
 }
 
 // ledger::ValidatorsHash over { key, tls_key } byte pairs.
@@ -650,7 +682,8 @@ function trustedFrom(genesis) {
     validators: (genesis.validators || []).map((v) => ({
       name: v.name, key: key(v.key, `validator ${v.name}`), tls_key: key(v.tls_key, `validator ${v.name}`) })),
     departments: (genesis.departments || []).map((d) => ({
-      id: d.id, name: d.name, name_en: d.name_en, key: key(d.key, `department ${d.id}`) })),
+      id: d.id, name: d.name, name_en: d.name_en, roles: d.roles || [],
+      key: key(d.key, `department ${d.id}`) })),
     material_types: (genesis.material_types || []).map((t) => ({ code: t.code, issuers: t.issuers || [] })),
   };
 }
@@ -715,6 +748,7 @@ class Verifier {
     this.set = [];
     this.setsOk = false;
     this.txs = new Map(); // hex tx hash → decoded tx
+    this.registry = null; // { departments: [{ at, dept }], types: [{ at, type }] } once proven
   }
 
   report(id, ok, detail) {
@@ -729,6 +763,7 @@ class Verifier {
     await this.checkValidatorSets();
     await this.checkCertificate(headerOk);
     await this.checkState(headerOk);
+    await this.checkRegistry(headerOk);
     await this.checkEvents();
     await this.checkInclusion(headerOk);
     await this.checkIssuer();
@@ -818,6 +853,78 @@ class Verifier {
                        `record of ${m.material_id} proven against the state_root of block ${this.header.height}`);
   }
 
+  // ledger::proof_steps::CheckRegistry: the proposal count and every proposal against the
+  // header's state_root; the enacted department and type changes, by effective height.
+  async checkRegistry(headerOk) {
+    const { b, suite } = this;
+    if (!headerOk) return this.report('registry', false, 'the header does not decode');
+    const root = this.header.state_root;
+    if (root.length !== DIGEST_SIZE) return this.report('registry', false, 'the header carries no state root');
+    const r = b.registry;
+    const countValue = r.proposal_count > 0
+      ? await recordStateValue(suite, new Layout().u64(r.proposal_count).bytes()) : null;
+    if (!(await verifyStateProof(suite, root, await stateKey(suite, 'N', 'proposals'), countValue,
+                                 r.count_proof))) {
+      return this.report('registry', false,
+                         `the proposal count ${r.proposal_count} is not what the header's state_root holds`);
+    }
+    if (r.proposals.length !== r.proposal_count) {
+      return this.report('registry', false,
+                         `${r.proposals.length} proposals carried, the chain has ${r.proposal_count}`);
+    }
+    const registry = { departments: [], types: [] };
+    for (let i = 0; i < r.proposals.length; i++) {
+      const id = `P${i + 1}`;
+      const p = r.proposals[i];
+      if (!(await verifyStateProof(suite, root, await stateKey(suite, 'P', id),
+                                   await recordStateValue(suite, p.record), p.state_proof))) {
+        return this.report('registry', false, `proposal ${id} is not what the header's state_root holds`);
+      }
+      let rec;
+      try {
+        rec = decodeMessage('ProposalRecord', p.record);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        rec = null;
+      }
+      if (rec === null || rec.proposal_id !== id) {
+        return this.report('registry', false, `proposal ${id} does not decode`);
+      }
+      if (rec.status !== PROPOSAL_STATUS_ENACTED || rec.change === null) continue;
+      const at = [rec.effective_height, i + 1];
+      if (rec.change.change_case === 'set_department') {
+        const d = rec.change.set_department;
+        registry.departments.push({ at, dept: { id: d.id, name: d.name, name_en: d.name_en,
+                                                roles: d.roles, key: d.key } });
+      } else if (rec.change.change_case === 'set_material_type') {
+        const t = rec.change.set_material_type;
+        registry.types.push({ at, type: { code: t.code, issuers: t.issuers } });
+      }
+    }
+    const order = (x, y) => (x.at[0] < y.at[0] ? -1 : x.at[0] > y.at[0] ? 1 : x.at[1] - y.at[1]);
+    registry.departments.sort(order);
+    registry.types.sort(order);
+    this.registry = registry;
+    const n = registry.departments.length + registry.types.length;
+    return this.report('registry', true, r.proposal_count === 0
+      ? 'genesis registry (no governance proposals)'
+      : `${r.proposal_count} governance proposal(s) proven, ${n} registry change(s) enacted`);
+  }
+
+  // The registry in force at `height`: the newest enacted change effective by then, else the
+  // genesis entry.
+  departmentAt(id, height) {
+    let out = null;
+    for (const c of this.registry.departments) if (c.at[0] <= BigInt(height) && c.dept.id === id) out = c.dept;
+    return out || this.g.departments.findLast((d) => d.id === id) || null;
+  }
+
+  typeAt(code, height) {
+    let out = null;
+    for (const c of this.registry.types) if (c.at[0] <= BigInt(height) && c.type.code === code) out = c.type;
+    return out || this.g.material_types.findLast((t) => t.code === code) || null;
+  }
+
   async checkEvents() {
     const { b, suite } = this;
     const m = b.material;
@@ -899,16 +1006,24 @@ class Verifier {
     const sig = tx.signature.length > 80 ? { ok: false }
       : await verifySignature(suite, tx.signer, tx.signature, tx.body_bytes);
     if (sig.ok === false) return this.report('issuer', false, "the issuer's signature does not verify");
-    const dept = g.departments.findLast((d) => d.id === m.issuer);
-    if (!dept) return this.report('issuer', false, `department '${m.issuer}' is not in the trusted genesis`);
+    if (!this.registry) return this.report('issuer', false, 'the registry is not proven');
+    // Judged by the registry in force at the issuing block, as the contract judged it.
+    const at = b.events[0].height;
+    const dept = this.departmentAt(m.issuer, at);
+    if (!dept) {
+      return this.report('issuer', false, `department '${m.issuer}' is in neither the trusted genesis ` +
+                                          `nor the proven registry changes as of block ${at}`);
+    }
     if (!equalBytes(dept.key, tx.signer)) {
       return this.report('issuer', false, `signed by a key that is not ${dept.id}'s`);
     }
-    const type = g.material_types.findLast((t) => t.code === m.type_code);
-    if (!type || !type.issuers.includes(dept.id)) {
-      return this.report('issuer', false, `${dept.id} may not issue ${m.type_code}`);
+    const type = this.typeAt(m.type_code, at);
+    if (!type || !dept.roles.includes('provider') || !type.issuers.includes(dept.id)) {
+      return this.report('issuer', false, `${dept.id} may not issue ${m.type_code} as of block ${at}`);
     }
-    const who = `${dept.id} (${dept.name}${dept.name_en ? ` / ${dept.name_en}` : ''})`;
+    const fromGenesis = g.departments.some((d) => d.id === dept.id);
+    const who = `${dept.id} (${dept.name}${dept.name_en ? ` / ${dept.name_en}` : ''})` +
+                (fromGenesis ? '' : ', added by governance (proven)');
     if (sig.ok === null) {
       return this.report('issuer', null,
                          `the genesis lets ${who} issue ${m.type_code} and the transaction carries its key, ` +

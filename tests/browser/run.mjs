@@ -573,7 +573,7 @@ test('RFC 9162 inclusion proofs: reference vectors verify in the browser, altere
 
 // ------------------------------------------------------------------ proof bundles
 
-const BUNDLE_STEP_IDS = ['bundle', 'validators', 'certificate', 'state', 'events', 'inclusion', 'issuer',
+const BUNDLE_STEP_IDS = ['bundle', 'validators', 'certificate', 'state', 'registry', 'events', 'inclusion', 'issuer',
                          'fields', 'document', 'validity', 'status'];
 
 // `govledger proof export --id ID --out FILE` (it fetches GET /v1/proof/<id> from the node and
@@ -696,6 +696,8 @@ const BUNDLE_EDITS = [
   ['a flipped byte in an inclusion proof', 'inclusion',
    (j) => { if (j.txs[0].inclusion.length) j.txs[0].inclusion[0] = flipHex(j.txs[0].inclusion[0], 7); else j.txs[0].log_index += 1; }],
   ['a flipped byte in the header', 'certificate', (j) => { j.header = flipBase64(j.header, -3); }],
+  ['a governance proposal claimed that the chain does not have', 'registry',
+   (j) => { j.registry.proposal_count += 1; }],
   ['the genesis hash of another network', 'bundle', (j) => { j.genesis_hash = flipHex(j.genesis_hash, 0); }],
   ['a member the format does not define', 'bundle', (j) => { j.note = 'added'; }],
   ['upper-case hex', 'bundle', (j) => { j.material.doc_digest = j.material.doc_digest.toUpperCase(); }],
@@ -723,6 +725,54 @@ test('edited bundles → INVALID_PROOF with the failing step named (and the CLI 
     if (cliVerdict && cliFailed !== step) failures.push(`${what}: the CLI's failing step is ${cliFailed}`);
   }
   equal(failures.join('\n'), '', 'edited bundles');
+});
+
+// Governance: every other department approves `id` until it is enacted.
+async function approveAll(n, id, proposer) {
+  for (const dept of ['dsj', 'health', 'mca', 'samr', 'psb', 'hrss']) {
+    if (dept === proposer) continue;
+    const shown = await cliOk(n, work, ['governance', 'list', '--id', id]);
+    if (shown.status === 'ENACTED') return;
+    await cliOk(n, work, ['governance', 'approve', '--key', n.key(dept), '--id', id]);
+  }
+  equal((await cliOk(n, work, ['governance', 'list', '--id', id])).status, 'ENACTED', `proposal ${id}`);
+}
+
+test('a material of a department added by governance → bundle VALID; an edited registry entry fails', async () => {
+  const tax = path.join(work, 'tax');
+  const k = await cliOk(node, work, ['keygen', '--suite', 'p256', '--out', `${tax}.pem`]);
+  writeFileSync(`${tax}.pub`, k.public_key_pem);
+  const dept = await cliOk(node, work, [
+    'governance', 'propose', '--key', node.key('samr'), '--reason', '税务局加入区块链政务协同',
+    '--add-department', 'tax', '--name', '国家税务总局深圳市南山区税务局', '--code', '11440305MB2D041533',
+    '--roles', 'provider,consumer', '--department-key', `${tax}.pub`]);
+  await approveAll(node, dept.proposal_id, 'samr');
+  const typeFile = path.join(work, 'taxcert.json');
+  writeFileSync(typeFile, JSON.stringify({ code: 'TAXCERT', name: '完税证明', category: 'certificate',
+                                           issuers: ['tax'], required_fields: ['taxpayer'], use_purposes: [] }));
+  const type = await cliOk(node, work, ['governance', 'propose', '--key', node.key('samr'), '--reason',
+                                        '新增完税证明', '--material-type', typeFile]);
+  await approveAll(node, type.proposal_id, 'samr');
+  const file = writeDocument(work, 'tax-cert.pdf');
+  const issued = await cliOk(node, work, ['material', 'issue', '--key', `${tax}.pem`, '--type', 'TAXCERT',
+                                          '--holder', '91440300MA5FXXXX1X', '--file', file,
+                                          '--field', 'taxpayer=深圳市南山区示例科技有限公司']);
+  const bundle = await exportBundle(node, issued.material_id, 'tax-cert.govproof');
+  const r = await verifyFile(node, file, { bundle });
+  equal(r.bundleVerdict, 'VALID', 'bundle verdict');
+  allStepsPass(r, 'governance-added department');
+  check(r.bundleDetails.registry.includes('proposal(s) proven'), `registry step: ${r.bundleDetails.registry}`);
+  check(r.bundleDetails.issuer.includes('tax') && r.bundleDetails.issuer.includes('governance'),
+        `issuer step: ${r.bundleDetails.issuer}`);
+  // The department's key in its proposal replaced: the registry step fails, and so does the issuer.
+  const edited = mutateBundle(bundle, 'tax-cert-edited.govproof', (j) => {
+    const p = j.registry.proposals.find((x) => Buffer.from(x.record, 'base64').includes(Buffer.from('tax')));
+    p.record = flipBase64(p.record, -3);
+  });
+  const e = await verifyFile(node, file, { bundle: edited });
+  equal(e.bundleVerdict, 'INVALID_PROOF', 'edited registry entry');
+  equal(e.bundleFailed, 'registry', 'failing step');
+  equal(e.bundleSteps.issuer, 'false', 'issuer step after an edited registry');
 });
 
 test('the page and the CLI\'s offline verifier agree on genuine bundles', async () => {

@@ -101,6 +101,24 @@ DevChain MakeDevChain(const std::string& dir) {
   revoke.payload = ledger::RevokeMaterial{out.material_ids[0], "吊销"};
   commit({ledger::SignTx(*samr, revoke)}, kGenesisMs + 2000);
 
+  // An e-contract samr records and signs as its one party.
+  ledger::CreateContract contract;
+  contract.doc_digest.assign(32, 0x77);
+  contract.parties = {samr->public_key()};
+  contract.sign_deadline_ms = kGenesisMs + 86'400'000;
+  contract.title = "fuzz contract";
+  ledger::TxBody create = revoke;
+  create.nonce = 8101;
+  create.created_ms = kGenesisMs + 2500;
+  create.payload = contract;
+  ledger::Tx created = ledger::SignTx(*samr, create);
+  out.contract_id = crypto::DigestHex(created.hash);
+  commit({created}, kGenesisMs + 3000);
+  ledger::TxBody sign = create;
+  sign.nonce = 8102;
+  sign.payload = ledger::SignContract{out.contract_id, contract.doc_digest};
+  commit({ledger::SignTx(*samr, sign)}, kGenesisMs + 4000);
+
   out.pending = Issue(*samr, genesis->chain_id, 9);
   return out;
 }

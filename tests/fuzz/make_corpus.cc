@@ -12,6 +12,7 @@
 #include "ledger/commit.h"
 #include "ledger/genesis.h"
 #include "ledger/proof.h"
+#include "ledger/proof_contract.h"
 #include "ledger/store.h"
 #include "node/config.h"
 #include "node/network_init.h"
@@ -237,6 +238,11 @@ void ProofSeeds(const fuzz::DevChain& chain, const ledger::Store& store,
   std::string flipped = first;
   if (auto p = flipped.find("\"header_bytes\""); p != std::string::npos) flipped[p + 20] ^= 1;
   Write("proof_bundle", "bad_flipped_header", flipped);
+  const std::string contract = ledger::ContractBundleToJson(
+      ledger::BuildContractBundle(store, genesis, chain.contract_id).value());
+  Write("proof_bundle", "contract_0", contract);
+  Write("proof_bundle", "bad_contract_truncated",
+        std::string_view(contract).substr(0, contract.size() / 2));
 }
 
 // ------------------------------------------------------------------ consensus

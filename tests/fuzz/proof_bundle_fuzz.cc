@@ -2,9 +2,12 @@
 // page take them from anyone: ledger::ProofBundleFromJson, then ledger::VerifyProofBundle against
 // the genesis of a dev chain (tests/fuzz/dev_chain.h) whose real bundles are the seeds.
 // Properties: verification reports every step and a verdict whatever the input; a bundle that
-// parses is written back by ProofBundleToJson to text that parses to the same text.
+// parses is written back by ProofBundleToJson to text that parses to the same text. The same
+// input goes through the contract evidence bundle reader and verifier (ledger/proof_contract.h)
+// with the same properties.
 #include "ledger/genesis.h"
 #include "ledger/proof.h"
+#include "ledger/proof_contract.h"
 #include "tests/fuzz/dev_chain.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -32,6 +35,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ledger::ProofVerification v = ledger::VerifyProofBundleJson(trusted, text, opts);
   FUZZ_CHECK(!v.checks.empty());
   (void)ledger::VerdictName(v.verdict);
+
+  ledger::ContractVerification cv =
+      ledger::VerifyContractBundleJson(trusted, text, crypto::Hash(trusted.suite, text));
+  FUZZ_CHECK(!cv.checks.empty());
+  (void)ledger::ContractVerdictName(cv.verdict);
+  if (auto contract = ledger::ContractBundleFromJson(text); contract.ok()) {
+    const std::string once = ledger::ContractBundleToJson(*contract);
+    auto again = ledger::ContractBundleFromJson(once);
+    FUZZ_CHECK(again.ok());
+    FUZZ_CHECK(ledger::ContractBundleToJson(*again) == once);
+  }
 
   auto bundle = ledger::ProofBundleFromJson(text);
   if (!bundle.ok()) return 0;

@@ -165,3 +165,163 @@ TEST_CASE("a VALID bundle refreshed online after a revocation says REVOKED, cons
 }
 
 }  // namespace govledger::itest
+
+namespace govledger::itest {
+namespace {
+
+// A key pair made by `govledger keygen` (its private key file, and its public key beside it).
+std::string Keygen(ProofNet& p, const std::string& name) {
+  Json j = p.Cli(0, {"keygen", "--suite", "p256", "--out", p.tmp.Sub(name + ".pem")});
+  WriteFileOrThrow(p.tmp.Sub(name + ".pub"), j["public_key_pem"].get<std::string>());
+  return p.tmp.Sub(name);
+}
+
+Json VerifyContractOffline(ProofNet& p, const std::string& file, const std::string& bundle,
+                           int expect_exit) {
+  CliResult r = RunCli(
+      {"--json", "contract", "verify", file, "--bundle", bundle, "--trust", p.Genesis()},
+      CliOptions{p.tmp.path()});
+  INFO("govledger contract verify --bundle: " << r.Describe());
+  REQUIRE(r.exit_code == expect_exit);
+  return r.json();
+}
+
+// Waits until node `to` has every block node `from` has committed (a command acknowledged by one
+// node may not have reached another yet).
+void Sync(ProofNet& p, size_t from, size_t to) {
+  REQUIRE(p.net.WaitHeight({to}, p.net.Height(from), milliseconds(30'000)));
+}
+
+// The bundle's text with one hex digit flipped: the first one `skip` characters after `marker`.
+std::string FlipAfter(std::string text, const std::string& marker, size_t skip) {
+  const size_t at = text.find(marker);
+  REQUIRE(at != std::string::npos);
+  char& c = text[at + marker.size() + skip];
+  c = c == '0' ? '1' : '0';
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a contract signed by two parties is proven offline, and a changed file or bundle "
+          "fails at the named step",
+          "[network][proof][econtract]") {
+  ProofNet p;
+  const std::string landlord = Keygen(p, "landlord");
+  const std::string tenant = Keygen(p, "tenant");
+  const std::string lease = p.tmp.Sub("lease.pdf");
+  WriteFileOrThrow(lease, "房屋租赁合同 " + RandomSerial());
+  Json created = p.Cli(0, {"contract", "create", "--key", p.Key("samr"), "--file", lease,
+                           "--party", landlord + ".pub", "--party", tenant + ".pub",
+                           "--deadline", "+7d", "--title", "房屋租赁合同"});
+  const std::string id = created["contract_id"];
+  Sync(p, 0, 1);
+  p.Cli(1, {"contract", "sign", "--key", landlord + ".pem", "--id", id, "--file", lease});
+  Sync(p, 1, 2);
+  p.Cli(2, {"contract", "sign", "--key", tenant + ".pem", "--id", id, "--file", lease});
+  Sync(p, 2, 3);
+
+  const std::string bundle = p.tmp.Sub("lease.govproof");
+  Json exported = p.Cli(3, {"contract", "export", "--id", id, "--out", bundle});
+  CHECK(exported["versions"].size() == 1);
+
+  Json v = VerifyContractOffline(p, lease, bundle, 0);
+  CHECK(v["verdict"] == "SIGNED");
+  CHECK(v["contract_id"] == id);
+  CHECK(FailedStep(v).empty());
+  REQUIRE(v["signers"].size() == 2);
+  for (const Json& s : v["signers"]) {
+    CHECK(s["who"].get<std::string>().rfind("party ", 0) == 0);
+  }
+
+  // The file with one more byte is none of the versions.
+  WriteFileOrThrow(p.tmp.Sub("lease-forged.pdf"), ReadFileOrThrow(lease) + " ");
+  Json forged = VerifyContractOffline(p, p.tmp.Sub("lease-forged.pdf"), bundle, 1);
+  CHECK(forged["verdict"] == "TAMPERED");
+  CHECK(FailedStep(forged) == "document");
+
+  // One changed digit in the certificate, or in a transaction's audit path.
+  const std::string text = ReadFileOrThrow(bundle);
+  const std::string bad_cert = p.tmp.Sub("bad-cert.govproof");
+  WriteFileOrThrow(bad_cert, FlipAfter(text, "\"signature\": \"", 26));
+  Json cert = VerifyContractOffline(p, lease, bad_cert, 1);
+  CHECK(cert["verdict"] == "INVALID_PROOF");
+  CHECK(FailedStep(cert) == "certificate");
+  const std::string bad_path = p.tmp.Sub("bad-path.govproof");
+  WriteFileOrThrow(bad_path, FlipAfter(text, "\"inclusion\": [\n    \"", 5));
+  Json path = VerifyContractOffline(p, lease, bad_path, 1);
+  CHECK(path["verdict"] == "INVALID_PROOF");
+  CHECK(FailedStep(path) == "inclusion");
+}
+
+TEST_CASE("a department added by governance issues a material that verifies VALID offline",
+          "[network][proof][governance]") {
+  ProofNet p;
+  const std::string health = Keygen(p, "health");
+  p.Cli(0, {"governance", "propose", "--key", p.Key("samr"), "--reason", "卫健局加入区块链政务协同",
+            "--add-department", "health", "--name", "区卫生健康局", "--code",
+            "12440305MB2C16598X", "--roles", "provider,consumer", "--department-key",
+            health + ".pub"});
+  Sync(p, 0, 1);
+  p.Cli(1, {"governance", "approve", "--key", p.Key("mca"), "--id", "P1"});
+  Sync(p, 1, 2);
+  p.Cli(2, {"governance", "approve", "--key", p.Key("water"), "--id", "P1"});
+  Sync(p, 2, 0);
+  Json p1 = p.Cli(0, {"governance", "list", "--id", "P1"});
+  INFO(p1.dump());
+  REQUIRE(p1["status"] == "ENACTED");
+  WriteFileOrThrow(p.tmp.Sub("birthmed.json"),
+                   R"({"code": "BIRTHMED", "name": "出生医学证明", "category": "certificate",
+                       "issuers": ["health"], "required_fields": ["child_name"],
+                       "use_purposes": []})");
+  p.Cli(0, {"governance", "propose", "--key", p.Key("samr"), "--reason", "新增出生医学证明",
+            "--material-type", p.tmp.Sub("birthmed.json")});
+  Sync(p, 0, 1);
+  p.Cli(1, {"governance", "approve", "--key", p.Key("mca"), "--id", "P2"});
+  Sync(p, 1, 2);
+  p.Cli(2, {"governance", "approve", "--key", p.Key("water"), "--id", "P2"});
+  // Five departments now: four approvals (2/3, rounded up).
+  Sync(p, 2, 3);
+  p.Cli(3, {"governance", "approve", "--key", p.Key("edu"), "--id", "P2"});
+  Json p2 = p.Cli(3, {"governance", "list", "--id", "P2"});
+  INFO(p2.dump());
+  REQUIRE(p2["status"] == "ENACTED");
+
+  const std::string birth = p.tmp.Sub("birth.pdf");
+  WriteFileOrThrow(birth, "出生医学证明 " + RandomSerial());
+  Json issued = p.Cli(3, {"material", "issue", "--key", health + ".pem", "--type", "BIRTHMED",
+                          "--holder", "110101202601010012", "--file", birth, "--field",
+                          "child_name=张小明", "--receipt", p.tmp.Sub("birth.receipt.json")});
+  const std::string id = issued["material_id"];
+  Sync(p, 3, 1);
+  const std::string bundle = p.Export(id, 1);
+  Json v = p.VerifyOffline(birth, bundle, 0);
+  CHECK(v["verdict"] == "VALID");
+  CHECK(FailedStep(v).empty());
+  for (const Json& c : v["checks"]) {
+    if (c["step"] == "issuer") {
+      CHECK(c["detail"].get<std::string>().find("added by governance") != std::string::npos);
+    }
+  }
+
+  // trace proves the history complete against the trusted genesis.
+  Sync(p, 3, 2);
+  Json trace = p.Cli(2, {"trace", "--id", id, "--trust", p.Genesis()});
+  CHECK(trace["proof"]["verified"] == true);
+
+  // An edited registry entry in the bundle: INVALID_PROOF, the issuer step not proven.
+  std::string text = ReadFileOrThrow(bundle);
+  const std::string edited = p.tmp.Sub("edited-registry.govproof");
+  WriteFileOrThrow(edited, FlipAfter(text, "\"proposal_count\": ", 0));
+  Json bad = p.VerifyOffline(birth, edited, 1);
+  CHECK(bad["verdict"] == "INVALID_PROOF");
+  CHECK(FailedStep(bad) == "registry");
+
+  // The department revokes its material with its own key; a fresh bundle proves REVOKED.
+  p.Cli(3, {"material", "revoke", "--key", health + ".pem", "--id", id, "--reason", "登记错误"});
+  Json revoked = p.VerifyOffline(birth, p.Export(id, 3), 1);
+  CHECK(revoked["verdict"] == "REVOKED");
+  CHECK(FailedStep(revoked) == "status");
+}
+
+}  // namespace govledger::itest

@@ -119,9 +119,9 @@ TEST_CASE("a bundle of an active material verifies VALID offline with every step
     CHECK(check.ok);
     steps.push_back(check.step);
   }
-  CHECK(steps == std::vector<std::string>{"bundle", "validators", "certificate", "state", "events",
-                                          "inclusion", "issuer", "fields", "document", "validity",
-                                          "status"});
+  CHECK(steps == std::vector<std::string>{"bundle", "validators", "certificate", "state",
+                                          "registry", "events", "inclusion", "issuer", "fields",
+                                          "document", "validity", "status"});
   REQUIRE(b.disclosed.size() == 1);
   CHECK(b.disclosed[0].value == "深圳市南山区示例餐饮有限公司");
 
