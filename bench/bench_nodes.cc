@@ -119,6 +119,8 @@ Result<std::string> ReplaceValues(const std::string& text, const std::string& ke
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
+}  // namespace
+
 // A network description from network-configs/<name>/network.toml with fresh loopback ports for
 // `validators` validators and the given suite.
 }  // namespace

@@ -90,6 +90,13 @@ Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::stri
 // connected, first block committed.
 Result<std::unique_ptr<Chain>> StartLocal4(const Paths& paths, const std::string& suite);
 
+// A network description from network-configs/<name>/network.toml with fresh loopback ports for
+// `validators` validators and the given suite.
+Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
+                                const std::string& suite);
+// Removes `dir` if it exists and creates it empty.
+Status FreshDir(const std::string& dir);
+
 // GET url+target as JSON (error status unless 200 and JSON).
 Result<json> GetJson(const std::string& url, const std::string& target);
 

@@ -10,6 +10,7 @@
 //   govledger-bench scale   [--materials N] lookups, traces, memory and disk at N materials
 //   govledger-bench verify                  offline proof bundle and 10 MB document checks
 //   govledger-bench sync    [--blocks N]    a node catching up N blocks from three peers
+//   govledger-bench ordering                local-4 ordering opaque commands, no-op executor
 //   govledger-bench load --node URL ...     a steady load on running nodes (to profile them)
 //
 // --tiny makes every benchmark run for a few seconds (CI runs it so the suite cannot rot; the
@@ -22,6 +23,7 @@
 #include "bench/bench_common.h"
 #include "bench/bench_load.h"
 #include "bench/bench_nodes.h"
+#include "bench/bench_ordering.h"
 #include "bench/bench_ramp.h"
 #include "bench/bench_suites.h"
 #include "crypto/sign.h"
@@ -84,7 +86,7 @@ RampOptions RampFor(const Options& o, bool cluster) {
   }
   // Each connection has one submission in flight: enough of them that admission, not the client,
   // is what limits the rate.
-  r.connections_per_node = cluster ? 32 : 64;
+  r.connections_per_node = cluster ? 32 : 256;
   if (o.level_seconds > 0) r.seconds = o.level_seconds;
   if (o.start_tps > 0) r.start_tps = o.start_tps;
   if (o.levels > 0) r.max_levels = o.levels;
@@ -220,6 +222,15 @@ int main(int argc, char** argv) {
   }
   audit->add_option("--txs", o.audit_txs, "Transactions in the audited ledger")
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  OrderingOptions ordering_opts;
+  CLI::App* ordering = app.add_subcommand(
+      "ordering", "local-4 ordering opaque commands with a no-op executor (consensus, transport "
+                  "and storage without per-transaction crypto)");
+  ordering->add_option("--seconds", ordering_opts.seconds, "Seconds measured (after warm-up)");
+  ordering->add_option("--block-size", ordering_opts.block_size, "Commands per block at most")
+      ->check(CLI::Range(1, 100'000));
+  ordering->add_option("--payload-bytes", ordering_opts.payload_bytes, "Bytes per command")
+      ->check(CLI::Range(8, 65536));
   LoadCmd load_cmd;
   CLI::App* load = app.add_subcommand("load", "Offer a steady load to running nodes (profiling)");
   load->add_option("--node", load_cmd.urls, "Node API URL (repeat for several)")->required();
@@ -240,6 +251,12 @@ int main(int argc, char** argv) {
   if (scale->parsed()) return RunScaleBench(o);
   if (verify->parsed()) return RunVerifyBench(o);
   if (sync->parsed()) return RunSyncBench(o);
+  if (ordering->parsed()) {
+    ordering_opts.paths = o.paths;
+    ordering_opts.out_dir = o.out_dir;
+    ordering_opts.tiny = o.tiny;
+    return RunOrdering(ordering_opts);
+  }
   if (load->parsed()) return RunLoad(load_cmd);
   return 1;
 }

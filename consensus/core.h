@@ -141,9 +141,11 @@ using Effect = std::variant<BroadcastProposal, BroadcastVote, ScheduleTimeout, B
 
 // ---------------------------------------------------------------- sign guard
 
-// The last (height, round, step) this validator signed. Persist() must make it durable (fsync)
-// before it returns; the core calls it before every signature it emits and never signs at or
-// below the persisted position — so a restarted node cannot double-sign.
+// The last (height, round, step) this validator signed. Persist() records it; it must be durable
+// (fsync'd) before any message signed at that position leaves the node — consensus::Wal records
+// it in the WAL and the node syncs the WAL before sending (group commit). The core calls it before
+// every signature it emits and never signs at or below the persisted position — so a restarted
+// node cannot double-sign.
 class SignGuard {
  public:
   virtual ~SignGuard() = default;

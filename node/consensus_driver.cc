@@ -24,6 +24,22 @@ namespace {
 constexpr uint32_t kMaxSyncBlocks = 64;
 constexpr size_t kMaxSyncBytes = 8u << 20;
 constexpr int64_t kSyncRetryMs = 2000;
+// A proposal is one p2p frame (at most 16 MiB) and one WAL record: bounded well below that.
+constexpr size_t kMaxProposalBytes = 8u << 20;
+// Never fewer than this many per proposal, whatever the cost estimate says.
+constexpr size_t kMinProposalTxs = 50;
+// Timeouts stretch to this many times the recent start-to-commit time of a height, up to
+// kMaxTimeoutStretch times their configured value: a loaded network that needs 900 ms for a
+// height does not time out its rounds at 1,000 ms (which would waste the work and collapse the
+// throughput), while a crashed proposer still costs a bounded wait.
+constexpr double kTimeoutOverHeight = 2.0;
+constexpr int64_t kMaxTimeoutStretch = 4;
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Sync retries are paced on the steady clock: with the wall clock, a clock stepped back (NTP, or
 // the fault tests' clock skew) held block sync back for as long as the step.
@@ -37,7 +53,7 @@ int64_t SteadyMs() {
 
 ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
                                  const ledger::Genesis& genesis, ledger::Store& store,
-                                 Executor& executor, const Mempool& mempool,
+                                 BlockExecutor& executor, const Mempool& mempool,
                                  const crypto::PrivateKey& validator_key, Hooks hooks)
     : io_(io),
       config_(config),
@@ -50,6 +66,22 @@ ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
       build_timer_(io),
       rebroadcast_timer_(io),
       commit_retry_(io) {}
+
+size_t ConsensusDriver::ProposalTxLimit(uint32_t round) const {
+  size_t limit = genesis_.params.max_block_txs;
+  if (exec_us_per_tx_ > 0) {
+    const double budget_us = static_cast<double>(config_.timeouts.ProposeFor(round)) * 1000 / 4;
+    limit = std::min(limit, std::max(kMinProposalTxs, static_cast<size_t>(budget_us /
+                                                                          exec_us_per_tx_)));
+  }
+  return limit;
+}
+
+void ConsensusDriver::NoteExecution(size_t txs, int64_t elapsed_us) {
+  if (txs < 10) return;  // per-block costs dominate: no estimate of the per-transaction cost
+  const double per_tx = static_cast<double>(elapsed_us) / static_cast<double>(txs);
+  exec_us_per_tx_ = exec_us_per_tx_ == 0 ? per_tx : 0.7 * exec_us_per_tx_ + 0.3 * per_tx;
+}
 
 ConsensusDriver::~ConsensusDriver() { Stop(); }
 
@@ -110,7 +142,10 @@ std::vector<Bytes> ConsensusDriver::LatestMessageFrames() const {
 
 void ConsensusDriver::OnPeerConnected(uint32_t peer) {
   if (stopped_) return;
-  for (const Bytes& frame : LatestMessageFrames()) p2p_->Send(peer, frame);
+  // Only what a group sync has made durable is resent (FlushOwn runs before any other handler).
+  if (!own_unsafe_ && pending_out_.empty()) {
+    for (const Bytes& frame : LatestMessageFrames()) p2p_->Send(peer, frame);
+  }
   SendStatus(peer);
 }
 
@@ -229,8 +264,19 @@ void ConsensusDriver::StartHeight() {
   BeginConsensusHeight();
 }
 
+void ConsensusDriver::PostStartHeight() {
+  if (start_posted_) return;
+  start_posted_ = true;
+  asio::post(io_, [this] {
+    start_posted_ = false;
+    // Block sync may have started the height meanwhile.
+    if (!stopped_ && core_->height() <= store_.height()) StartHeight();
+  });
+}
+
 void ConsensusDriver::BeginConsensusHeight() {
   waiting_for_txs_ = false;
+  height_began_ms_ = NowMs();
   build_timer_.cancel();
   const uint64_t next = store_.height() + 1;
   for (auto& e : core_->StartHeight(next, MembershipAt(next))) Handle(e);
@@ -260,11 +306,31 @@ void ConsensusDriver::Pump() {
     }
     for (const Effect& e : core_->OnInput(in)) Handle(e);
   }
+  FlushOwn();
   pumping_ = false;
 }
 
+void ConsensusDriver::FlushOwn() {
+  if (pending_out_.empty()) return;
+  std::vector<Bytes> frames = std::move(pending_out_);
+  pending_out_.clear();
+  if (own_unsafe_) return;
+  // Every input appended so far and the sign guard are durable before any of our signed
+  // messages leaves: one fdatasync each for the whole batch.
+  ++stats_.wal_syncs;
+  if (Status st = wal_->Sync(); !st.ok()) {
+    own_unsafe_ = true;
+    GOVLEDGER_LOG(kError, "consensus WAL sync failed: " << st.ToString()
+                                                        << "; this node sends no more votes");
+    return;
+  }
+  if (!p2p_) return;
+  for (const Bytes& frame : frames) p2p_->Broadcast(frame);
+}
+
 bool ConsensusDriver::RecordOwn(const Input& in) {
-  if (Status st = wal_->Append(in, /*sync=*/true); !st.ok()) {
+  // Appended now, synced by FlushOwn before the message is sent (group commit).
+  if (Status st = wal_->Append(in, /*sync=*/false); !st.ok()) {
     GOVLEDGER_LOG(kError, "consensus WAL append failed: " << st.ToString()
                                                           << "; own message not sent");
     return false;
@@ -280,19 +346,22 @@ void ConsensusDriver::Handle(const Effect& e) {
     if (!RecordOwn(own)) return;
     pb::P2pMessage msg;
     *msg.mutable_proposal() = ToPb(p->proposal);
-    SendToPeers(msg);
+    pending_out_.push_back(Serialize(msg));
     inputs_.emplace_back(std::move(own), false);
   } else if (const auto* v = std::get_if<consensus::BroadcastVote>(&e)) {
     consensus::Input own = consensus::VoteIn{v->vote};
     if (!RecordOwn(own)) return;
     pb::P2pMessage msg;
     *msg.mutable_vote() = ToPb(v->vote);
-    SendToPeers(msg);
+    pending_out_.push_back(Serialize(msg));
     inputs_.emplace_back(std::move(own), false);
   } else if (const auto* t = std::get_if<consensus::ScheduleTimeout>(&e)) {
     auto key = std::make_tuple(t->height, t->round, static_cast<uint8_t>(t->step));
     auto timer = std::make_shared<asio::steady_timer>(io_);
-    timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(t->delay_ms, 0)));
+    int64_t delay = std::max<int64_t>(t->delay_ms, 0);
+    const auto stretched = static_cast<int64_t>(kTimeoutOverHeight * height_ms_avg_);
+    delay = std::max(delay, std::min(stretched, delay * kMaxTimeoutStretch));
+    timer->expires_after(std::chrono::milliseconds(delay));
     consensus::TimeoutIn in{t->height, t->round, t->step};
     timer->async_wait([this, in, key](const boost::system::error_code& ec) {
       if (ec || stopped_) return;
@@ -318,11 +387,22 @@ void ConsensusDriver::Handle(const Effect& e) {
 
 void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
   if (height != store_.height() + 1) return;
-  std::vector<TxPtr> pending = mempool_.Peek(genesis_.params.max_block_txs);
+  const size_t limit = ProposalTxLimit(round);
+  std::vector<TxPtr> pending = mempool_.Peek(limit);
   std::vector<const ledger::Tx*> candidates;
-  for (const auto& tx : pending) candidates.push_back(tx.get());
+  size_t bytes = 0;
+  for (const auto& tx : pending) {
+    if (bytes + tx->raw.size() > kMaxProposalBytes) break;
+    bytes += tx->raw.size();
+    candidates.push_back(tx.get());
+  }
+  if (candidates.size() < std::min<size_t>(mempool_.size(), genesis_.params.max_block_txs)) {
+    ++stats_.blocks_cut_short;
+  }
   int64_t time_ms = std::max(NowMs(), store_.tip_time_ms() + 1);
+  const int64_t t0 = NowUs();
   BuiltBlock built = executor_.Build(candidates, time_ms, key_.public_key());
+  NoteExecution(candidates.size(), NowUs() - t0);
   Bytes hash = crypto::DigestBytes(built.write.block_hash);
   Bytes block = ledger::EncodeBlock(built.write.block);
   built_[hash] = std::move(built);
@@ -374,7 +454,9 @@ void ConsensusDriver::OnValidate(const consensus::ValidateBlock& v) {
   if (drift > genesis_.params.max_clock_drift_ms) {
     return verdict(false, "block time is " + std::to_string(drift) + " ms from this node's clock");
   }
+  const int64_t t0 = NowUs();
   auto built = executor_.Execute(*block);
+  NoteExecution(block->txs.size(), NowUs() - t0);
   if (!built.ok()) return verdict(false, built.status().ToString());
   built_[v.block_hash] = std::move(*built);
   verdict(true, "");
@@ -412,13 +494,14 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
     return;
   }
   if (d.round > 0) ++stats_.rounds_above_zero;
+  if (height_began_ms_ > 0) {
+    const auto took = static_cast<double>(NowMs() - height_began_ms_);
+    height_ms_avg_ = height_ms_avg_ == 0 ? took : 0.8 * height_ms_avg_ + 0.2 * took;
+    height_began_ms_ = 0;
+  }
   BuiltBlock done = std::move(built);
   hooks_.on_commit(done);
-  StartHeight();
-}
-
-void ConsensusDriver::SendToPeers(const pb::P2pMessage& msg) {
-  if (p2p_) p2p_->Broadcast(Serialize(msg));
+  PostStartHeight();
 }
 
 void ConsensusDriver::SendStatus(std::optional<uint32_t> peer) {
@@ -445,7 +528,9 @@ void ConsensusDriver::ArmRebroadcast() {
 
 void ConsensusDriver::Rebroadcast() {
   if (!p2p_) return;
-  for (const Bytes& frame : LatestMessageFrames()) p2p_->Broadcast(frame);
+  if (!own_unsafe_ && pending_out_.empty()) {
+    for (const Bytes& frame : LatestMessageFrames()) p2p_->Broadcast(frame);
+  }
   SendStatus(std::nullopt);
 }
 

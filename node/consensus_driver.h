@@ -41,7 +41,7 @@ class ConsensusDriver {
   };
 
   ConsensusDriver(boost::asio::io_context& io, const NodeConfig& config,
-                  const ledger::Genesis& genesis, ledger::Store& store, Executor& executor,
+                  const ledger::Genesis& genesis, ledger::Store& store, BlockExecutor& executor,
                   const Mempool& mempool, const crypto::PrivateKey& validator_key, Hooks hooks);
   ~ConsensusDriver();
 
@@ -57,6 +57,8 @@ class ConsensusDriver {
     uint64_t evidence = 0;
     uint64_t synced_blocks = 0;
     uint64_t invalid_proposals = 0;
+    uint64_t wal_syncs = 0;          // group commits of the WAL and sign guard
+    uint64_t blocks_cut_short = 0;   // proposals bounded by time or bytes, not by the mempool
   };
   const Stats& stats() const { return stats_; }
   uint64_t consensus_height() const;
@@ -72,13 +74,21 @@ class ConsensusDriver {
   void OnValidate(const consensus::ValidateBlock& v);
   void OnDecide(const consensus::Decide& d);
   void StartHeight();
+  // StartHeight from the io loop (after a commit): the inputs, admissions and HTTP requests that
+  // queued during the height run first, so the next proposal takes all of them.
+  void PostStartHeight();
   void BeginConsensusHeight();
+  // Group commit: one WAL and sign-guard sync for every signed message of a Pump, then they go.
+  void FlushOwn();
+  // The largest proposal to build now: max_block_txs, cut so that building it takes at most a
+  // quarter of the round's propose timeout at the recent cost per transaction.
+  size_t ProposalTxLimit(uint32_t round) const;
+  void NoteExecution(size_t txs, int64_t elapsed_us);
   void Rebroadcast();
   void ArmRebroadcast();
   void OnPeerMessage(uint32_t peer, Bytes payload);
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
   void RequestBlocks(uint32_t peer);
-  void SendToPeers(const pb::P2pMessage& msg);
   void SendStatus(std::optional<uint32_t> peer);
   // The validators of `height` and of the next one, with this node's index if it is one.
   consensus::Membership MembershipAt(uint64_t height) const;
@@ -94,7 +104,7 @@ class ConsensusDriver {
   const NodeConfig& config_;
   const ledger::Genesis& genesis_;
   ledger::Store& store_;
-  Executor& executor_;
+  BlockExecutor& executor_;
   const Mempool& mempool_;
   const crypto::PrivateKey& key_;
   Hooks hooks_;
@@ -110,6 +120,12 @@ class ConsensusDriver {
   std::map<Bytes, BuiltBlock> built_;  // executed blocks of the current height, by hash
   bool waiting_for_txs_ = false;  // height not started yet: idle chain waiting for txs
   bool begin_posted_ = false;     // a BeginConsensusHeight for arriving txs is queued
+  bool start_posted_ = false;     // a StartHeight after a commit is queued
+  std::vector<Bytes> pending_out_;  // own signed messages waiting for the group sync
+  bool own_unsafe_ = false;  // a WAL or guard sync failed: none of our messages leave any more
+  double exec_us_per_tx_ = 0;    // moving average of building / re-executing, per transaction
+  double height_ms_avg_ = 0;     // moving average of start-to-commit of heights decided here
+  int64_t height_began_ms_ = 0;
   boost::asio::steady_timer build_timer_;
   boost::asio::steady_timer rebroadcast_timer_;
   boost::asio::steady_timer commit_retry_;

@@ -168,6 +168,7 @@ Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
     auto tx = ledger::DecodeTx(genesis_.suite, block.txs[i], genesis_.params.max_tx_bytes);
     if (!tx.ok()) return BadBlock("tx " + std::to_string(i) + ": " + tx.status().ToString());
     bool cached = verified_.count(crypto::Hash(genesis_.suite, tx->raw)) > 0;
+    ++(cached ? verify_stats_.cached : verify_stats_.verified);
     if (!cached && !crypto::Verify(genesis_.suite, tx->signer, tx->body_bytes, tx->signature)) {
       return BadBlock("tx " + std::to_string(i) + ": bad signature");
     }

@@ -28,7 +28,20 @@ struct BuiltBlock {
   size_t expired = 0;               // EXPIRE events emitted
 };
 
-class Executor {
+// What consensus needs from the application: build a proposal from candidates, re-execute a
+// proposal or a synced block, and the validator set per height. Executor below is the ledger's;
+// bench/ordering_node.cc wires a no-op one that orders opaque payloads (the `ordering`
+// benchmark: what consensus, transport and storage cost without the rule contracts).
+class BlockExecutor {
+ public:
+  virtual ~BlockExecutor() = default;
+  virtual BuiltBlock Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
+                           const crypto::PublicKey& proposer) const = 0;
+  virtual Result<BuiltBlock> Execute(const ledger::Block& block) const = 0;
+  virtual std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const = 0;
+};
+
+class Executor : public BlockExecutor {
  public:
   Executor(const ledger::Genesis& genesis, const ledger::Store& store,
            const contracts::Registry& registry);
@@ -46,18 +59,27 @@ class Executor {
   // are left out of the block and reported in outcomes. The previous block's certificate is read
   // from the store (a proposer embeds the one it holds).
   BuiltBlock Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
-                   const crypto::PublicKey& proposer) const;
+                   const crypto::PublicKey& proposer) const override;
 
   // Re-executes a block someone else built (a proposal, or a block fetched by sync) on top of the
   // committed tip and checks that it is exactly what this node would build from the same inputs:
   // height, link, embedded certificate of the previous block, time after the parent's, every
   // transaction decodes, is signed by its signer and applies, and every header field matches.
   // Reason codes: "bad_block" with a message naming the first mismatch.
-  Result<BuiltBlock> Execute(const ledger::Block& block) const;
+  Result<BuiltBlock> Execute(const ledger::Block& block) const override;
 
   // The validator set of `height` as the committed state knows it (genesis plus governance
   // changes effective at or below it). Known for heights up to the tip + 2.
-  std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const;
+  std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const override;
+
+  // Transaction signatures in re-executed blocks: answered by MarkVerified's cache, or verified
+  // here (on the io thread). A follower that admitted the block's transactions before the
+  // proposal arrived has no misses.
+  struct VerifyStats {
+    uint64_t cached = 0;
+    uint64_t verified = 0;
+  };
+  VerifyStats verify_stats() const { return verify_stats_; }
 
  private:
   BuiltBlock BuildWith(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
@@ -69,6 +91,7 @@ class Executor {
   // Signature-verified SignedTx hashes (io thread only).
   mutable std::set<crypto::Digest> verified_;
   mutable std::deque<crypto::Digest> verified_order_;
+  mutable VerifyStats verify_stats_;
 };
 
 }  // namespace govledger::node

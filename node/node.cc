@@ -142,6 +142,11 @@ void Node::Stop() {
   asio::post(io_, [this] {
     if (stopping_) return;
     stopping_ = true;
+    const Executor::VerifyStats vs = executor_->verify_stats();
+    GOVLEDGER_LOG(kInfo, "block execution: " << vs.cached
+                                             << " transaction signatures answered by the "
+                                                "admission cache, "
+                                             << vs.verified << " verified while executing");
     if (http_) http_->Stop();
     driver_->Stop();
     signals_.cancel();
@@ -223,6 +228,18 @@ void Node::Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult
 void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
                   std::function<void(SubmitResult)> done) {
   ++metrics_.txs_submitted;
+  // Backpressure: past a few blocks' worth of waiting transactions a client is told to retry
+  // before anything is verified or forwarded, so an overloaded network spends its CPU on making
+  // full blocks rather than on admitting transactions it cannot order soon. Forwarded
+  // transactions are still admitted up to the mempool's own limit: they are in some validator's
+  // mempool already and will be proposed, and admitting them verifies their signatures once here.
+  if (mempool_.size() >= SubmissionLimit()) {
+    Reject(Status::Error("mempool_full", "too many pending transactions (" +
+                                             std::to_string(mempool_.size()) +
+                                             "); retry shortly"),
+           503, crypto::Digest{}, done);
+    return;
+  }
   Admit(raw, /*forward=*/true, [this, wait, wait_ms, done = std::move(done)](SubmitResult r) mutable {
     if (!r.status.ok() || !wait) {
       done(r);
@@ -250,6 +267,11 @@ void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
       }
     });
   });
+}
+
+size_t Node::SubmissionLimit() const {
+  const size_t blocks = static_cast<size_t>(genesis_.params.max_block_txs) * kSubmissionBlocks;
+  return std::min(config_.mempool_max_txs, std::max<size_t>(blocks, 1));
 }
 
 void Node::Finish(const crypto::Digest& hash, SubmitResult result) {

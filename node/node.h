@@ -69,6 +69,10 @@ class Node {
   // Decode, verify (worker pool), rule-check and add to the mempool; then `done` on the io thread.
   void Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult)> done);
   void OnCommitted(const BuiltBlock& built);
+  // Client submissions are refused (503 mempool_full) while the mempool holds this many:
+  // kSubmissionBlocks full blocks, or the mempool's own limit if that is smaller.
+  static constexpr size_t kSubmissionBlocks = 3;
+  size_t SubmissionLimit() const;
   void Finish(const crypto::Digest& hash, SubmitResult result);
   void Reject(const Status& st, int http_status, const crypto::Digest& hash,
               std::function<void(SubmitResult)>& done);

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite (doc/performance.md): ceiling, single, cluster, audit, sync, verify and
-# scale, each printing one summary line per figure and writing JSON into the results directory,
-# then draws the load chart (scripts/perf_chart.js) when Node.js is installed.
+# Runs the benchmark suite (doc/performance.md): ceiling, single, cluster, audit, sync, verify,
+# scale and ordering, each printing one summary line per figure and writing JSON into the results
+# directory, then draws the load chart (scripts/perf_chart.js) when Node.js is installed.
 #
 #   scripts/bench.sh [--tiny] [--suite p256|sm|both] [--out DIR] [--build-dir DIR]
 #                    [--only LIST] [--audit-txs N] [--scale N] [--sync-blocks N]
 #
-# --only runs a comma-separated subset (ceiling,single,cluster,audit,sync,verify,scale);
+# --only runs a comma-separated subset (ceiling,single,cluster,audit,sync,verify,scale,ordering);
 # --scale N sets the materials of the scale benchmark (default 1,000,000), so the 10 M run is
 # `scripts/bench.sh --only scale --scale 10000000` (about 15 GB of disk and several hours here).
 # Without --build-dir it builds the release preset first (installing what is missing), as
@@ -22,7 +22,7 @@ build_dir=""
 audit_txs=""
 scale=""
 sync_blocks=""
-only="ceiling,single,cluster,audit,sync,verify,scale"
+only="ceiling,single,cluster,audit,sync,verify,scale,ordering"
 while [ $# -gt 0 ]; do
   case "$1" in
     --tiny) tiny="--tiny" ;;
@@ -47,7 +47,7 @@ esac
 if [ -z "$build_dir" ]; then
   scripts/setup.sh release
   build_dir="$PWD/build/release"
-  cmake --build "$build_dir" --target govledger-bench -j "$(nproc)"
+  cmake --build "$build_dir" --target govledger-bench govledger-ordering-node -j "$(nproc)"
 fi
 bench="$build_dir/bench/govledger-bench"
 [ -x "$bench" ] || { echo "bench.sh: $bench is not built" >&2; exit 1; }
@@ -59,8 +59,8 @@ common=(--out "$out" --bin-dir "$build_dir" --source-dir "$PWD" --work-dir "$wor
 
 for b in ${only//,/ }; do
   case "$b" in
-    ceiling|single|cluster|audit|sync|verify|scale) ;;
-    *) echo "bench.sh: --only takes ceiling,single,cluster,audit,sync,verify,scale; not $b" >&2
+    ceiling|single|cluster|audit|sync|verify|scale|ordering) ;;
+    *) echo "bench.sh: --only takes ceiling,single,cluster,audit,sync,verify,scale,ordering; not $b" >&2
        exit 2 ;;
   esac
 done
@@ -83,6 +83,7 @@ for s in $suites; do
     "$bench" $tiny "${common[@]}" scale --suite "$s" ${scale:+--materials "$scale"}
   fi
 done
+if wants ordering; then "$bench" $tiny "${common[@]}" ordering; fi
 if command -v node >/dev/null && ls "$out"/single-*.json "$out"/cluster-*.json >/dev/null 2>&1
 then
   node scripts/perf_chart.js "$out" "$out/load-chart.svg"

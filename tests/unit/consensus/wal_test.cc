@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <random>
 
 #include "tests/unit/consensus/fixture.h"
@@ -253,7 +254,7 @@ TEST_CASE("a damaged length field in the last record is still a torn tail", "[co
 TEST_CASE("BeginHeight rotates the WAL and carries the new height's messages over",
           "[consensus][wal]") {
   TempDir dir;
-  auto wal = Wal::Open(dir.path());
+  auto wal = Wal::Open(dir.path(), /*rotate_bytes=*/0);
   REQUIRE(wal.ok());
   REQUIRE((*wal)->BeginHeight(1).ok());
   for (const Input& in : SampleInputs(1)) REQUIRE((*wal)->Append(in).ok());
@@ -274,7 +275,7 @@ TEST_CASE("BeginHeight rotates the WAL and carries the new height's messages ove
   REQUIRE((*wal)->Append(next[5]).ok());
   wal->reset();
 
-  auto reopened = Wal::Open(dir.path());
+  auto reopened = Wal::Open(dir.path(), /*rotate_bytes=*/0);
   REQUIRE(reopened.ok());
   cur = (*reopened)->ReadCurrentHeight();
   REQUIRE(cur.ok());
@@ -286,6 +287,70 @@ TEST_CASE("BeginHeight rotates the WAL and carries the new height's messages ove
     for (const Input& in : SampleInputs(h)) REQUIRE((*reopened)->Append(in).ok());
   }
   CHECK(FileSize(dir.path() + "/wal") < 4096);
+}
+
+TEST_CASE("below its rotation size BeginHeight appends and a reopened WAL has only the new height",
+          "[consensus][wal]") {
+  TempDir dir;
+  {
+    auto wal = Wal::Open(dir.path(), /*rotate_bytes=*/8192);
+    REQUIRE(wal.ok());
+    REQUIRE((*wal)->BeginHeight(1).ok());
+    for (const Input& in : SampleInputs(1)) REQUIRE((*wal)->Append(in, /*sync=*/false).ok());
+    const auto next = SampleInputs(2);
+    REQUIRE((*wal)->Append(next[2], /*sync=*/false).ok());  // a prevote for height 2
+    const uint64_t before = FileSize(dir.path() + "/wal");
+    REQUIRE((*wal)->BeginHeight(2).ok());
+    CHECK(FileSize(dir.path() + "/wal") > before);  // appended, not rewritten
+    REQUIRE((*wal)->Append(next[5], /*sync=*/false).ok());
+    REQUIRE((*wal)->Sync().ok());
+    auto cur = (*wal)->ReadCurrentHeight();
+    REQUIRE(cur.ok());
+    CHECK(cur->first == 2);
+    REQUIRE(cur->second.size() == 2);
+    CHECK(EncodeInput(cur->second[0]) == EncodeInput(next[2]));
+  }
+  auto wal = Wal::Open(dir.path(), /*rotate_bytes=*/8192);
+  REQUIRE(wal.ok());
+  auto cur = (*wal)->ReadCurrentHeight();
+  REQUIRE(cur.ok());
+  CHECK(cur->first == 2);
+  REQUIRE(cur->second.size() == 2);
+  CHECK(EncodeInput(cur->second[1]) == EncodeInput(SampleInputs(2)[5]));
+  // Past the rotation size the file is rewritten: it stays within one rotation and one height.
+  uint64_t largest = 0;
+  for (uint64_t h = 3; h < 200; ++h) {
+    REQUIRE((*wal)->BeginHeight(h).ok());
+    for (const Input& in : SampleInputs(h)) REQUIRE((*wal)->Append(in, /*sync=*/false).ok());
+    largest = std::max(largest, FileSize(dir.path() + "/wal"));
+  }
+  CHECK(largest < 8192 + 4096);
+  CHECK((*wal)->ReadCurrentHeight()->first == 199);
+}
+
+TEST_CASE("the sign guard is one record overwritten in place and synced by Sync",
+          "[consensus][wal]") {
+  TempDir dir;
+  {
+    auto wal = Wal::Open(dir.path());
+    REQUIRE(wal.ok());
+    // Created at the zero position with the WAL, so that Persist only overwrites it.
+    CHECK(FileSize(dir.path() + "/sign_guard") == 21);
+    SignGuard* g = (*wal)->guard();
+    for (uint8_t step = 1; step <= 3; ++step) REQUIRE(g->Persist({4, 2, step}));
+    REQUIRE((*wal)->Sync().ok());
+    CHECK(FileSize(dir.path() + "/sign_guard") == 21);
+    CHECK_FALSE(PathExists(dir.path() + "/sign_guard.tmp"));
+  }
+  // The guard file alone holds the position: a WAL moved aside after corruption loses nothing.
+  REQUIRE(::rename((dir.path() + "/wal").c_str(), (dir.path() + "/wal.corrupt").c_str()) == 0);
+  auto wal = Wal::Open(dir.path());
+  REQUIRE(wal.ok());
+  SignGuard::Position p = (*wal)->guard()->Last();
+  CHECK(p.height == 4);
+  CHECK(p.round == 2);
+  CHECK(p.step == 3);
+  CHECK_FALSE((*wal)->guard()->Persist({4, 2, 3}));
 }
 
 TEST_CASE("the sign guard is durable and only moves forward", "[consensus][wal]") {
