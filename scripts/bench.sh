@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite (doc/performance.md): ceiling, single, cluster and audit, each printing
+# Runs the benchmark suite (doc/performance.md): ceiling, single, cluster, audit and api-load, each printing
 # one summary line per figure and writing JSON into the results directory.
 #
 #   scripts/bench.sh [--tiny] [--suite p256|sm|both] [--out DIR] [--build-dir DIR] [--audit-txs N]
@@ -54,4 +54,6 @@ for s in $suites; do
   "$bench" $tiny "${common[@]}" cluster --suite "$s"
   "$bench" $tiny "${common[@]}" audit --suite "$s" ${audit_txs:+--txs "$audit_txs"}
 done
+# One node under thousands of slow and fast API connections (hostile clients).
+"$bench" $tiny "${common[@]}" api-load
 echo "govledger benchmarks done; JSON in $out; load now: $(load)"
