@@ -180,15 +180,14 @@ class SlowClient : public std::enable_shared_from_this<SlowClient> {
   void Drip(const std::string& text) {
     if (s_.stopping || !connected_) return;
     line_ = text;
-    asio::async_write(socket_, asio::buffer(line_),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec || !self->connected_) return;  // Watch() sees the close
-                        self->timer_.expires_after(
-                            std::chrono::milliseconds(self->s_.options.drip_interval_ms));
-                        self->timer_.async_wait([self](beast::error_code tec) {
-                          if (!tec) self->Drip("X-Slow: " + std::to_string(++self->lines_) + "\r\n");
-                        });
-                      });
+    asio::async_write(
+        socket_, asio::buffer(line_), [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec || !self->connected_) return;  // Watch() sees the close
+          self->timer_.expires_after(std::chrono::milliseconds(self->s_.options.drip_interval_ms));
+          self->timer_.async_wait([self](beast::error_code tec) {
+            if (!tec) self->Drip("X-Slow: " + std::to_string(++self->lines_) + "\r\n");
+          });
+        });
   }
 
   void Later(int64_t ms) {
@@ -245,8 +244,7 @@ ApiLoadResult RunApiLoad(const ApiLoadOptions& options, const std::atomic<bool>&
   };
   check();
   io.run();
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }
 

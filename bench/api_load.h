@@ -22,15 +22,15 @@ struct ApiLoadOptions {
   uint16_t port = 0;
   size_t fast_clients = 200;
   size_t slow_clients = 200;
-  size_t source_addresses = 8;   // clients bind to 127.0.0.2 .. 127.0.0.(1 + n)
+  size_t source_addresses = 8;      // clients bind to 127.0.0.2 .. 127.0.0.(1 + n)
   int64_t drip_interval_ms = 1000;  // a slow client's pace: one header line per interval
   // The fast clients cycle through these targets.
   std::vector<std::string> targets = {"/v1/status", "/healthz", "/v1/block/latest"};
 };
 
 struct ApiLoadResult {
-  std::map<int, uint64_t> statuses;  // answers to fast clients, by HTTP status
-  uint64_t fast_connections = 0;     // connections the fast clients opened
+  std::map<int, uint64_t> statuses;    // answers to fast clients, by HTTP status
+  uint64_t fast_connections = 0;       // connections the fast clients opened
   uint64_t fast_transport_errors = 0;  // connect failures, resets, unparseable answers
   uint64_t slow_connections = 0;
   uint64_t slow_closed_by_server = 0;  // slowloris connections the node cut off

@@ -372,8 +372,8 @@ int RunApiLoadBench(const Options& o, const ApiLoadCmd& c) {
     const double t0 = NowSeconds();
     std::thread prober([&] { ProbeStatus(url, stop, probe); });
     std::thread loader;
+    bench::ApiLoadOptions lo;  // outlives the loader thread, which reads it
     if (loaded) {
-      bench::ApiLoadOptions lo;
       lo.port = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
       lo.fast_clients = fast;
       lo.slow_clients = slow;
@@ -402,8 +402,10 @@ int RunApiLoadBench(const Options& o, const ApiLoadCmd& c) {
                 quiet_commits > 0 ? std::optional<double>(load_commits / quiet_commits)
                                   : std::nullopt,
                 "quiet");
-  const double q50 = Percentile(quiet_probe.latency_ms, 50), q99 = Percentile(quiet_probe.latency_ms, 99);
-  const double l50 = Percentile(load_probe.latency_ms, 50), l99 = Percentile(load_probe.latency_ms, 99);
+  const double q50 = Percentile(quiet_probe.latency_ms, 50);
+  const double q99 = Percentile(quiet_probe.latency_ms, 99);
+  const double l50 = Percentile(load_probe.latency_ms, 50);
+  const double l99 = Percentile(load_probe.latency_ms, 99);
   report.Figure("well-behaved client /v1/status p50, quiet", q50, "ms");
   report.Figure("well-behaved client /v1/status p99, quiet", q99, "ms");
   report.Figure("well-behaved client /v1/status p50, under load", l50, "ms",
@@ -422,8 +424,8 @@ int RunApiLoadBench(const Options& o, const ApiLoadCmd& c) {
                 "answers/s");
   report.Figure("peak open connections (load side)", static_cast<double>(load.peak_open),
                 "connections");
-  report.Figure("slowloris connections cut off by the node", static_cast<double>(load.slow_closed_by_server),
-                "connections");
+  report.Figure("slowloris connections cut off by the node",
+                static_cast<double>(load.slow_closed_by_server), "connections");
   report.Detail("load", {{"fast_clients", fast},
                          {"slow_clients", slow},
                          {"addresses", c.addresses},

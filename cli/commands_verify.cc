@@ -607,7 +607,8 @@ void AddAudit(CLI::App& app, Context& ctx) {
   cmd->add_option("--trust", o->trust,
                   "With --node: the genesis.json the node's genesis must match");
   cmd->add_option("--key", o->key,
-                  std::string(kReadKeyHelp) + ". Needed with --node (the raw blocks are signed-only)");
+                  std::string(kReadKeyHelp) +
+                      ". Needed with --node (the raw blocks are signed-only)");
   cmd->add_flag("--no-signatures", o->no_signatures,
                 "Skip transaction signature checks (faster; certificates are still checked)");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunAuditChain(ctx, *o); }; });

@@ -55,18 +55,17 @@ HttpResponse GetBlockRaw(const ReadContext& c, const std::string& arg) {
   uint64_t height = 0;
   if (!ParseU64(arg, height)) return ApiError(400, "bad_height", "block height must be a number");
   if (height == 0 || height > s.height()) {
-    return ApiError(404, "not_found", "no block at height " + arg + " (tip is " +
-                                       std::to_string(s.height()) + ")");
+    return ApiError(404, "not_found",
+                    "no block at height " + arg + " (tip is " + std::to_string(s.height()) + ")");
   }
   auto bytes = s.GetBlockBytes(height);
   if (!bytes.ok()) return ApiError(500, bytes.status().code(), bytes.status().message());
   auto commit = s.GetCommit(height);
   if (!commit.ok()) return ApiError(500, commit.status().code(), commit.status().message());
   return ApiJson(200, {{"height", height},
-                    {"block", Base64Encode(*bytes)},
-                    {"commit", Base64Encode(ledger::EncodeCommit(*commit))}});
+                       {"block", Base64Encode(*bytes)},
+                       {"commit", Base64Encode(ledger::EncodeCommit(*commit))}});
 }
-
 
 // The public view of a block, or the full one for a signed request (c.authenticated).
 HttpResponse GetBlock(const ReadContext& c, const std::string& arg) {
@@ -78,8 +77,8 @@ HttpResponse GetBlock(const ReadContext& c, const std::string& arg) {
     return ApiError(400, "bad_height", "block height must be a number or 'latest'");
   }
   if (height == 0 || height > s.height()) {
-    return ApiError(404, "not_found", "no block at height " + arg + " (tip is " +
-                                       std::to_string(s.height()) + ")");
+    return ApiError(404, "not_found",
+                    "no block at height " + arg + " (tip is " + std::to_string(s.height()) + ")");
   }
   auto block = s.GetBlock(height);
   if (!block.ok()) return ApiError(500, block.status().code(), block.status().message());
@@ -116,7 +115,6 @@ HttpResponse GetBlock(const ReadContext& c, const std::string& arg) {
   return ApiJson(200, j);
 }
 
-
 HttpResponse GetTx(const ReadContext& c, const std::string& hex) {
   auto hash = crypto::DigestFromHex(hex);
   if (!hash.ok()) return ApiError(400, "bad_hash", "tx hash must be 64 hex characters");
@@ -138,7 +136,6 @@ HttpResponse GetTx(const ReadContext& c, const std::string& hex) {
   j["log_index"] = loc->log_index;
   return ApiJson(200, j);
 }
-
 
 HttpResponse ListMaterials(const ReadContext& c, const HttpRequest& req) {
   const auto& s = c.store;
@@ -186,7 +183,7 @@ HttpResponse ListMaterials(const ReadContext& c, const HttpRequest& req) {
     ids = s.MaterialsExpiringBetween(now, until, q);
   } else {
     return ApiError(400, "missing_filter",
-                 "give one of digest=, holder=, issuer=, type= or expiring_within=");
+                    "give one of digest=, holder=, issuer=, type= or expiring_within=");
   }
   bool more = ids.size() > page;
   if (more) ids.resize(page);
@@ -201,7 +198,6 @@ HttpResponse ListMaterials(const ReadContext& c, const HttpRequest& req) {
   return ApiJson(200, j);
 }
 
-
 HttpResponse MaterialGrants(const ReadContext& c, const std::string& id) {
   const auto& s = c.store;
   if (!s.GetMaterial(id)) return ApiError(404, "unknown_material", "no material " + id);
@@ -214,7 +210,6 @@ HttpResponse MaterialGrants(const ReadContext& c, const std::string& id) {
   return ApiJson(200, {{"material_id", id}, {"grants", list}, {"as_of_height", s.height()}});
 }
 
-
 HttpResponse GetGrant(const ReadContext& c, const std::string& id) {
   const auto& s = c.store;
   auto g = ledger::GetGrant(s, id);
@@ -223,7 +218,6 @@ HttpResponse GetGrant(const ReadContext& c, const std::string& id) {
   j["as_of_height"] = s.height();
   return ApiJson(200, j);
 }
-
 
 // Use counts per (type, consumer department, purpose), optionally filtered by each.
 HttpResponse Stats(const ReadContext& c, const HttpRequest& req) {
@@ -240,8 +234,7 @@ HttpResponse Stats(const ReadContext& c, const HttpRequest& req) {
     size_t a = key.find('\0');
     size_t b = a == std::string::npos ? a : key.find('\0', a + 1);
     if (b == std::string::npos) continue;
-    std::string t = key.substr(0, a), dept = key.substr(a + 1, b - a - 1),
-                p = key.substr(b + 1);
+    std::string t = key.substr(0, a), dept = key.substr(a + 1, b - a - 1), p = key.substr(b + 1);
     if ((!consumer.empty() && dept != consumer) || (!purpose.empty() && p != purpose)) continue;
     auto count = ledger::DecodeU64(value);
     if (!count.ok()) continue;
@@ -250,7 +243,6 @@ HttpResponse Stats(const ReadContext& c, const HttpRequest& req) {
   }
   return ApiJson(200, {{"usage", rows}, {"total_uses", total}, {"as_of_height", s.height()}});
 }
-
 
 // The proof bundle of a material at the tip (doc/proof-bundle.md), without disclosed fields:
 // the holder adds those from its receipt (`govledger proof export --disclose`).
@@ -267,18 +259,16 @@ HttpResponse GetProof(const ReadContext& c, const std::string& id) {
   return r;
 }
 
-
 // RFC 9162 consistency proof between two sizes of the transaction log, to show that an older
 // bundle's log is a prefix of the current one.
 HttpResponse Consistency(const ReadContext& c, const HttpRequest& req) {
   uint64_t first = 0, second = 0;
   auto a = req.query.find("first"), b = req.query.find("second");
   if (a == req.query.end() || b == req.query.end() || !ParseU64(a->second, first) ||
-      !ParseU64(b->second, second) || first == 0 || first > second ||
-      second > c.store.log_size()) {
-    return ApiError(400, "bad_request",
-                 "give 0 < first <= second <= the log size (" +
-                     std::to_string(c.store.log_size()) + ")");
+      !ParseU64(b->second, second) || first == 0 || first > second || second > c.store.log_size()) {
+    return ApiError(
+        400, "bad_request",
+        "give 0 < first <= second <= the log size (" + std::to_string(c.store.log_size()) + ")");
   }
   ledger::PendingLogNodes nodes(c.store.log_nodes());  // read-only use
   crypto::MerkleLog log(c.genesis.suite, &nodes, c.store.log_size());
@@ -290,12 +280,11 @@ HttpResponse Consistency(const ReadContext& c, const HttpRequest& req) {
   json path = json::array();
   for (const auto& d : *proof) path.push_back(crypto::DigestHex(d));
   return ApiJson(200, {{"first", first},
-                    {"second", second},
-                    {"first_root", crypto::DigestHex(*first_root)},
-                    {"second_root", crypto::DigestHex(*second_root)},
-                    {"proof", path}});
+                       {"second", second},
+                       {"first_root", crypto::DigestHex(*first_root)},
+                       {"second_root", crypto::DigestHex(*second_root)},
+                       {"proof", path}});
 }
-
 
 // Usage statistics of the blocks whose time is in [from_ms, to_ms) (ledger/report.h).
 HttpResponse Report(const ReadContext& c, const HttpRequest& req) {
@@ -309,7 +298,7 @@ HttpResponse Report(const ReadContext& c, const HttpRequest& req) {
   ledger::ReportQuery q;
   if (!arg("from_ms", q.from_ms) || !arg("to_ms", q.to_ms) || q.to_ms <= q.from_ms) {
     return ApiError(400, "bad_request",
-                 "give from_ms and to_ms (milliseconds since 1970, from_ms < to_ms)");
+                    "give from_ms and to_ms (milliseconds since 1970, from_ms < to_ms)");
   }
   // Served on the node's one thread: a long range comes in slices (truncated, next_from_ms).
   q.max_blocks = 2'000;
@@ -318,7 +307,6 @@ HttpResponse Report(const ReadContext& c, const HttpRequest& req) {
   if (!report.ok()) return ApiError(500, report.status().code(), report.status().message());
   return ApiJson(200, ReportJson(*report, c.registry, s, s.height()));
 }
-
 
 }  // namespace
 
@@ -359,8 +347,8 @@ HttpResponse ServeWorkerRead(const ReadContext& c, const HttpRequest& req) {
   if (p.rfind(kProof, 0) == 0) return GetProof(c, p.substr(kProof.size()));
   if (p.rfind(kTx, 0) == 0) return GetTx(c, p.substr(kTx.size()));
   if (p.rfind(kMaterial, 0) == 0 && EndsWith(p, kGrants)) {
-    return MaterialGrants(c, p.substr(kMaterial.size(),
-                                      p.size() - kMaterial.size() - kGrants.size()));
+    return MaterialGrants(c,
+                          p.substr(kMaterial.size(), p.size() - kMaterial.size() - kGrants.size()));
   }
   if (p.rfind(kBlock, 0) == 0) {
     std::string rest = p.substr(kBlock.size());

@@ -16,8 +16,8 @@ RateLimiter::RateLimiter(uint64_t rate_per_s, uint64_t burst, size_t max_clients
 
 void RateLimiter::Refill(Bucket& b, int64_t now_ms) const {
   if (now_ms <= b.updated_ms) return;  // a clock that steps back adds nothing
-  const double added = static_cast<double>(now_ms - b.updated_ms) *
-                       static_cast<double>(rate_per_s_) / 1000.0;
+  const double added =
+      static_cast<double>(now_ms - b.updated_ms) * static_cast<double>(rate_per_s_) / 1000.0;
   b.tokens = std::min(burst_, b.tokens + added);
   b.updated_ms = now_ms;
 }
@@ -58,8 +58,8 @@ RateDecision RateLimiter::Take(const std::string& client, int64_t now_ms) {
   }
   ++refused_;
   const double missing = 1.0 - b.tokens;
-  const auto wait = static_cast<int64_t>(
-      std::ceil(missing * 1000.0 / static_cast<double>(rate_per_s_)));
+  const auto wait =
+      static_cast<int64_t>(std::ceil(missing * 1000.0 / static_cast<double>(rate_per_s_)));
   return {false, std::max<int64_t>(wait, 1)};
 }
 

@@ -69,18 +69,18 @@ AuthCheck CheckRequestSignature(crypto::Suite suite, std::string_view chain_id,
                                 crypto::SuiteName(suite) + " suite");
   }
   int64_t time_ms = 0;
-  auto [end, ec] = std::from_chars(time_text->data(), time_text->data() + time_text->size(),
-                                   time_ms);
+  auto [end, ec] =
+      std::from_chars(time_text->data(), time_text->data() + time_text->size(), time_ms);
   if (ec != std::errc() || end != time_text->data() + time_text->size() || time_ms <= 0) {
     return Fail("bad_auth", "X-Govledger-Time must be milliseconds since 1970");
   }
   // Overflow-safe |now - time| > window.
   const bool stale = time_ms > now_ms ? time_ms - now_ms > window_ms : now_ms - time_ms > window_ms;
   if (stale) {
-    return Fail("stale_request",
-                "the request was signed at " + std::to_string(time_ms) + " ms, more than " +
-                    std::to_string(window_ms / 1000) + " s from the node's clock (" +
-                    std::to_string(now_ms) + " ms): sign it again, and check the clock");
+    return Fail("stale_request", "the request was signed at " + std::to_string(time_ms) +
+                                     " ms, more than " + std::to_string(window_ms / 1000) +
+                                     " s from the node's clock (" + std::to_string(now_ms) +
+                                     " ms): sign it again, and check the clock");
   }
   auto sig = Base64Decode(*sig_b64);
   if (!sig.ok()) return Fail("bad_auth", "X-Govledger-Signature is not base64");

@@ -29,8 +29,7 @@ namespace {
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
 struct LimitedChain {
-  explicit LimitedChain(const Settings& api_settings = {})
-      : node(tmp.Sub("node"), Options()) {
+  explicit LimitedChain(const Settings& api_settings = {}) : node(tmp.Sub("node"), Options()) {
     node.Start();
     if (!api_settings.empty()) {
       node.Stop();
@@ -64,10 +63,9 @@ crypto::PrivateKey LoadKey(const std::string& path) {
 }
 
 node::HttpResult SignedGetAt(const std::string& url, const std::string& target,
-                           const crypto::PrivateKey& key, const std::string& chain_id,
-                           int64_t time_ms = 0) {
-  auto headers =
-      node::SignRequest(key, chain_id, "GET", target, time_ms ? time_ms : NowMs(), "");
+                             const crypto::PrivateKey& key, const std::string& chain_id,
+                             int64_t time_ms = 0) {
+  auto headers = node::SignRequest(key, chain_id, "GET", target, time_ms ? time_ms : NowMs(), "");
   auto r = node::HttpGetWithHeaders(url, target, headers, 30'000);
   REQUIRE(r.ok());
   return *r;
@@ -97,15 +95,13 @@ TEST_CASE("an unsigned usage report is refused with 401 auth_required", "[api][a
   CHECK(cli.err.find("--key") != std::string::npos);
 }
 
-TEST_CASE("a department-signed and a regulator-signed usage report are answered",
-          "[api][auth]") {
+TEST_CASE("a department-signed and a regulator-signed usage report are answered", "[api][auth]") {
   LimitedChain chain;
   // health: a provider department; dsj: the dev network's regulator (role "regulator").
   for (const char* dept : {"health", "dsj"}) {
     INFO(dept);
     CliResult cli = chain.node.Cli(
-        {"audit", "report", "--key", chain.node.KeyPath(dept), "--from", "-1d", "--format",
-         "json"},
+        {"audit", "report", "--key", chain.node.KeyPath(dept), "--from", "-1d", "--format", "json"},
         /*json=*/false);
     REQUIRE(cli.exit_code == 0);
     Json j = Json::parse(cli.out, nullptr, false);
@@ -114,13 +110,14 @@ TEST_CASE("a department-signed and a regulator-signed usage report are answered"
     CHECK(j.contains("totals"));
   }
   // The node logs who read the non-public data.
-  CHECK(WaitFor([&] { return chain.node.LogTail(20'000).find("api: dsj read /v1/report") !=
-                             std::string::npos; },
-                milliseconds(10'000)));
+  CHECK(WaitFor(
+      [&] {
+        return chain.node.LogTail(20'000).find("api: dsj read /v1/report") != std::string::npos;
+      },
+      milliseconds(10'000)));
 }
 
-TEST_CASE("a request signed by a key outside the registry is refused with 403",
-          "[api][auth]") {
+TEST_CASE("a request signed by a key outside the registry is refused with 403", "[api][auth]") {
   LimitedChain chain;
   auto stranger = crypto::PrivateKey::Generate(crypto::Suite::kP256);
   REQUIRE(stranger.ok());
@@ -156,8 +153,8 @@ TEST_CASE("public endpoints answer unsigned and blocks hide their usage log unle
           "[api][auth]") {
   LimitedChain chain;
   const std::string url = chain.node.url();
-  for (const char* target : {"/v1/status", "/v1/genesis", "/v1/registry", "/v1/validators",
-                             "/healthz", "/"}) {
+  for (const char* target :
+       {"/v1/status", "/v1/genesis", "/v1/registry", "/v1/validators", "/healthz", "/"}) {
     INFO(target);
     CHECK(Get(url, target).status == 200);
   }
@@ -168,16 +165,16 @@ TEST_CASE("public endpoints answer unsigned and blocks hide their usage log unle
   CHECK(p.contains("hash"));
   CHECK(p.contains("commit"));
   CHECK_FALSE(p.contains("txs"));
-  auto full = SignedGetAt(url, "/v1/block/1", LoadKey(chain.node.KeyPath("health")),
-                          chain.chain_id());
+  auto full =
+      SignedGetAt(url, "/v1/block/1", LoadKey(chain.node.KeyPath("health")), chain.chain_id());
   REQUIRE(full.status == 200);
   Json f = Json::parse(full.body);
   CHECK(f.contains("txs"));
   CHECK(f["hash"] == p["hash"]);
   // Listings that enumerate a department's materials, grants, statistics and raw blocks are
   // signed-only; the listing by document digest (verification) is public.
-  for (const char* target : {"/v1/materials?issuer=health", "/v1/stats", "/v1/block/1/raw",
-                             "/v1/grant/00"}) {
+  for (const char* target :
+       {"/v1/materials?issuer=health", "/v1/stats", "/v1/block/1/raw", "/v1/grant/00"}) {
     INFO(target);
     HttpReply r = Get(url, target);
     CHECK(r.status == 401);
@@ -186,15 +183,17 @@ TEST_CASE("public endpoints answer unsigned and blocks hide their usage log unle
   CHECK(Get(url, "/v1/materials?digest=" + std::string(64, '0')).status == 200);
 }
 
-TEST_CASE("a flood of reads from one client gets 429 with Retry-After while submissions keep "
-          "their own budget",
-          "[api][limits]") {
+TEST_CASE(
+    "a flood of reads from one client gets 429 with Retry-After while submissions keep "
+    "their own budget",
+    "[api][limits]") {
   LimitedChain chain(Settings{{"read_rate_per_s", "5"}, {"read_burst", "10"}});
   const std::string url = chain.node.url();
   std::map<int, int> statuses;
   std::string limited_answer;
   for (int i = 0; i < 60; ++i) {
-    std::string raw = RawExchange(url, "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "");
+    std::string raw =
+        RawExchange(url, "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "");
     ++statuses[RawStatus(raw)];
     if (RawStatus(raw) == 429 && limited_answer.empty()) limited_answer = raw;
   }
@@ -206,24 +205,25 @@ TEST_CASE("a flood of reads from one client gets 429 with Retry-After while subm
   CHECK(ErrorCode(RawBody(limited_answer)) == "rate_limited");
   // Submissions are counted apart: a department can still submit while its reads are limited.
   TxFactory factory(chain.node.home());
-  HttpReply sub = Post(url, "/v1/tx",
-                       TxRequestBody(factory.Issue({}, 1000).tx.raw));
+  HttpReply sub = Post(url, "/v1/tx", TxRequestBody(factory.Issue({}, 1000).tx.raw));
   CHECK((sub.status == 200 || sub.status == 202));
   // The node says so on /metrics, once the bucket has refilled enough to ask.
   std::string metrics;
-  REQUIRE(WaitFor([&] {
-    HttpReply m = Get(url, "/metrics");
-    metrics = m.body;
-    return m.status == 200;
-  }, milliseconds(30'000), milliseconds(300)));
+  REQUIRE(WaitFor(
+      [&] {
+        HttpReply m = Get(url, "/metrics");
+        metrics = m.body;
+        return m.status == 200;
+      },
+      milliseconds(30'000), milliseconds(300)));
   CHECK(metrics.find("govledger_api_rate_limited_total{kind=\"read\"}") != std::string::npos);
 }
 
 TEST_CASE("a slowloris connection is closed by the node while other clients are served",
           "[api][limits]") {
   LimitedChain chain(Settings{{"header_timeout_ms", "1000"}});
-  const uint16_t port = static_cast<uint16_t>(
-      std::stoi(chain.node.url().substr(chain.node.url().rfind(':') + 1)));
+  const uint16_t port =
+      static_cast<uint16_t>(std::stoi(chain.node.url().substr(chain.node.url().rfind(':') + 1)));
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in addr{};
@@ -252,17 +252,17 @@ TEST_CASE("a slowloris connection is closed by the node while other clients are 
   ::close(fd);
   CHECK(closed);
   CHECK(others_served);
-  CHECK(Get(chain.node.url(), "/metrics").body.find(
-            "govledger_api_timeouts_total{phase=\"header\"} 0") == std::string::npos);
+  CHECK(Get(chain.node.url(), "/metrics")
+            .body.find("govledger_api_timeouts_total{phase=\"header\"} 0") == std::string::npos);
 }
 
 TEST_CASE("under hundreds of slow and fast connections the node keeps serving and committing",
           "[api][load]") {
   bench::RaiseDescriptorLimit();
   LimitedChain chain(Settings{{"header_timeout_ms", "2000"},
-                      {"max_connections_per_ip", "64"},
-                      {"read_rate_per_s", "100"},
-                      {"read_burst", "100"}});
+                              {"max_connections_per_ip", "64"},
+                              {"read_rate_per_s", "100"},
+                              {"read_burst", "100"}});
   const std::string url = chain.node.url();
   bench::ApiLoadOptions o;
   o.port = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
@@ -276,12 +276,14 @@ TEST_CASE("under hundreds of slow and fast connections the node keeps serving an
   std::thread load([&] { result = bench::RunApiLoad(o, stop); });
   // Consensus keeps committing under the load, and this (separate) client is served throughout.
   uint64_t h = h0;
-  bool served = WaitFor([&] {
-    auto r = node::HttpGet(url, "/v1/status", 10'000);
-    if (!r.ok() || r->status != 200) return false;
-    h = Json::parse(r->body)["height"].get<uint64_t>();
-    return h >= h0 + 10;
-  }, milliseconds(90'000), milliseconds(200));
+  bool served = WaitFor(
+      [&] {
+        auto r = node::HttpGet(url, "/v1/status", 10'000);
+        if (!r.ok() || r->status != 200) return false;
+        h = Json::parse(r->body)["height"].get<uint64_t>();
+        return h >= h0 + 10;
+      },
+      milliseconds(90'000), milliseconds(200));
   // Long enough for the slowloris connections to hit their header deadline at least once.
   WaitFor([&] { return false; }, milliseconds(3'000), milliseconds(500));
   stop = true;

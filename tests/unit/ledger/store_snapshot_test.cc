@@ -1,7 +1,7 @@
 // Store::Snapshot: a read-only view pinned to one committed tip while blocks keep committing, as
 // the API's worker reads use it.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "crypto/merkle.h"
