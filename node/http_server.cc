@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
@@ -202,6 +203,20 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return Dispatch();
     stream_.expires_after(std::chrono::milliseconds(server_->limits.body_timeout_ms));
+    // A client that asks first (curl does for bodies over 1 KiB) is told to go on, under the
+    // body's deadline.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(stream_, asio::buffer(kContinue),
+                               [self = shared_from_this()](beast::error_code wec, size_t) {
+                                 if (wec) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code bec, size_t) {
                        if (bec == beast::error::timeout) ++self->server_->stats.body_timeouts;

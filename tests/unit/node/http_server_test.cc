@@ -141,6 +141,25 @@ TEST_CASE("http server closes a connection whose body never completes", "[node][
   REQUIRE(closed);
 }
 
+TEST_CASE("http server answers 100 Continue to a client that asks before sending its body",
+          "[node][limits]") {
+  EchoServer s({});
+  RawClient client(s.port());
+  REQUIRE(client.Send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                      "Expect: 100-continue\r\n\r\n"));
+  std::string got;
+  for (int i = 0; i < 100 && got.find("100 Continue") == std::string::npos; ++i) {
+    got += client.Read(100);
+  }
+  REQUIRE(got.rfind("HTTP/1.1 100 Continue", 0) == 0);
+  REQUIRE(client.Send("abcd"));
+  for (int i = 0; i < 100 && got.find("body=abcd") == std::string::npos; ++i) {
+    got += client.Read(100);
+  }
+  CHECK(got.find("HTTP/1.1 200") != std::string::npos);
+  CHECK(got.find("POST /e q= body=abcd") != std::string::npos);
+}
+
 TEST_CASE("http server closes an idle kept-alive connection", "[node][limits]") {
   node::HttpLimits limits;
   limits.idle_timeout_ms = 200;
