@@ -167,7 +167,8 @@ TEST_CASE("newborn one thing: grants, uses, a refused use, the cascade and the t
            "samr", "--purpose", "business_check", "--until", "+1d"},
           "purpose_not_allowed");
 
-  Json stats = Ok(node, {"material", "stats", "--key", node.KeyPath("health"), "--type", "BIRTHMED"});
+  Json stats =
+      Ok(node, {"material", "stats", "--key", node.KeyPath("health"), "--type", "BIRTHMED"});
   CHECK(stats["total_uses"] == 2);
   Json grants = Ok(node, {"material", "grants", "--key", node.KeyPath("psb"), "--id", birth_id});
   REQUIRE(grants["grants"].size() == 2);
