@@ -153,6 +153,8 @@ TEST_CASE("public endpoints answer unsigned and blocks hide their usage log unle
           "[api][auth]") {
   LimitedChain chain;
   const std::string url = chain.node.url();
+  REQUIRE(WaitFor([&] { return Status(url)["height"].get<uint64_t>() >= 1; },
+                  milliseconds(30'000)));
   for (const char* target :
        {"/v1/status", "/v1/genesis", "/v1/registry", "/v1/validators", "/healthz", "/"}) {
     INFO(target);
