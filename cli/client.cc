@@ -5,6 +5,7 @@
 #include <iostream>
 #include <set>
 
+#include "cli/passphrase.h"
 #include "crypto/hash.h"
 #include "node/http_client.h"
 #include "node/request_auth.h"
@@ -227,7 +228,7 @@ Result<SubmitOutcome> NodeClient::Submit(const ledger::Tx& tx, bool wait) const 
 
 Result<Signer> LoadSigner(const std::string& key_file, const ChainInfo& chain,
                           const ledger::Genesis& genesis, bool allow_unregistered) {
-  auto key = crypto::PrivateKey::LoadPemFile(chain.suite, key_file);
+  auto key = LoadClientKey(chain.suite, key_file);
   if (!key.ok()) {
     return Status::Error(key.status().code(), key.status().message() + " (chain " + chain.chain_id +
                                                   " uses the " + crypto::SuiteName(chain.suite) +

@@ -7,7 +7,9 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/passphrase.h"
 #include "crypto/sign.h"
+#include "node/keys.h"
 #include "node/network_init.h"
 #include "util/file.h"
 #include "util/time.h"
@@ -24,6 +26,8 @@ struct KeygenOptions {
   std::string suite = "p256";
   std::string out;
   bool force = false;
+  std::string passphrase_file;
+  bool encrypt = false;
 };
 
 int RunKeygen(const Context& ctx, const KeygenOptions& o) {
@@ -34,35 +38,54 @@ int RunKeygen(const Context& ctx, const KeygenOptions& o) {
     return out.Fail(Status::Error("already_exists", o.out + " already exists; pass --force to "
                                                             "replace it (the old key is lost)"));
   }
+  std::optional<std::string> passphrase;
+  if (!o.passphrase_file.empty()) {
+    auto p = node::ReadPassphraseFile(o.passphrase_file, /*allow_readable=*/false);
+    if (!p.ok()) return out.Fail(p.status());
+    passphrase = std::move(*p);
+  } else if (o.encrypt) {
+    auto p = PromptPassphrase("Passphrase for " + o.out + ": ", /*confirm=*/true);
+    if (!p.ok()) return out.Fail(p.status());
+    passphrase = std::move(*p);
+  }
   auto key = crypto::PrivateKey::Generate(*suite);
   if (!key.ok()) return out.Fail(key.status());
-  if (Status st = key->SavePemFile(o.out); !st.ok()) return out.Fail(st);
+  if (Status st = key->SavePemFile(o.out, passphrase); !st.ok()) return out.Fail(st);
   auto pem = crypto::PublicKeyToPem(key->public_key());
   if (!pem.ok()) return out.Fail(pem.status());
   std::string fingerprint = crypto::Fingerprint(*suite, key->public_key());
 
   out.Say("Wrote a " + o.suite + " private key to " + o.out +
-          " (PKCS#8 PEM, mode 0600: keep it "
-          "secret).");
+          (passphrase ? " (encrypted PKCS#8 PEM, mode 0600: keep it and its passphrase secret)."
+                      : " (PKCS#8 PEM, mode 0600: keep it secret)."));
   out.Say("Fingerprint: " + fingerprint);
   out.Say("Public key (the department's \"key\" in the network's genesis):");
   if (!out.is_json()) std::cout << *pem;
   return out.Finish({{"suite", o.suite},
                      {"private_key_file", o.out},
                      {"public_key_pem", *pem},
-                     {"fingerprint", fingerprint}});
+                     {"fingerprint", fingerprint},
+                     {"encrypted", passphrase.has_value()}});
 }
 
 void AddKeygen(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<KeygenOptions>();
   CLI::App* cmd = AddCommand(
       app, ctx, "keygen", "Create a signing key (PKCS#8 PEM, mode 0600) and print its public key",
-      "  govledger keygen --suite sm --out keys/health.pem");
+      "  govledger keygen --suite sm --out keys/health.pem\n"
+      "  govledger keygen --out node0/validator.pem --passphrase-file /etc/govledger/node0.pass\n"
+      "  govledger keygen --out keys/health.pem --encrypt        (asks for the passphrase)");
   cmd->add_option("--suite", o->suite, "Crypto suite of the network: p256 or sm (SM2)")
       ->check(CLI::IsMember({"p256", "sm"}))
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Private key file to write")->required();
   cmd->add_flag("--force", o->force, "Replace an existing file");
+  cmd->add_option("--passphrase-file", o->passphrase_file,
+                  "Encrypt the key (PKCS#8, PBKDF2-SHA256 + AES-256) with the passphrase on the "
+                  "first line of this file (mode 0600); a node reads it from node.toml [keys] "
+                  "passphrase_file or GOVLEDGER_KEY_PASSPHRASE");
+  cmd->add_flag("--encrypt", o->encrypt,
+                "Encrypt the key with a passphrase asked on the terminal (twice)");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunKeygen(ctx, *o); }; });
 }
 

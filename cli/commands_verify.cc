@@ -17,6 +17,7 @@
 #include "ledger/audit.h"
 #include "ledger/proof.h"
 #include "ledger/store.h"
+#include "ledger/store_check.h"
 #include "node/config.h"
 #include "util/bytes.h"
 #include "util/file.h"
@@ -572,6 +573,13 @@ int RunAuditChain(const Context& ctx, AuditChainOptions o) {
     if (st.code() == "store_locked") {
       return out.Fail(Status::Error(st.code(), st.message() + "; stop the node first, or audit "
                                                               "a copy of the data directory"));
+    }
+    if (st.code() == "corrupt_store") {
+      // LevelDB cannot even open it: no height to name, but possibly the damaged file.
+      Status named = ledger::DiagnoseStoreDir(o.data_dir);
+      if (!named.ok()) {
+        return out.Fail(Status::Error(st.code(), st.message() + "; " + named.message()));
+      }
     }
     return out.Fail(st);
   }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "cli/passphrase.h"
 #include "crypto/hash.h"
 #include "ledger/codec.h"
 #include "util/file.h"
@@ -54,7 +55,7 @@ Result<Submitter> PrepareSubmit(const Context& ctx, const std::string& key_file,
   NodeClient client(NodeUrl(ctx));
   auto chain = client.ChainStatus();
   if (!chain.ok()) return chain.status();
-  auto key = crypto::PrivateKey::LoadPemFile(chain->suite, key_file);
+  auto key = LoadClientKey(chain->suite, key_file);
   if (!key.ok()) {
     return Status::Error(key.status().code(), key.status().message() + " (chain " +
                                                   chain->chain_id + " uses the " +

@@ -9,8 +9,9 @@
 // are carried over, since the core had buffered them and replays them on StartHeight.
 //
 // On open, a damaged last record (short header, short payload, bad CRC, or a zero-filled tail)
-// is a write torn by a crash: it is truncated. A bad record followed by good data is not
-// something a crash produces, so Open fails with "corrupt_wal" rather than guess.
+// is a write torn by a crash: it is truncated. A damaged record (including a damaged length
+// field, which hides where the next record starts) followed anywhere by an intact record is
+// not something a crash produces, so Open fails with "corrupt_wal" rather than guess.
 //
 // DIR/sign_guard: "GLSG" || u64 height || u32 round || u8 step || u32 CRC-32C of the preceding,
 // replaced atomically (util/file.h) on every Persist.
@@ -23,6 +24,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "util/file.h"
@@ -161,37 +163,64 @@ struct Wal::Impl {
     size_t off = 0;
     while (off < data.size()) {
       const size_t left = data.size() - off;
-      if (left < kHeaderSize) break;
+      if (left < kHeaderSize) break;  // a header that never fully reached the disk
       const uint32_t len = ReadU32BE(data.data() + off);
       const uint32_t crc = ReadU32BE(data.data() + off + 4);
-      if (len > left - kHeaderSize) break;  // the payload never fully reached the disk
       const uint8_t* payload = data.data() + off + kHeaderSize;
-      const size_t end = off + kHeaderSize + len;
-      if (len == 0 || Crc32c(payload, len) != crc) {
-        bool zero_tail = true;
-        for (size_t i = off; i < data.size() && zero_tail; ++i) zero_tail = data[i] == 0;
-        if (end == data.size() || zero_tail) break;
-        return Status::Error("corrupt_wal", path + ": bad record at offset " + std::to_string(off) +
-                                                " followed by more data");
+      const bool intact = len > 0 && len <= left - kHeaderSize && Crc32c(payload, len) == crc;
+      if (!intact) {
+        // A crash tears only the last write, so nothing intact can follow a torn record. A
+        // damaged length (too long, too short or zero) or payload with intact records after it
+        // is corruption: dropping what follows would silently lose inputs the node acted on.
+        if (std::optional<size_t> next = FindIntactRecord(data, off + 1)) {
+          return CorruptAt(off, "a damaged record (length " + std::to_string(len) + ") with " +
+                                    std::to_string(data.size() - *next) +
+                                    " bytes of intact records from offset " +
+                                    std::to_string(*next) + " after it");
+        }
+        break;
       }
+      const size_t end = off + kHeaderSize + len;
       if (payload[0] == kBeginHeight && len == 9) {
         height = ReadU64BE(payload + 1);
         inputs.clear();
       } else if (payload[0] == kInputRecord) {
         Bytes in(payload + 1, payload + len);
-        if (!DecodeInput(in).ok()) {
-          return Status::Error("corrupt_wal",
-                               path + ": undecodable input at offset " + std::to_string(off));
-        }
+        if (!DecodeInput(in).ok()) return CorruptAt(off, "an undecodable input");
         inputs.push_back(std::move(in));
       } else {
-        return Status::Error("corrupt_wal",
-                             path + ": unknown record at offset " + std::to_string(off));
+        return CorruptAt(off, "an unknown record type");
       }
       off = end;
     }
     good = off;
     return Status::Ok();
+  }
+
+  // The first offset at or after `from` where a whole record with a valid checksum and a known
+  // type starts, if any. Only runs on a damaged record, so its cost does not matter in the
+  // common case; the WAL holds one height's inputs.
+  static std::optional<size_t> FindIntactRecord(const Bytes& data, size_t from) {
+    for (size_t p = from; p + kHeaderSize < data.size(); ++p) {
+      const uint32_t len = ReadU32BE(data.data() + p);
+      if (len == 0 || len > data.size() - p - kHeaderSize) continue;
+      const uint8_t* payload = data.data() + p + kHeaderSize;
+      if (payload[0] != kBeginHeight && payload[0] != kInputRecord) continue;
+      if (payload[0] == kBeginHeight && len != 9) continue;
+      if (Crc32c(payload, len) == ReadU32BE(data.data() + p + 4)) return p;
+    }
+    return std::nullopt;
+  }
+
+  Status CorruptAt(size_t off, const std::string& what) const {
+    return Status::Error(
+        "corrupt_wal",
+        "consensus WAL " + path + " is corrupt: " + what + " at offset " + std::to_string(off) +
+            ". This is not a torn tail (a crash damages only the last record), so the node "
+            "will not guess which inputs to drop and refuses to start. To recover: stop the "
+            "node, move the file aside (mv " + path + " " + path + ".corrupt) and start it "
+            "again; " + dir + "/sign_guard still prevents double-signing and the node "
+            "re-learns the current height from its peers (doc/operator.md, \"Storage errors\")");
   }
 };
 

@@ -5,9 +5,13 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 
 #include <array>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -312,18 +316,36 @@ Result<PrivateKey> PrivateKey::Generate(Suite suite) {
       std::make_unique<Impl>(suite, std::move(checked->pkey), std::move(checked->public_key)));
 }
 
-Result<PrivateKey> PrivateKey::FromPem(Suite suite, std::string_view pem) {
+bool IsEncryptedPem(std::string_view pem) {
+  return pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos;
+}
+
+Result<PrivateKey> PrivateKey::FromPem(Suite suite, std::string_view pem,
+                                       const std::optional<std::string>& passphrase) {
   ErrorQueueGuard guard;
   if (pem.empty() || pem.size() > kMaxPemSize) {
     return Status::Error("bad_private_key",
                          "not a PEM private key (" + std::to_string(pem.size()) + " bytes)");
   }
+  const bool encrypted = IsEncryptedPem(pem);
+  if (encrypted && !passphrase) {
+    return Status::Error("key_encrypted",
+                         "the key is passphrase-protected and no passphrase was given");
+  }
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return Status::Error("bad_private_key", "out of memory");
-  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  // With a null callback OpenSSL takes the passphrase from the user data pointer.
+  PkeyPtr pkey(encrypted ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr,
+                                                   const_cast<char*>(passphrase->c_str()))
+                         : PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
   if (pkey == nullptr) {
+    if (encrypted) {
+      return Status::Error("bad_passphrase",
+                           "wrong passphrase for the encrypted key (or the file is damaged)");
+    }
     return Status::Error("bad_private_key",
-                         "not an unencrypted PEM private key (PKCS#8 \"PRIVATE KEY\")");
+                         "not a PEM private key (PKCS#8 \"PRIVATE KEY\" or \"ENCRYPTED PRIVATE "
+                         "KEY\")");
   }
   Result<CheckedKey> checked = CheckPrivateKey(suite, std::move(pkey));
   if (!checked.ok()) return checked.status();
@@ -331,10 +353,23 @@ Result<PrivateKey> PrivateKey::FromPem(Suite suite, std::string_view pem) {
       std::make_unique<Impl>(suite, std::move(checked->pkey), std::move(checked->public_key)));
 }
 
-Result<PrivateKey> PrivateKey::LoadPemFile(Suite suite, const std::string& path) {
+Result<PrivateKey> PrivateKey::LoadPemFile(Suite suite, const std::string& path,
+                                           const KeyFileOptions& opts) {
+  struct stat st {};
+  // A missing or unreadable file is reported by ReadFile below.
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && !opts.allow_readable) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::Error(
+        "key_permissions",
+        path + " holds a private key but has mode " + mode +
+            " (group or others can access it); fix it with `chmod 600 " + path +
+            "`, or override explicitly (node.toml [keys] allow_readable_keys = true; for the "
+            "govledger CLI GOVLEDGER_ALLOW_READABLE_KEYS=1)");
+  }
   Result<std::string> pem = ReadFile(path, kMaxPemSize);
   if (!pem.ok()) return pem.status();
-  Result<PrivateKey> key = FromPem(suite, *pem);
+  Result<PrivateKey> key = FromPem(suite, *pem, opts.passphrase);
   OPENSSL_cleanse(pem->data(), pem->size());
   if (!key.ok()) {
     return Status::Error(key.status().code(), path + ": " + key.status().message());
@@ -360,8 +395,34 @@ std::string PrivateKey::ToPem() const {
   return pem;
 }
 
-Status PrivateKey::SavePemFile(const std::string& path) const {
-  std::string pem = ToPem();
+std::string PrivateKey::ToEncryptedPem(const std::string& passphrase) const {
+  ErrorQueueGuard guard;
+  struct P8InfFree {
+    void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); }
+  };
+  struct SigFree {
+    void operator()(X509_SIG* p) const { X509_SIG_free(p); }
+  };
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8InfFree> info(EVP_PKEY2PKCS8(impl_->pkey.get()));
+  GOVLEDGER_CHECK(info != nullptr);
+  // pbe_nid -1: PBES2 with the given cipher; OpenSSL 3 uses PBKDF2 with HMAC-SHA256 and a random
+  // salt and IV.
+  std::unique_ptr<X509_SIG, SigFree> sealed(PKCS8_encrypt(
+      -1, EVP_aes_256_cbc(), passphrase.data(), static_cast<int>(passphrase.size()), nullptr, 0,
+      kPbkdf2Iterations, info.get()));
+  GOVLEDGER_CHECK(sealed != nullptr);
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  GOVLEDGER_CHECK(bio != nullptr);
+  GOVLEDGER_CHECK(PEM_write_bio_PKCS8(bio.get(), sealed.get()) == 1);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  GOVLEDGER_CHECK(len > 0 && data != nullptr);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+Status PrivateKey::SavePemFile(const std::string& path,
+                               const std::optional<std::string>& passphrase) const {
+  std::string pem = passphrase ? ToEncryptedPem(*passphrase) : ToPem();
   Status st = WriteFileAtomic(path, pem, 0600);
   OPENSSL_cleanse(pem.data(), pem.size());
   return st;

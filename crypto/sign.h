@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "crypto/hash.h"
@@ -14,6 +15,17 @@ namespace govledger::crypto {
 // DER SubjectPublicKeyInfo of a P-256 or SM2 public key.
 using PublicKey = Bytes;
 
+// How a private key file is loaded. Key files must not be accessible by group or others (mode
+// 0600 or stricter) unless allow_readable says otherwise; an encrypted PKCS#8 file ("BEGIN
+// ENCRYPTED PRIVATE KEY") needs its passphrase.
+struct KeyFileOptions {
+  std::optional<std::string> passphrase;
+  bool allow_readable = false;
+};
+
+// True when the PEM text is an encrypted PKCS#8 private key.
+bool IsEncryptedPem(std::string_view pem);
+
 class PrivateKey {
  public:
   ~PrivateKey();
@@ -21,15 +33,24 @@ class PrivateKey {
   PrivateKey& operator=(PrivateKey&&) noexcept;
 
   static Result<PrivateKey> Generate(Suite suite);
-  // Parses a PKCS#8 PEM private key; the key's curve must match the suite.
-  static Result<PrivateKey> FromPem(Suite suite, std::string_view pem);
-  static Result<PrivateKey> LoadPemFile(Suite suite, const std::string& path);
+  // Parses a PKCS#8 PEM private key; the key's curve must match the suite. An encrypted key
+  // needs the passphrase ("key_encrypted" without one, "bad_passphrase" with a wrong one).
+  static Result<PrivateKey> FromPem(Suite suite, std::string_view pem,
+                                    const std::optional<std::string>& passphrase = std::nullopt);
+  // Reads and parses a key file. "key_permissions" when group or others can access it (and
+  // opts.allow_readable is false), naming the file, its mode and the fix.
+  static Result<PrivateKey> LoadPemFile(Suite suite, const std::string& path,
+                                        const KeyFileOptions& opts = {});
 
   Suite suite() const;
   const PublicKey& public_key() const;
   std::string ToPem() const;
-  // Writes the PKCS#8 PEM atomically with mode 0600.
-  Status SavePemFile(const std::string& path) const;
+  // Encrypted PKCS#8 PEM: PBES2 with PBKDF2-HMAC-SHA256 (kPbkdf2Iterations) and AES-256-CBC.
+  std::string ToEncryptedPem(const std::string& passphrase) const;
+  static constexpr int kPbkdf2Iterations = 200'000;
+  // Writes the PKCS#8 PEM (encrypted when a passphrase is given) atomically with mode 0600.
+  Status SavePemFile(const std::string& path,
+                     const std::optional<std::string>& passphrase = std::nullopt) const;
 
   // DER-encoded signature over msg (ECDSA with SHA-256, or SM2 with SM3 and the default ID).
   Bytes Sign(const uint8_t* msg, size_t size) const;

@@ -113,7 +113,9 @@ class Auditor {
   bool CheckBlock(uint64_t h) {
     auto raw = store_.GetBlockBytes(h);
     if (!raw.ok()) {
-      Fail(h, "missing_block", raw.status().ToString());
+      // LevelDB refused the bytes (checksum mismatch, truncated table): never audit a guess.
+      Fail(h, raw.status().code() == "corrupt_store" ? "unreadable_block" : "missing_block",
+           raw.status().ToString());
       return false;
     }
     auto decoded = DecodeBlock(*raw);

@@ -347,6 +347,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
 }
 
 crypto::Suite Store::suite() const { return impl_->suite; }
+const std::string& Store::data_dir() const { return impl_->dir; }
 const Digest& Store::genesis_hash() const { return impl_->genesis_hash; }
 uint64_t Store::height() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -600,6 +601,8 @@ Result<StateProof> Store::ProveRecord(Table table, std::string_view key) const {
   proof->record = std::move(record);
   return proof;
 }
+
+leveldb::DB* StoreDb(const Store& store) { return store.impl_->db.get(); }
 
 Status Store::CommitBlock(const BlockWrite& w) {
   Impl& s = *impl_;

@@ -56,6 +56,10 @@
 #include "ledger/types.h"
 #include "util/status.h"
 
+namespace leveldb {
+class DB;
+}
+
 namespace govledger::ledger {
 
 // Everything one block changes, committed atomically.
@@ -101,6 +105,7 @@ class Store : public StateReader {
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Genesis& genesis);
 
   crypto::Suite suite() const;
+  const std::string& data_dir() const;  // the LevelDB directory
   const Digest& genesis_hash() const;
   uint64_t height() const;           // 0 before the first block
   Digest tip_hash() const;           // genesis hash at height 0
@@ -161,6 +166,15 @@ class Store : public StateReader {
   // The same for a record-table entry.
   Result<StateProof> ProveRecord(Table table, std::string_view key) const;
 
+  // Integrity checks (ledger/store_check.cc; CheckStoreOnStart runs them when a node starts).
+  // Every live table file (.ldb) has the size LevelDB's manifest recorded for it: a truncated or
+  // missing table is "corrupt_store" naming the file.
+  Status VerifyTableFiles() const;
+  // Reads every entry with checksum verification (without filling the block cache). A
+  // checksum mismatch or unreadable table is "corrupt_store" naming the file and the last key
+  // read before it (as a block height where it is one).
+  Status VerifyAllChecksums() const;
+
   // Atomic, synced commit of block height()+1. Checks the height and the link to the tip.
   Status CommitBlock(const BlockWrite& w);
 
@@ -172,10 +186,14 @@ class Store : public StateReader {
   Result<std::shared_ptr<const Store>> Snapshot() const;
 
  private:
+  friend leveldb::DB* StoreDb(const Store& store);  // for ledger/store_check.cc
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The LevelDB handle of a store, for ledger/store_check.cc only.
+leveldb::DB* StoreDb(const Store& store);
 
 // Merkle node store for a block being built: reads fall through to the committed nodes, writes
 // stay in memory until they are moved into a BlockWrite.

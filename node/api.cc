@@ -168,6 +168,11 @@ class Api {
       HttpResponse r;
       r.content_type = "text/plain";
       r.body = "ok\n";
+      // A node that cannot commit (disk full) is not healthy, though it still serves reads.
+      if (std::string problem = node_.StorageProblem(); !problem.empty()) {
+        r.status = 503;
+        r.body = problem + "\n";
+      }
       return r;
     }
     if (p == "/metrics") {

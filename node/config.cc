@@ -79,6 +79,9 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
   str("api_listen", c.api_listen);
   str("p2p_listen", c.p2p_listen);
   if (auto v = t["joining"].value<bool>()) c.joining = *v;
+  if (auto v = t["storage"]["startup_full_scan"].value<bool>()) c.startup_full_scan = *v;
+  if (auto v = t["keys"]["passphrase_file"].value<std::string>()) c.key_passphrase_file = *v;
+  if (auto v = t["keys"]["allow_readable_keys"].value<bool>()) c.allow_readable_keys = *v;
   bool ok = num("api", "max_body_bytes", c.max_body_bytes) &&
             num("api", "max_header_bytes", c.max_header_bytes) &&
             num("api", "max_connections", c.max_connections) &&
@@ -105,7 +108,9 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
             num("consensus", "timeout_prevote_delta_ms", c.timeouts.prevote_delta_ms) &&
             num("consensus", "timeout_precommit_ms", c.timeouts.precommit_ms) &&
             num("consensus", "timeout_precommit_delta_ms", c.timeouts.precommit_delta_ms) &&
-            num("consensus", "rebroadcast_ms", c.rebroadcast_ms);
+            num("consensus", "rebroadcast_ms", c.rebroadcast_ms) &&
+            num("storage", "startup_tip_blocks", c.startup_tip_blocks) &&
+            num("storage", "min_free_bytes", c.min_free_bytes);
   if (!ok) return Status::Error("bad_config", path + ": limits must be non-negative and in range");
   std::string host;
   uint16_t port;
@@ -207,7 +212,19 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "timeout_prevote_delta_ms = " << c.timeouts.prevote_delta_ms << "\n"
     << "timeout_precommit_ms = " << c.timeouts.precommit_ms << "\n"
     << "timeout_precommit_delta_ms = " << c.timeouts.precommit_delta_ms << "\n"
-    << "rebroadcast_ms = " << c.rebroadcast_ms << "   # resend latest votes (TCP is not gossip)\n";
+    << "rebroadcast_ms = " << c.rebroadcast_ms << "   # resend latest votes (TCP is not gossip)\n"
+    << "\n[storage]\n"
+    << "# On start: read the whole store verifying checksums (false: only the newest blocks).\n"
+    << "startup_full_scan = " << (c.startup_full_scan ? "true" : "false") << "\n"
+    << "startup_tip_blocks = " << c.startup_tip_blocks << "\n"
+    << "min_free_bytes = " << c.min_free_bytes << "   # below this, stop committing until freed\n";
+  if (!c.key_passphrase_file.empty() || c.allow_readable_keys) {
+    o << "\n[keys]\n";
+    if (!c.key_passphrase_file.empty()) {
+      o << "passphrase_file = " << Quote(c.key_passphrase_file) << "\n";
+    }
+    if (c.allow_readable_keys) o << "allow_readable_keys = true\n";
+  }
   return o.str();
 }
 

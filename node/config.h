@@ -51,6 +51,16 @@ struct NodeConfig {
   // Consensus: per-step timeouts growing per round; how often latest messages are resent.
   consensus::Timeouts timeouts;
   int64_t rebroadcast_ms = 500;
+  // Storage ([storage]): checks when the node starts (ledger/store_check.h), and the free space
+  // below which the node stops committing and signing rather than run its disk full.
+  bool startup_full_scan = true;
+  uint64_t startup_tip_blocks = 16;
+  uint64_t min_free_bytes = 64ull << 20;
+  // Keys ([keys]): a file holding the passphrase of encrypted key files (else the environment
+  // variable GOVLEDGER_KEY_PASSPHRASE; never the command line), and the override that lets a
+  // key file readable by group or others load.
+  std::string key_passphrase_file;
+  bool allow_readable_keys = false;
 
   std::string Path(const std::string& relative) const;  // resolve against home
 };

@@ -6,6 +6,7 @@
 #include "ledger/codec.h"
 #include "ledger/commit.h"
 #include "ledger/records.h"
+#include "node/keys.h"
 #include "node/log.h"
 #include "node/p2p_messages.h"
 #include "proto/p2p.pb.h"
@@ -70,9 +71,10 @@ Status ConsensusDriver::StartP2p(std::vector<PeerInfo> peers) {
   P2pConfig pc;
   pc.listen = config_.p2p_listen;
   pc.peers = std::move(peers);
-  auto tls_pem = ReadFile(config_.Path(config_.tls_key_file), 1 << 16);
-  if (!tls_pem.ok()) return Status::Error("bad_config", "TLS key: " + tls_pem.status().message());
-  pc.tls_key_pem = *tls_pem;
+  // node/keys.h: mode and passphrase checks; p2p gets the decrypted PEM in memory.
+  auto tls_key = LoadNodeKey(config_, crypto::Suite::kP256, config_.tls_key_file, "TLS key");
+  if (!tls_key.ok()) return tls_key.status();
+  pc.tls_key_pem = tls_key->ToPem();
   p2p_ = std::make_unique<P2p>(
       io_, pc, [this](uint32_t peer, Bytes payload) { OnPeerMessage(peer, std::move(payload)); },
       [this](uint32_t peer) { OnPeerConnected(peer); });
@@ -379,9 +381,14 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
   }
   BuiltBlock& built = it->second;
   built.write.commit = d.commit;
-  if (Status st = store_.CommitBlock(built.write); !st.ok()) {
-    GOVLEDGER_LOG(kError, "cannot commit block " << d.height << ": " << st.ToString()
-                                                 << "; retrying in 1s");
+  const bool may_commit = !hooks_.can_commit || hooks_.can_commit(d.height);
+  if (Status st = may_commit ? store_.CommitBlock(built.write)
+                             : Status::Error("storage_full", "held back by the storage guard");
+      !st.ok()) {
+    if (may_commit) {
+      GOVLEDGER_LOG(kError, "cannot commit block " << d.height << ": " << st.ToString()
+                                                   << "; retrying in 1s");
+    }
     consensus::Decide again = d;
     commit_retry_.expires_after(std::chrono::seconds(1));
     commit_retry_.async_wait([this, again](const boost::system::error_code& ec) {
@@ -520,6 +527,7 @@ void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
       break;
     }
     built->write.commit = *commit;
+    if (hooks_.can_commit && !hooks_.can_commit(h)) break;  // retried on the next sync round
     if (Status cs = store_.CommitBlock(built->write); !cs.ok()) {
       GOVLEDGER_LOG(kError, "sync: cannot commit block " << h << ": " << cs.ToString());
       break;

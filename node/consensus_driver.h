@@ -35,6 +35,9 @@ class ConsensusDriver {
     std::function<void(const BuiltBlock&)> on_commit;
     // Transactions another validator forwarded: admit them like submissions (no re-forwarding).
     std::function<void(std::vector<Bytes> txs)> on_forwarded_txs;
+    // Before committing block `height`: false (not enough free space, node/storage_guard.h)
+    // holds the commit back; it is retried every second. Unset: always true.
+    std::function<bool(uint64_t height)> can_commit;
   };
 
   ConsensusDriver(boost::asio::io_context& io, const NodeConfig& config,

@@ -9,7 +9,9 @@
 #include "ledger/codec.h"
 #include "ledger/commit.h"
 #include "ledger/records.h"
+#include "ledger/store_check.h"
 #include "node/api.h"
+#include "node/keys.h"
 #include "node/log.h"
 #include "util/file.h"
 #include "util/time.h"
@@ -46,6 +48,31 @@ size_t ApiConnectionCap(size_t configured) {
   return static_cast<size_t>(usable);
 }
 
+// Opens the store and checks it (ledger/store_check.h) before anything is served from it.
+Result<std::unique_ptr<ledger::Store>> OpenStore(const NodeConfig& config,
+                                                 const ledger::Genesis& genesis) {
+  const std::string dir = config.Path(config.data_dir);
+  const std::string what_now =
+      ". The node refuses to start so that it never serves or builds on damaged data. Run "
+      "`govledger audit chain --home " + config.home + "` for the first bad height; to recover, "
+      "stop the node, move " + dir + " aside and start it again: it syncs the chain from its "
+      "peers, verifying every certificate (doc/operator.md, \"Storage errors\")";
+  ledger::StartupCheckOptions opts;
+  opts.full_scan = config.startup_full_scan;
+  opts.tip_blocks = config.startup_tip_blocks;
+  const int64_t started = NowMs();
+  auto store = ledger::OpenCheckedStore(dir, genesis, opts);
+  if (!store.ok()) {
+    if (store.status().code() != "corrupt_store") return store.status();
+    return Status::Error("corrupt_store", "data directory " + dir + " is damaged: " +
+                                              store.status().message() + what_now);
+  }
+  GOVLEDGER_LOG(kInfo, "store " << dir << " checked at height " << (*store)->height() << " ("
+                                << (opts.full_scan ? "full checksum scan, " : "")
+                                << "last " << opts.tip_blocks << " blocks) in "
+                                << NowMs() - started << " ms");
+  return store;
+}
 }  // namespace
 
 Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::Store> store,
@@ -64,6 +91,10 @@ Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::S
   read_pool_ = std::make_unique<ReadPool>(io_, config_.read_workers, config_.read_queue);
   ConsensusDriver::Hooks hooks;
   hooks.on_commit = [this](const BuiltBlock& built) { OnCommitted(built); };
+  storage_guard_ = std::make_unique<StorageGuard>(
+      std::vector<std::string>{config_.Path(config_.data_dir), config_.Path(config_.wal_dir)},
+      config_.min_free_bytes);
+  hooks.can_commit = [this](uint64_t height) { return storage_guard_->Check(height); };
   hooks.on_forwarded_txs = [this](std::vector<Bytes> txs) {
     for (const Bytes& raw : txs) {
       Admit(raw, /*forward=*/false, [](SubmitResult) {});
@@ -82,11 +113,9 @@ Node::~Node() {
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   auto genesis = ledger::LoadGenesisFile(config.Path(config.genesis_file));
   if (!genesis.ok()) return genesis.status();
-  auto key = crypto::PrivateKey::LoadPemFile(genesis->suite, config.Path(config.validator_key_file));
-  if (!key.ok()) {
-    return Status::Error(key.status().code(), "validator key: " + key.status().message());
-  }
-  auto store = ledger::Store::Open(config.Path(config.data_dir), *genesis);
+  auto key = LoadNodeKey(config, genesis->suite, config.validator_key_file, "validator key");
+  if (!key.ok()) return key.status();
+  auto store = OpenStore(config, *genesis);
   if (!store.ok()) return store.status();
   // The key must be a validator of the genesis or one that governance added (now or for a later
   // height); a home made by `network join` may start before that and follows the chain.

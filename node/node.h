@@ -25,6 +25,7 @@
 #include "node/mempool.h"
 #include "node/metrics.h"
 #include "node/read_pool.h"
+#include "node/storage_guard.h"
 #include "node/verifier.h"
 
 namespace govledger::node {
@@ -54,6 +55,8 @@ class Node {
   void Submit(const Bytes& raw, bool wait, int64_t wait_ms, std::function<void(SubmitResult)> done);
   const ledger::Genesis& genesis() const { return genesis_; }
   const ledger::Store& store() const { return *store_; }
+  // Empty while the node can write; else why not (node/storage_guard.h), for /healthz.
+  std::string StorageProblem() const { return storage_guard_->Problem(); }
   const contracts::Registry& registry() const { return *registry_; }
   const NodeConfig& config() const { return config_; }
   const Mempool& mempool() const { return mempool_; }
@@ -92,6 +95,7 @@ class Node {
   boost::asio::signal_set signals_;
   std::unique_ptr<SignatureVerifier> verifier_;
   std::unique_ptr<ReadPool> read_pool_;  // after io_ and store_: joined before they go
+  std::unique_ptr<StorageGuard> storage_guard_;
   std::unique_ptr<ConsensusDriver> driver_;
   std::unique_ptr<HttpServer> http_;
   Mempool mempool_;

@@ -616,7 +616,8 @@ TEST_CASE(
   RequireAuditOk(chain);
 }
 
-TEST_CASE("audit chain reports TAMPERED at the height of a block altered on disk and exits 1",
+TEST_CASE("a block altered on disk: audit chain reports TAMPERED at its height, the node "
+          "refuses to start on it",
           "[integration]") {
   DevChain chain;
   DevNode& node = chain.node;
@@ -652,7 +653,24 @@ TEST_CASE("audit chain reports TAMPERED at the height of a block altered on disk
   CHECK(audit.exit_code == 1);
   CHECK(audit.out.find("TAMPERED at height " + std::to_string(issued.height)) != std::string::npos);
 
-  // The node still serves the altered block: a remote audit replaying it stops at that height.
+  // The node refuses to start on it: its startup check verifies the newest blocks' links.
+  try {
+    node.Start();
+    FAIL("govledger-node started on a store whose tip block was altered");
+  } catch (const HarnessError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("corrupt_store") &&
+                             Catch::Contains("block " + std::to_string(issued.height) + ": "));
+  }
+  // With the tip check switched off ([storage] startup_tip_blocks = 0) it serves the altered
+  // block: a remote audit replaying it stops at that height.
+  {
+    const std::string toml_path = node.home() + "/node.toml";
+    std::string toml = ReadFileOrThrow(toml_path);
+    const size_t at = toml.find("startup_tip_blocks = 16");
+    REQUIRE(at != std::string::npos);
+    toml.replace(at, std::string("startup_tip_blocks = 16").size(), "startup_tip_blocks = 0");
+    WriteFileOrThrow(toml_path, toml);
+  }
   node.Start();
   CliResult remote = node.Cli({"audit", "chain", "--key", node.KeyPath("dsj")});
   INFO("govledger audit chain --node: " << remote.Describe());

@@ -207,6 +207,49 @@ TEST_CASE("a bad record in the middle of the WAL is corrupt_wal", "[consensus][w
   CHECK(FileSize(dir.path() + "/wal") == sizes.back());
 }
 
+// Regression: a damaged length field in the middle of the file used to read as a torn tail,
+// and every later record was silently truncated away.
+TEST_CASE("a damaged length field in the middle of the WAL is corrupt_wal, not a torn tail",
+          "[consensus][wal]") {
+  const auto inputs = SampleInputs();
+  // Too long (past the end of the file), too short, and zero.
+  for (uint8_t mask : {uint8_t{0x80}, uint8_t{0x01}, uint8_t{0xFF}}) {
+    TempDir dir;
+    const auto sizes = Fill(dir.path(), inputs);
+    const std::string path = dir.path() + "/wal";
+    if (mask == 0xFF) {
+      // Zero the whole length field of the third record.
+      for (int i = 0; i < 4; ++i) {
+        int fd = ::open(path.c_str(), O_RDWR);
+        REQUIRE(fd >= 0);
+        uint8_t zero = 0;
+        REQUIRE(::pwrite(fd, &zero, 1, static_cast<off_t>(sizes[2] + i)) == 1);
+        ::close(fd);
+      }
+    } else {
+      PokeByte(path, sizes[2] + (mask == 0x80 ? 0 : 3), mask);
+    }
+    auto wal = Wal::Open(dir.path());
+    REQUIRE_FALSE(wal.ok());
+    CHECK(wal.status().code() == "corrupt_wal");
+    CHECK_THAT(wal.status().message(),
+               Catch::Contains("offset " + std::to_string(sizes[2])) &&
+                   Catch::Contains("not a torn tail") && Catch::Contains("move the file aside"));
+    CHECK(FileSize(path) == sizes.back());  // nothing truncated
+  }
+}
+
+TEST_CASE("a damaged length field in the last record is still a torn tail", "[consensus][wal]") {
+  TempDir dir;
+  const auto inputs = SampleInputs();
+  const auto sizes = Fill(dir.path(), inputs);
+  PokeByte(dir.path() + "/wal", sizes[sizes.size() - 2], 0x80);
+  auto wal = Wal::Open(dir.path());
+  REQUIRE(wal.ok());
+  CHECK((*wal)->dropped_tail_bytes() == sizes.back() - sizes[sizes.size() - 2]);
+  CHECK((*wal)->ReadCurrentHeight()->second.size() == inputs.size() - 1);
+}
+
 TEST_CASE("BeginHeight rotates the WAL and carries the new height's messages over",
           "[consensus][wal]") {
   TempDir dir;

@@ -304,6 +304,64 @@ TEST_CASE("SavePemFile writes mode 0600 and LoadPemFile reads it back", "[crypto
   }
 }
 
+TEST_CASE("LoadPemFile refuses a key file readable by group or others unless overridden",
+          "[crypto]") {
+  TempDir dir;
+  Result<PrivateKey> key = PrivateKey::Generate(Suite::kP256);
+  REQUIRE(key.ok());
+  const std::string path = dir.File("loose.pem");
+  REQUIRE(key->SavePemFile(path).ok());
+  for (unsigned mode : {0640u, 0604u, 0660u}) {
+    REQUIRE(::chmod(path.c_str(), mode) == 0);
+    Result<PrivateKey> loaded = PrivateKey::LoadPemFile(Suite::kP256, path);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.status().code() == "key_permissions");
+    CHECK_THAT(loaded.status().message(),
+               Catch::Contains(path) && Catch::Contains("chmod 600"));
+    KeyFileOptions opts;
+    opts.allow_readable = true;
+    CHECK(PrivateKey::LoadPemFile(Suite::kP256, path, opts).ok());
+  }
+  REQUIRE(::chmod(path.c_str(), 0400) == 0);
+  CHECK(PrivateKey::LoadPemFile(Suite::kP256, path).ok());
+}
+
+TEST_CASE("an encrypted key file loads with its passphrase and only with it", "[crypto]") {
+  TempDir dir;
+  for (Suite suite : {Suite::kP256, Suite::kSm}) {
+    INFO("suite " << SuiteName(suite));
+    Result<PrivateKey> key = PrivateKey::Generate(suite);
+    REQUIRE(key.ok());
+    const std::string path = dir.File(SuiteName(suite) + ".enc.pem");
+    REQUIRE(key->SavePemFile(path, std::string("correct horse")).ok());
+    CHECK(FileMode(path) == 0600);
+    const std::string pem = ReadFile(path).value();
+    CHECK(IsEncryptedPem(pem));
+    CHECK(pem.find("BEGIN ENCRYPTED PRIVATE KEY") != std::string::npos);
+    // No trace of the unencrypted encoding.
+    CHECK(pem.find(key->ToPem().substr(28, 40)) == std::string::npos);
+
+    KeyFileOptions good;
+    good.passphrase = "correct horse";
+    Result<PrivateKey> loaded = PrivateKey::LoadPemFile(suite, path, good);
+    REQUIRE(loaded.ok());
+    CHECK(loaded->public_key() == key->public_key());
+    const Bytes msg{1, 2, 3};
+    CHECK(Verify(suite, key->public_key(), msg, loaded->Sign(msg)));
+
+    Result<PrivateKey> none = PrivateKey::LoadPemFile(suite, path);
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.status().code() == "key_encrypted");
+    CHECK_THAT(none.status().message(), Catch::Contains(path));
+
+    KeyFileOptions wrong;
+    wrong.passphrase = "correct horsf";
+    Result<PrivateKey> bad = PrivateKey::LoadPemFile(suite, path, wrong);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == "bad_passphrase");
+  }
+}
+
 TEST_CASE("LoadPemFile of a missing file is not_found", "[crypto]") {
   TempDir dir;
   Result<PrivateKey> key = PrivateKey::LoadPemFile(Suite::kP256, dir.File("nope.pem"));
@@ -333,7 +391,9 @@ TEST_CASE("loading a P-256 PEM as suite sm fails with a clear status", "[crypto]
   CHECK_THAT(as_p256.status().message(), Catch::Contains("P-256"));
 }
 
-TEST_CASE("garbage and encrypted private key PEMs are rejected without prompting", "[crypto]") {
+TEST_CASE("garbage and encrypted private key PEMs without a passphrase are rejected without "
+          "prompting",
+          "[crypto]") {
   Result<PrivateKey> key = PrivateKey::Generate(Suite::kP256);
   REQUIRE(key.ok());
   const std::string pem = key->ToPem();
@@ -377,7 +437,11 @@ TEST_CASE("garbage and encrypted private key PEMs are rejected without prompting
   REQUIRE(encrypted.find("ENCRYPTED PRIVATE KEY") != std::string::npos);
   Result<PrivateKey> parsed = PrivateKey::FromPem(Suite::kP256, encrypted);
   REQUIRE_FALSE(parsed.ok());
-  CHECK(parsed.status().code() == "bad_private_key");
+  CHECK(parsed.status().code() == "key_encrypted");
+  // The same file written by OpenSSL's own PKCS#8 writer opens with its passphrase.
+  Result<PrivateKey> opened = PrivateKey::FromPem(Suite::kP256, encrypted, std::string("secret"));
+  REQUIRE(opened.ok());
+  CHECK(opened->public_key() == key->public_key());
 }
 
 TEST_CASE("malformed public keys are rejected by CheckPublicKey and Verify", "[crypto]") {

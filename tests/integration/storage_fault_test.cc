@@ -1,0 +1,360 @@
+// Storage faults on real validator processes (issue 7): one node of the four-validator network
+// is stopped, its data damaged on disk, and started again. Each damage must end in a refusal to
+// start naming what is wrong and what to do (or, for a torn WAL tail, a repair), while the other
+// three keep committing; the damaged node then recovers the documented way and catches up, and
+// the usual safety checks (same chain everywhere, no acknowledged transaction lost) close the
+// scenario. The full-disk scenario puts one node's data on a small tmpfs (needs root).
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "tests/integration/network_harness.h"
+#include "ledger/genesis.h"
+#include "util/bytes.h"
+
+namespace govledger::itest {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TestNet {
+  explicit TestNet(NetworkOptions options = {}) : net(tmp, options) {}
+  TempDir tmp{"govledger-storage"};
+  Network net;
+  AckLedger ledger;
+};
+
+constexpr size_t kVictim = 3;
+const std::vector<size_t> kOthers = {0, 1, 2};
+
+struct Refusal {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs govledger-node on `home` and expects it to exit (not serve) within 60 s.
+Refusal StartExpectingRefusal(const std::string& home) {
+  const std::string log = home + "/../refusal.log";
+  fs::remove(log);
+  Process p = Process::Spawn({NodeBinary(), "--home", home, "--api", "127.0.0.1:0"}, log, log);
+  auto status = p.Wait(milliseconds(60'000));
+  Refusal r;
+  r.output = ReadFileOrThrow(log);
+  if (!status) {
+    p.Kill();
+    FAIL("govledger-node started on damaged data instead of refusing; output:\n" << r.output);
+  }
+  r.exit_code = status->code;
+  return r;
+}
+
+// The other three validators still commit while the victim is down.
+void RequireOthersCommit(TestNet& t) {
+  const uint64_t from = t.net.MaxHeight(kOthers);
+  IssueAndRequireAck(t.net, t.ledger, 0, "mca");
+  if (!t.net.WaitHeight(kOthers, from + 2, milliseconds(60'000))) {
+    FAIL("the three undamaged validators stopped committing\n" << t.net.Describe());
+  }
+}
+
+// Stops the victim after a few committed transactions, with its chain in LevelDB table files:
+// a clean stop leaves the newest writes in LevelDB's log; the next open turns them into a
+// level-0 table, so the node is started and stopped once more.
+void StopVictimWithTables(TestNet& t) {
+  for (int i = 0; i < 3; ++i) IssueAndRequireAck(t.net, t.ledger, i % 4, "mca");
+  t.net.node(kVictim).Stop();
+  t.net.node(kVictim).Start();
+  t.net.node(kVictim).Stop();
+}
+
+std::vector<std::string> TableFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".ldb") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return fs::file_size(a) > fs::file_size(b);
+  });
+  return out;
+}
+
+void FlipByteAt(const std::string& path, uint64_t offset) {
+  int fd = ::open(path.c_str(), O_RDWR);
+  REQUIRE(fd >= 0);
+  uint8_t b = 0;
+  REQUIRE(::pread(fd, &b, 1, static_cast<off_t>(offset)) == 1);
+  b ^= 0x20;
+  REQUIRE(::pwrite(fd, &b, 1, static_cast<off_t>(offset)) == 1);
+  REQUIRE(::fsync(fd) == 0);
+  ::close(fd);
+}
+
+// Moves the victim's data directory aside (the documented recovery) and lets it sync back.
+void RecoverBySync(TestNet& t) {
+  const std::string data = t.net.Home(kVictim) + "/data";
+  fs::rename(data, data + ".damaged");
+  FinalChecks(t.net, t.ledger);
+}
+
+// ------------------------------------------------------------------ consensus WAL
+
+TEST_CASE("a torn consensus-WAL tail is truncated and the node rejoins", "[storage]") {
+  TestNet t;
+  t.net.StartAllAndWaitReady();
+  IssueAndRequireAck(t.net, t.ledger, kVictim, "samr");
+  const std::string wal = t.net.Home(kVictim) + "/wal/wal";
+  // Wait until the current height has records beyond BeginHeight, then crash mid-height.
+  REQUIRE(WaitFor([&] { return fs::file_size(wal) > 200; }, milliseconds(30'000)));
+  t.net.node(kVictim).Kill9();
+  const uint64_t size = fs::file_size(wal);
+  fs::resize_file(wal, size - 3);  // the last record loses its end, as in a crash mid-write
+  t.net.node(kVictim).Start();
+  CHECK_THAT(t.net.node(kVictim).LogTail(100'000), Catch::Contains("dropped a torn tail"));
+  FinalChecks(t.net, t.ledger);
+}
+
+// Regression: a damaged length field mid-file read as a torn tail, silently dropping every
+// later record the node had acted on.
+TEST_CASE("a damaged record in the middle of the consensus WAL refuses the start with "
+          "corrupt_wal",
+          "[storage]") {
+  TestNet t;
+  t.net.StartAllAndWaitReady();
+  IssueAndRequireAck(t.net, t.ledger, kVictim, "samr");
+  const std::string wal = t.net.Home(kVictim) + "/wal/wal";
+  REQUIRE(WaitFor([&] { return fs::file_size(wal) > 200; }, milliseconds(30'000)));
+  t.net.node(kVictim).Kill9();
+  FlipByteAt(wal, 0);  // the length field of the first record (BeginHeight): now far too long
+  Refusal r = StartExpectingRefusal(t.net.Home(kVictim));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("corrupt_wal") &&
+                           Catch::Contains("is corrupt: a damaged record (length") &&
+                           Catch::Contains("at offset 0") && Catch::Contains("not a torn tail") &&
+                           Catch::Contains("mv " + wal + " " + wal + ".corrupt"));
+  CHECK(fs::file_size(wal) > 200);  // nothing truncated: the evidence stays
+  RequireOthersCommit(t);
+  // The documented recovery: move the WAL aside; the sign guard stays.
+  fs::rename(wal, wal + ".corrupt");
+  FinalChecks(t.net, t.ledger);
+}
+
+// ------------------------------------------------------------------ LevelDB
+
+TEST_CASE("a truncated LevelDB table file refuses the start naming the file", "[storage]") {
+  TestNet t;
+  t.net.StartAllAndWaitReady();
+  StopVictimWithTables(t);
+  const auto tables = TableFiles(t.net.Home(kVictim) + "/data");
+  REQUIRE_FALSE(tables.empty());
+  fs::resize_file(tables[0], fs::file_size(tables[0]) / 2);
+  Refusal r = StartExpectingRefusal(t.net.Home(kVictim));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("corrupt_store") &&
+                           Catch::Contains("table file " + tables[0]) &&
+                           Catch::Contains("truncated") && Catch::Contains("move") &&
+                           Catch::Contains("aside"));
+  RequireOthersCommit(t);
+  RecoverBySync(t);
+}
+
+TEST_CASE("a flipped byte in a stored block refuses the start and audit chain names the height",
+          "[storage]") {
+  TestNet t;
+  t.net.StartAllAndWaitReady();
+  StopVictimWithTables(t);
+  // Find block 2's bytes (from a healthy peer) in the victim's table files: certificate
+  // signatures are incompressible, so LevelDB stores them verbatim.
+  Json raw = Get(t.net.node(0).url(), "/v1/block/2/raw").json();
+  const Bytes block = Base64Decode(raw.at("block").get<std::string>()).value();
+  REQUIRE(block.size() > 64);
+  const std::string needle(block.end() - 40, block.end());
+  std::string hit_file;
+  size_t hit_at = 0;
+  for (const std::string& f : TableFiles(t.net.Home(kVictim) + "/data")) {
+    const std::string data = ReadFileOrThrow(f);
+    if (size_t at = data.find(needle); at != std::string::npos) {
+      hit_file = f;
+      hit_at = at;
+      break;
+    }
+  }
+  REQUIRE_FALSE(hit_file.empty());
+  FlipByteAt(hit_file, hit_at + 20);
+
+  Refusal r = StartExpectingRefusal(t.net.Home(kVictim));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("corrupt_store") && Catch::Contains("orruption") &&
+                           Catch::Contains(hit_file));
+  // The offline audit names the height whose bytes LevelDB refuses.
+  CliResult audit = RunCli({"--json", "audit", "chain", "--home", t.net.Home(kVictim)});
+  INFO(audit.Describe());
+  CHECK(audit.exit_code != 0);
+  Json report = audit.json();
+  CHECK(report.value("ok", true) == false);
+  // LevelDB checksums 4 KiB blocks: block 2 may share its data block with block 1, so the
+  // first unreadable height is 1 or 2, never a later one.
+  const uint64_t bad = report.value("bad_height", uint64_t{0});
+  CHECK((bad == 1 || bad == 2));
+  CHECK(report.value("reason", std::string()) == "unreadable_block");
+  RequireOthersCommit(t);
+  RecoverBySync(t);
+}
+
+// ------------------------------------------------------------------ key files
+
+void Chmod(const std::string& path, unsigned mode) { REQUIRE(::chmod(path.c_str(), mode) == 0); }
+
+TEST_CASE("a validator refuses readable key files and opens encrypted ones only with the "
+          "configured passphrase",
+          "[storage][keys]") {
+  TempDir tmp("govledger-keys");
+  const std::string home = tmp.Sub("dev");
+  DevNode node(home);
+  node.Start();  // creates the dev chain and its keys
+  node.Stop();
+  const std::string validator = home + "/validator.pem";
+  const std::string tls = home + "/tls.pem";
+
+  // A key file others can read is refused, naming the file and the fix.
+  Chmod(validator, 0644);
+  Refusal loose = StartExpectingRefusal(home);
+  CHECK(loose.exit_code == 1);
+  CHECK_THAT(loose.output, Catch::Contains("key_permissions") && Catch::Contains(validator) &&
+                               Catch::Contains("mode 0644") &&
+                               Catch::Contains("chmod 600 " + validator));
+  Chmod(validator, 0600);
+
+  // Both keys encrypted with one passphrase.
+  const ledger::Genesis genesis =
+      ledger::LoadGenesisFile(home + "/genesis.json").value();
+  for (const auto& [path, suite] : {std::pair{validator, genesis.suite},
+                                    std::pair{tls, crypto::Suite::kP256}}) {
+    auto key = crypto::PrivateKey::LoadPemFile(suite, path).value();
+    REQUIRE(key.SavePemFile(path, std::string("seven department seals")).ok());
+  }
+  Refusal none = StartExpectingRefusal(home);
+  CHECK(none.exit_code == 1);
+  CHECK_THAT(none.output, Catch::Contains("key_encrypted") && Catch::Contains(validator) &&
+                              Catch::Contains("passphrase_file") &&
+                              Catch::Contains("GOVLEDGER_KEY_PASSPHRASE"));
+
+  const std::string pass = home + "/key.pass";
+  WriteFileOrThrow(pass, "seven department sealz\n");
+  Chmod(pass, 0600);
+  std::string toml = ReadFileOrThrow(home + "/node.toml");
+  WriteFileOrThrow(home + "/node.toml", toml + "\n[keys]\npassphrase_file = \"key.pass\"\n");
+  Refusal wrong = StartExpectingRefusal(home);
+  CHECK(wrong.exit_code == 1);
+  CHECK_THAT(wrong.output, Catch::Contains("bad_passphrase") && Catch::Contains(pass));
+
+  WriteFileOrThrow(pass, "seven department seals\n");
+  node.Start();
+  const uint64_t h = Status(node.url()).at("height").get<uint64_t>();
+  CHECK(WaitFor([&] { return Status(node.url()).at("height").get<uint64_t>() > h; },
+                milliseconds(30'000)));
+  // The node signs with the decrypted key: its blocks' certificates verify (the audit).
+  node.Stop();
+  CliResult audit = RunCli({"--json", "audit", "chain", "--home", home});
+  INFO(audit.Describe());
+  CHECK(audit.exit_code == 0);
+}
+
+// ------------------------------------------------------------------ full disk
+
+bool MountTmpfs(const std::string& dir, size_t bytes) {
+  if (::geteuid() != 0) return false;
+  const std::string opts = "size=" + std::to_string(bytes) + ",mode=0700";
+  return ::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0;
+}
+
+struct Unmount {
+  std::string dir;
+  ~Unmount() {
+    if (!dir.empty()) ::umount2(dir.c_str(), MNT_DETACH);
+  }
+};
+
+// Writes zeros to `path` until the filesystem refuses (ENOSPC).
+void FillDisk(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  std::vector<char> chunk(64 << 10, 0);
+  while (::write(fd, chunk.data(), chunk.size()) > 0) {
+  }
+  char one = 0;
+  while (::write(fd, &one, 1) > 0) {
+  }
+  ::close(fd);
+}
+
+void ReplaceInFile(const std::string& path, const std::string& from, const std::string& to) {
+  std::string text = ReadFileOrThrow(path);
+  const size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  WriteFileOrThrow(path, text);
+}
+
+TEST_CASE("a full disk stops one node's commits cleanly and it resumes when space returns",
+          "[storage]") {
+  TestNet t;
+  const std::string mnt = t.tmp.Sub("small-disk");
+  fs::create_directories(mnt);
+  Unmount unmount;
+  if (!MountTmpfs(mnt, 48u << 20)) {
+    WARN("not run: mounting a tmpfs needs root (mount(2) failed: " << std::strerror(errno) << ")");
+    return;
+  }
+  unmount.dir = mnt;
+  // node3 keeps its chain data and consensus WAL on the 48 MiB filesystem and stops committing
+  // below 4 MiB free.
+  const std::string toml = t.net.Home(kVictim) + "/node.toml";
+  ReplaceInFile(toml, "data_dir = \"data\"", "data_dir = \"" + mnt + "/data\"");
+  ReplaceInFile(toml, "wal_dir = \"wal\"", "wal_dir = \"" + mnt + "/wal\"");
+  ReplaceInFile(toml, "min_free_bytes = 67108864", "min_free_bytes = 4194304");
+  t.net.StartAllAndWaitReady();
+  IssueAndRequireAck(t.net, t.ledger, kVictim, "samr");
+
+  FillDisk(mnt + "/filler");
+  const uint64_t stuck = t.net.Height(kVictim);
+  // The others go on; the victim logs why it stopped and /healthz says so.
+  for (int i = 0; i < 3; ++i) IssueAndRequireAck(t.net, t.ledger, i, "mca");
+  REQUIRE(t.net.WaitHeight(kOthers, stuck + 3, milliseconds(60'000)));
+  REQUIRE(WaitFor(
+      [&] { return Get(t.net.node(kVictim).url(), "/healthz").status == 503; },
+      milliseconds(30'000)));
+  HttpReply health = Get(t.net.node(kVictim).url(), "/healthz");
+  CHECK_THAT(health.body, Catch::StartsWith("storage_full: ") &&
+                              Catch::Contains("min_free_bytes"));
+  CHECK_THAT(t.net.node(kVictim).LogTail(200'000),
+             Catch::Contains("storage: block production stopped before block"));
+  CHECK(t.net.Height(kVictim) <= stuck + 1);
+  CHECK(t.net.node(kVictim).running());
+
+  // Space returns: the node commits again and catches up by itself.
+  fs::remove(mnt + "/filler");
+  const uint64_t target = t.net.MaxHeight(kOthers);
+  if (!t.net.WaitHeight({kVictim}, target, milliseconds(60'000))) {
+    FAIL("node3 did not resume after space returned\n" << t.net.Describe());
+  }
+  REQUIRE(WaitFor([&] { return Get(t.net.node(kVictim).url(), "/healthz").status == 200; },
+                  milliseconds(30'000)));
+  CHECK_THAT(t.net.node(kVictim).LogTail(200'000), Catch::Contains("free again on"));
+  FinalChecks(t.net, t.ledger);
+  // Nothing corrupt: the offline audit of the victim's store passes.
+  t.net.node(kVictim).Stop();
+  CliResult audit = RunCli({"--json", "audit", "chain", "--home", t.net.Home(kVictim)});
+  INFO(audit.Describe());
+  CHECK(audit.exit_code == 0);
+  CHECK(audit.json().value("ok", false));
+}
+
+}  // namespace
+}  // namespace govledger::itest
