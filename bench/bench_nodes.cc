@@ -126,7 +126,7 @@ std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 }  // namespace
 
 Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
-                                const std::string& suite) {
+                                const std::string& suite, bool rate_limits = false) {
   auto text = ReadText(paths.source_dir + "/network-configs/" + name + "/network.toml");
   if (!text.ok()) return text.status();
   std::vector<uint16_t> taken;
@@ -140,6 +140,8 @@ Result<std::string> NetworkToml(const Paths& paths, const std::string& name, siz
   auto t = ReplaceValues(*text, "api", api);
   if (t.ok()) t = ReplaceValues(*t, "p2p", p2p);
   if (t.ok()) t = ReplaceValues(*t, "suite", {Quoted(suite)});
+  // The benchmarks offer load from one address on purpose: no per-client rate limits.
+  if (t.ok() && !rate_limits) *t += "\n[api]\nread_rate_per_s = 0\nsubmit_rate_per_s = 0\n";
   return t;
 }
 
@@ -300,10 +302,11 @@ Result<json> GetJson(const std::string& url, const std::string& target) {
   return j;
 }
 
-Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::string& suite) {
+Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::string& suite,
+                                             bool rate_limits) {
   const std::string dir = paths.work_dir + "/dev-" + suite;
   GOVLEDGER_RETURN_IF_ERROR(FreshDir(dir));
-  auto toml = NetworkToml(paths, "dev", 1, suite);
+  auto toml = NetworkToml(paths, "dev", 1, suite, rate_limits);
   if (!toml.ok()) return toml.status();
   GOVLEDGER_RETURN_IF_ERROR(WriteText(dir + "/network.toml", *toml));
   auto chain = std::make_unique<Chain>();

@@ -85,7 +85,10 @@ Result<std::string> NetworkToml(const Paths& paths, const std::string& name, siz
 Status FreshDir(const std::string& dir);
 
 // A one-validator dev chain of `suite` in WORK/dev-<suite> (fresh), started.
-Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::string& suite);
+// The benchmarks offer their load from one address, so the node's per-client rate limits are off
+// unless `rate_limits` (the hostile-client benchmark keeps the defaults).
+Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::string& suite,
+                                             bool rate_limits = false);
 // The local-4 network of `suite` in WORK/local4-<suite> (fresh), all four nodes started and
 // connected, first block committed.
 Result<std::unique_ptr<Chain>> StartLocal4(const Paths& paths, const std::string& suite);

@@ -16,10 +16,12 @@
 // --tiny makes every benchmark run for a few seconds (CI runs it so the suite cannot rot; the
 // figures of a tiny run are not meant to be quoted).
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
+#include "bench/api_load.h"
 #include "bench/bench_common.h"
 #include "bench/bench_load.h"
 #include "bench/bench_nodes.h"
@@ -27,6 +29,7 @@
 #include "bench/bench_ramp.h"
 #include "bench/bench_suites.h"
 #include "crypto/sign.h"
+#include "node/http_client.h"
 
 using namespace govledger;
 using namespace govledger::bench;
@@ -175,6 +178,126 @@ int RunLoad(const LoadCmd& c) {
   return 0;
 }
 
+// ------------------------------------------------------------------ api-load
+
+struct ApiLoadCmd {
+  size_t fast = 2000, slow = 2000, addresses = 16;
+  double seconds = 30;
+};
+
+struct Probe {
+  std::vector<double> latency_ms;
+  uint64_t failures = 0;
+  uint64_t height = 0;
+};
+
+// GET /v1/status from 127.0.0.1 (outside the load's addresses) every 100 ms until `stop`.
+void ProbeStatus(const std::string& url, const std::atomic<bool>& stop, Probe& p) {
+  while (!stop.load()) {
+    const double t0 = NowSeconds();
+    auto r = node::HttpGet(url, "/v1/status", 10'000);
+    const double ms = (NowSeconds() - t0) * 1000;
+    if (r.ok() && r->status == 200) {
+      p.latency_ms.push_back(ms);
+      json j = json::parse(r->body, nullptr, false);
+      if (j.is_object()) p.height = j.value("height", p.height);
+    } else {
+      ++p.failures;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// A dev chain with the default API limits, first quiet, then under thousands of slow and fast
+// connections: does it keep committing, and how fast does a well-behaved client get its answer?
+int RunApiLoadBench(const Options& o, const ApiLoadCmd& c) {
+  Report report("api-load");
+  const uint64_t fd_limit = RaiseDescriptorLimit();
+  const size_t fast = o.tiny ? 100 : c.fast, slow = o.tiny ? 100 : c.slow;
+  const double secs = o.tiny ? 3 : c.seconds;
+  std::cerr << "api-load: " << fast << " fast + " << slow << " slow connections from "
+            << c.addresses << " addresses for " << secs << " s (descriptor limit " << fd_limit
+            << ")\n";
+  auto chain = StartDevChain(o.paths, o.suite, /*rate_limits=*/true);
+  if (!chain.ok()) return Fail(chain.status());
+  const std::string url = (*chain)->nodes.front()->url;
+  auto phase = [&](bool loaded, Probe& probe, bench::ApiLoadResult& load, double& commits_per_s) {
+    std::atomic<bool> stop{false};
+    auto s0 = GetJson(url, "/v1/status");
+    const double t0 = NowSeconds();
+    std::thread prober([&] { ProbeStatus(url, stop, probe); });
+    std::thread loader;
+    bench::ApiLoadOptions lo;  // outlives the loader thread, which reads it
+    if (loaded) {
+      lo.port = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+      lo.fast_clients = fast;
+      lo.slow_clients = slow;
+      lo.source_addresses = c.addresses;
+      loader = std::thread([&] { load = bench::RunApiLoad(lo, stop); });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(secs * 1000)));
+    stop = true;
+    prober.join();
+    if (loader.joinable()) loader.join();
+    auto s1 = GetJson(url, "/v1/status");
+    const double t1 = NowSeconds();
+    commits_per_s = s0.ok() && s1.ok() ? static_cast<double>(s1->value("height", uint64_t{0}) -
+                                                             s0->value("height", uint64_t{0})) /
+                                             (t1 - t0)
+                                       : 0;
+  };
+  Probe quiet_probe, load_probe;
+  bench::ApiLoadResult none, load;
+  double quiet_commits = 0, load_commits = 0;
+  phase(false, quiet_probe, none, quiet_commits);
+  phase(true, load_probe, load, load_commits);
+  const bool alive = GetJson(url, "/healthz").ok() || GetJson(url, "/v1/status").ok();
+  report.Figure("blocks committed per second, quiet", quiet_commits, "blocks/s");
+  report.Figure("blocks committed per second, under load", load_commits, "blocks/s",
+                quiet_commits > 0 ? std::optional<double>(load_commits / quiet_commits)
+                                  : std::nullopt,
+                "quiet");
+  const double q50 = Percentile(quiet_probe.latency_ms, 50);
+  const double q99 = Percentile(quiet_probe.latency_ms, 99);
+  const double l50 = Percentile(load_probe.latency_ms, 50);
+  const double l99 = Percentile(load_probe.latency_ms, 99);
+  report.Figure("well-behaved client /v1/status p50, quiet", q50, "ms");
+  report.Figure("well-behaved client /v1/status p99, quiet", q99, "ms");
+  report.Figure("well-behaved client /v1/status p50, under load", l50, "ms",
+                q50 > 0 ? std::optional<double>(l50 / q50) : std::nullopt, "quiet");
+  report.Figure("well-behaved client /v1/status p99, under load", l99, "ms",
+                q99 > 0 ? std::optional<double>(l99 / q99) : std::nullopt, "quiet");
+  report.Figure("well-behaved client failures under load", static_cast<double>(load_probe.failures),
+                "requests");
+  uint64_t answers = 0;
+  json statuses = json::object();
+  for (const auto& [status, n] : load.statuses) {
+    answers += n;
+    statuses[std::to_string(status)] = n;
+  }
+  report.Figure("answers to the fast clients", static_cast<double>(answers) / load.seconds,
+                "answers/s");
+  report.Figure("peak open connections (load side)", static_cast<double>(load.peak_open),
+                "connections");
+  report.Figure("slowloris connections cut off by the node",
+                static_cast<double>(load.slow_closed_by_server), "connections");
+  report.Detail("load", {{"fast_clients", fast},
+                         {"slow_clients", slow},
+                         {"addresses", c.addresses},
+                         {"seconds", secs},
+                         {"statuses", statuses},
+                         {"fast_connections", load.fast_connections},
+                         {"fast_transport_errors", load.fast_transport_errors},
+                         {"slow_connections", load.slow_connections},
+                         {"slow_closed_by_server", load.slow_closed_by_server},
+                         {"slow_answered", load.slow_answered},
+                         {"descriptor_limit", fd_limit},
+                         {"node_alive_after", alive}});
+  if (!alive) report.Note("the node did not answer after the load");
+  if (!(*chain)->StopAll()) report.Note("the node did not stop cleanly");
+  return report.Save(o.out_dir) && alive ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -240,6 +363,15 @@ int main(int argc, char** argv) {
   load->add_option("--seconds", load_cmd.seconds, "Seconds of load");
   load->add_option("--probe-rate", load_cmd.probe_rate, "Latency probes per second");
   load->add_option("--connections", load_cmd.connections, "Connections per node");
+  ApiLoadCmd api_cmd;
+  CLI::App* api_load = app.add_subcommand(
+      "api-load", "One dev node under thousands of slow (slowloris) and fast API connections");
+  add_suite(api_load);
+  api_load->add_option("--fast", api_cmd.fast, "Fast clients (keep-alive GETs)");
+  api_load->add_option("--slow", api_cmd.slow, "Slow clients (drip one header line a second)");
+  api_load->add_option("--addresses", api_cmd.addresses,
+                       "Loopback source addresses the clients spread over (127.0.0.2...)");
+  api_load->add_option("--seconds", api_cmd.seconds, "Seconds of each phase (quiet, then load)");
   CLI11_PARSE(app, argc, argv);
   std::error_code ec;
   std::filesystem::create_directories(o.paths.work_dir, ec);
@@ -258,5 +390,6 @@ int main(int argc, char** argv) {
     return RunOrdering(ordering_opts);
   }
   if (load->parsed()) return RunLoad(load_cmd);
+  if (api_load->parsed()) return RunApiLoadBench(o, api_cmd);
   return 1;
 }

@@ -8,6 +8,7 @@
 #include "cli/passphrase.h"
 #include "crypto/hash.h"
 #include "node/http_client.h"
+#include "node/request_auth.h"
 #include "util/bytes.h"
 #include "util/time.h"
 
@@ -30,6 +31,7 @@ constexpr size_t kMaxEchoedBody = 200;
 const std::set<std::string, std::less<>>& UsageCodes() {
   static const std::set<std::string, std::less<>> codes = {
       "usage",          "bad_time",        "bad_duration",   "bad_url",   "duplicate_field",
+      "auth_required",
       "already_exists", "bad_private_key", "wrong_key_type", "not_found", "bad_network_config"};
   return codes;
 }
@@ -39,7 +41,9 @@ const std::set<std::string, std::less<>>& ErrorCodes() {
       "unreachable",   "bad_response", "server_error",  "io_error",
       "too_large",     "store_locked", "corrupt_store", "genesis_mismatch",
       "bad_genesis",   "bad_config",   "shutting_down", "mempool_full",
-      "not_committed", "no_store",     "keygen_failed", "store_write_failed"};
+      "not_committed", "no_store",     "keygen_failed", "store_write_failed",
+      "busy",          "rate_limited", "too_many_connections", "stale_request",
+      "bad_auth",      "bad_request_signature"};
   return codes;
 }
 
@@ -142,8 +146,30 @@ std::string CstOr(int64_t ms, const std::string& none) {
 
 // ------------------------------------------------------------------ NodeClient
 
+void NodeClient::SignWith(std::shared_ptr<const crypto::PrivateKey> key, std::string chain_id) {
+  signer_ = std::move(key);
+  chain_id_ = std::move(chain_id);
+}
+
+Result<NodeClient> ReaderClient(const Context& ctx, const std::string& key_file) {
+  NodeClient client(NodeUrl(ctx));
+  if (key_file.empty()) return client;
+  auto chain = client.ChainStatus();
+  if (!chain.ok()) return chain.status();
+  auto key = crypto::PrivateKey::LoadPemFile(chain->suite, key_file);
+  if (!key.ok()) {
+    return Status::Error(key.status().code(), key_file + ": " + key.status().message() +
+                                                  " (chain " + chain->chain_id + " uses the " +
+                                                  crypto::SuiteName(chain->suite) + " suite)");
+  }
+  client.SignWith(std::make_shared<const crypto::PrivateKey>(std::move(*key)), chain->chain_id);
+  return client;
+}
+
 Result<std::string> NodeClient::GetBody(const std::string& target) const {
-  auto res = node::HttpGet(url_, target);
+  std::map<std::string, std::string> headers;
+  if (signer_) headers = node::SignRequest(*signer_, chain_id_, "GET", target, NowMs(), "");
+  auto res = node::HttpGetWithHeaders(url_, target, headers);
   if (!res.ok()) return res.status();
   if (res->status < 200 || res->status > 299) return ErrorFrom(*res);
   return std::move(res->body);

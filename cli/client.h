@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,11 @@ class NodeClient {
   explicit NodeClient(std::string url) : url_(std::move(url)) {}
   const std::string& url() const { return url_; }
 
+  // Signs every GET from now on with `key` for chain `chain_id` (node/request_auth.h), so that
+  // the endpoints that reveal usage logs answer (doc/api.md, "Authentication").
+  void SignWith(std::shared_ptr<const crypto::PrivateKey> key, std::string chain_id);
+  bool signs() const { return signer_ != nullptr; }
+
   Result<nlohmann::json> Get(const std::string& target) const;
   Result<ChainInfo> ChainStatus() const;
   Result<ledger::Genesis> FetchGenesis() const;
@@ -93,7 +99,18 @@ class NodeClient {
 
  private:
   std::string url_;
+  std::shared_ptr<const crypto::PrivateKey> signer_;
+  std::string chain_id_;
 };
+
+// A client for the node in ctx; with a key file (a read command's --key), its GETs are signed
+// with that department's or regulator's key. "bad_private_key" and the like for a bad file.
+Result<NodeClient> ReaderClient(const Context& ctx, const std::string& key_file);
+
+// The help text of the read commands' --key option.
+inline constexpr char kReadKeyHelp[] =
+    "Sign the requests with this department's or regulator's private key (PEM): the node "
+    "answers usage logs, grants, reports and listings only to registered keys (doc/api.md)";
 
 // A department signing key and the department the genesis registers it to.
 struct Signer {

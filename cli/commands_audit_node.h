@@ -24,6 +24,7 @@ struct NodeAuditResult {
 // reached (node unreachable, bad response, temporary store failure).
 Result<NodeAuditResult> AuditNodeChain(const std::string& url, const std::string& trust,
                                        bool verify_tx_signatures,
-                                       const std::function<void(uint64_t, uint64_t)>& progress);
+                                       const std::function<void(uint64_t, uint64_t)>& progress,
+                                       const std::string& key_file = "");
 
 }  // namespace govledger::cli

@@ -189,10 +189,11 @@ void AddUse(CLI::App& group, Context& ctx) {
 
 // ------------------------------------------------------------------ grants and stats
 
-int RunGrants(const Context& ctx, const std::string& id) {
+int RunGrants(const Context& ctx, const std::string& id, const std::string& key) {
   Output out(ctx.json);
-  NodeClient client(NodeUrl(ctx));
-  auto page = client.Get("/v1/material/" + UrlEncode(id) + "/grants");
+  auto reader = ReaderClient(ctx, key);
+  if (!reader.ok()) return out.Fail(reader.status());
+  auto page = reader->Get("/v1/material/" + UrlEncode(id) + "/grants");
   if (!page.ok()) return out.Fail(page.status());
   for (const json& g : page->at("grants")) {
     std::string uses = std::to_string(g.at("uses").get<uint64_t>());
@@ -211,9 +212,11 @@ int RunGrants(const Context& ctx, const std::string& id) {
 }
 
 int RunStats(const Context& ctx, const std::string& type, const std::string& consumer,
-             const std::string& purpose) {
+             const std::string& purpose, const std::string& key) {
   Output out(ctx.json);
-  NodeClient client(NodeUrl(ctx));
+  auto reader = ReaderClient(ctx, key);
+  if (!reader.ok()) return out.Fail(reader.status());
+  const NodeClient& client = *reader;
   std::string target = "/v1/stats?";
   if (!type.empty()) target += "type=" + UrlEncode(type) + "&";
   if (!consumer.empty()) target += "consumer=" + UrlEncode(consumer) + "&";
@@ -271,26 +274,34 @@ void AddLifecycleCommands(CLI::App& group, Context& ctx) {
   AddWithdraw(group, ctx);
   AddUse(group, ctx);
 
-  auto grants_id = std::make_shared<std::string>();
-  CLI::App* grants = AddCommand(group, ctx, "grants", "List the grants given on a material",
-                                "  govledger material grants --id 1.2.156.3005.2.BIRTHMED...");
-  grants->add_option("--id", *grants_id, "Material id")->required();
+  struct GrantsOptions {
+    std::string id, key;
+  };
+  auto go = std::make_shared<GrantsOptions>();
+  CLI::App* grants = AddCommand(
+      group, ctx, "grants", "List the grants given on a material (signed: --key)",
+      "  govledger material grants --key keys/psb.pem --id 1.2.156.3005.2.BIRTHMED...");
+  grants->add_option("--id", go->id, "Material id")->required();
+  grants->add_option("--key", go->key, kReadKeyHelp);
   grants->callback(
-      [&ctx, grants_id] { ctx.action = [&ctx, grants_id] { return RunGrants(ctx, *grants_id); }; });
+      [&ctx, go] { ctx.action = [&ctx, go] { return RunGrants(ctx, go->id, go->key); }; });
 
   struct StatsOptions {
-    std::string type, consumer, purpose;
+    std::string type, consumer, purpose, key;
   };
   auto so = std::make_shared<StatsOptions>();
   CLI::App* stats = AddCommand(group, ctx, "stats",
                                "Usage statistics (统计使用情况): uses per type, consumer "
                                "department and purpose",
-                               "  govledger material stats --type BIRTHMED");
+                               "  govledger material stats --key regulator.pem --type BIRTHMED");
   stats->add_option("--type", so->type, "Only this material type");
   stats->add_option("--consumer", so->consumer, "Only this consumer department");
   stats->add_option("--purpose", so->purpose, "Only this purpose");
+  stats->add_option("--key", so->key, kReadKeyHelp);
   stats->callback([&ctx, so] {
-    ctx.action = [&ctx, so] { return RunStats(ctx, so->type, so->consumer, so->purpose); };
+    ctx.action = [&ctx, so] {
+      return RunStats(ctx, so->type, so->consumer, so->purpose, so->key);
+    };
   });
 }
 

@@ -687,6 +687,7 @@ struct ListOptions {
   std::string holder_commitment;
   std::string expiring_within;
   std::string after;
+  std::string key;  // signs listings other than by digest
   size_t limit = 100;
 };
 
@@ -720,8 +721,9 @@ int RunList(const Context& ctx, const ListOptions& o) {
   Output out(ctx.json);
   auto target = ListTarget(o);
   if (!target.ok()) return out.Fail(target.status());
-  NodeClient client(NodeUrl(ctx));
-  auto page = client.Get(*target);
+  auto reader = ReaderClient(ctx, o.key);
+  if (!reader.ok()) return out.Fail(reader.status());
+  auto page = reader->Get(*target);
   if (!page.ok()) return out.Fail(page.status());
   const json& list = page->at("materials");
   for (const json& m : list) {
@@ -741,8 +743,10 @@ void AddList(CLI::App& group, Context& ctx) {
   auto o = std::make_shared<ListOptions>();
   CLI::App* cmd = AddCommand(group, ctx, "list",
                              "List materials by one filter: issuer, type, digest, holder or expiry",
-                             "  govledger material list --issuer health --limit 20\n"
-                             "  govledger material list --expiring-within 30d");
+                             "  govledger material list --key keys/health.pem --issuer health "
+                             "--limit 20\n"
+                             "  govledger material list --key keys/samr.pem --expiring-within 30d\n"
+                             "  govledger material list --digest HEX   (public: no --key)");
   cmd->add_option("--issuer", o->issuer, "Issuing department id, e.g. health");
   cmd->add_option("--type", o->type, "Material type code, e.g. BIZLIC");
   cmd->add_option("--digest", o->digest, "Document digest (64 hex)");
@@ -755,6 +759,8 @@ void AddList(CLI::App& group, Context& ctx) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cmd->add_option("--after", o->after, "Continue after this material id (next page)");
+  cmd->add_option("--key", o->key,
+                  std::string(kReadKeyHelp) + ". Needed for every filter but --digest");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunList(ctx, *o); }; });
 }
 

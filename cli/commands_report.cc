@@ -36,6 +36,7 @@ struct ReportOptions {
   std::string home;
   std::string data_dir;
   std::string genesis;
+  std::string key;  // online: signs the /v1/report reads
 };
 
 // --from / --to: a date (YYYY-MM-DD: the start of that day for --from, its end for --to, China
@@ -105,8 +106,11 @@ Result<json> ReportFromStore(const ReportOptions& o, int64_t from_ms, int64_t to
 }
 
 // Online: /v1/report in slices (the node caps each answer), merged.
-Result<json> ReportFromNode(const Context& ctx, int64_t from_ms, int64_t to_ms) {
-  NodeClient client(NodeUrl(ctx));
+Result<json> ReportFromNode(const Context& ctx, const std::string& key_file, int64_t from_ms,
+                            int64_t to_ms) {
+  auto reader = ReaderClient(ctx, key_file);
+  if (!reader.ok()) return reader.status();
+  const NodeClient& client = *reader;
   json merged;
   std::map<std::tuple<std::string, std::string, std::string, std::string>, json> rows;
   int64_t from = from_ms;
@@ -271,7 +275,7 @@ int RunReport(const Context& ctx, const ReportOptions& o) {
   if (!to.ok()) return out.Fail(UsageError("--to: " + to.status().message()));
   if (*to <= *from) return out.Fail(UsageError("--to must be after --from"));
   const bool offline = !o.home.empty() || !o.data_dir.empty() || !o.genesis.empty();
-  auto report = offline ? ReportFromStore(o, *from, *to) : ReportFromNode(ctx, *from, *to);
+  auto report = offline ? ReportFromStore(o, *from, *to) : ReportFromNode(ctx, o.key, *from, *to);
   if (!report.ok()) return out.Fail(report.status());
   if (ctx.json) return out.Finish(*report);
 
@@ -311,8 +315,9 @@ void AddAuditReport(CLI::App& audit_group, Context& ctx) {
       audit_group, ctx, "report",
       "Usage statistics over a time range: issuance, use, authorization, expiry, revocation ... "
       "per department, material type and purpose; from a node, or offline from a node's data",
-      "  govledger audit report --from 2026-11-01 --to 2026-11-30 --format html --out nov.html\n"
-      "  govledger audit report --from -7d --format csv > week.csv\n"
+      "  govledger audit report --key regulator.pem --from 2026-11-01 --to 2026-11-30 "
+      "--format html --out nov.html\n"
+      "  govledger audit report --key keys/health.pem --from -7d --format csv > week.csv\n"
       "  govledger audit report --home net/node0 --from 2026-01-01 --to 2026-12-31 --json");
   cmd->add_option("--from", o->from,
                   "Start: YYYY-MM-DD (that day's first moment, CST), RFC 3339, or -DURATION")
@@ -323,6 +328,9 @@ void AddAuditReport(CLI::App& audit_group, Context& ctx) {
       ->check(CLI::IsMember({"text", "json", "csv", "html"}))
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Write to this file instead of stdout");
+  cmd->add_option("--key", o->key,
+                  std::string(kReadKeyHelp) + ". Needed online: the node answers reports only to "
+                  "signed requests");
   cmd->add_option("--home", o->home, "Offline: a stopped node's home");
   cmd->add_option("--data-dir", o->data_dir, "Offline: chain data directory (with --genesis)");
   cmd->add_option("--genesis", o->genesis, "Offline: the network's genesis.json");

@@ -182,6 +182,7 @@ struct TraceOptions {
   std::string holder_commitment;
   std::string issuer;
   std::string trust;  // genesis.json to verify proof bundles against; empty: the node's
+  std::string key;    // signs the listing by holder or issuer (a non-public endpoint)
 };
 
 constexpr size_t kTraceMaxMaterials = 10000;
@@ -337,7 +338,9 @@ Result<std::vector<std::string>> ListIds(const NodeClient& client, const std::st
 
 int RunTraceMany(const Context& ctx, const TraceOptions& o) {
   Output out(ctx.json);
-  NodeClient client(NodeUrl(ctx));
+  auto reader = ReaderClient(ctx, o.key);
+  if (!reader.ok()) return out.Fail(reader.status());
+  const NodeClient& client = *reader;
   auto genesis = client.FetchGenesis();
   if (!genesis.ok()) return out.Fail(genesis.status());
   std::optional<TraceTrust> trust;
@@ -442,6 +445,8 @@ void AddTrace(CLI::App& app, Context& ctx) {
   cmd->add_option("--issuer", o->issuer, "Every material issued by this department");
   cmd->add_option("--trust", o->trust,
                   "The network's genesis.json to check proofs against (default: the node's)");
+  cmd->add_option("--key", o->key,
+                  std::string(kReadKeyHelp) + ". Needed with --holder-commitment and --issuer");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunTrace(ctx, *o); }; });
 }
 
@@ -452,6 +457,7 @@ struct AuditChainOptions {
   std::string data_dir;
   std::string genesis;
   std::string trust;  // with --node: the genesis.json the node's must match
+  std::string key;    // with --node: signs the raw block reads
   bool no_signatures = false;
   unsigned threads = 0;
 };
@@ -531,7 +537,7 @@ int RunAuditNode(const Context& ctx, const AuditChainOptions& o) {
     if (!progress) progress.emplace(total);
     if (n % progress->every() == 0 || n == total) (*progress)(n, total);
   };
-  auto result = AuditNodeChain(NodeUrl(ctx), o.trust, !o.no_signatures, on_block);
+  auto result = AuditNodeChain(NodeUrl(ctx), o.trust, !o.no_signatures, on_block, o.key);
   if (progress) progress->Close();
   if (!result.ok()) return out.Fail(result.status());
   if (!result->report.ok) return Tampered(out, result->report);
@@ -604,12 +610,16 @@ void AddAudit(CLI::App& app, Context& ctx) {
       "chain into a temporary store, re-executing every block, and audit that",
       "  govledger audit chain --home net/node0\n"
       "  govledger audit chain --data-dir copy/data --genesis net/node0/genesis.json\n"
-      "  govledger audit chain --node http://127.0.0.1:7001 --trust genesis.json");
+      "  govledger audit chain --node http://127.0.0.1:7001 --trust genesis.json --key "
+      "regulator.pem");
   cmd->add_option("--home", o->home, "Node home (reads node.toml for the data dir and genesis)");
   cmd->add_option("--data-dir", o->data_dir, "Chain data directory (with --genesis)");
   cmd->add_option("--genesis", o->genesis, "The network's genesis.json (with --data-dir)");
   cmd->add_option("--trust", o->trust,
                   "With --node: the genesis.json the node's genesis must match");
+  cmd->add_option("--key", o->key,
+                  std::string(kReadKeyHelp) +
+                      ". Needed with --node (the raw blocks are signed-only)");
   cmd->add_flag("--no-signatures", o->no_signatures,
                 "Skip transaction signature checks (faster; certificates are still checked)");
   cmd->add_option("--threads", o->threads,

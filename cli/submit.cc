@@ -75,6 +75,10 @@ Result<Submitter> PrepareSubmit(const Context& ctx, const std::string& key_file,
                                                  chain->chain_id + " (key " + key_file +
                                                  ", fingerprint " + fingerprint + ")");
   }
+  // The submitter's reads (e.g. the block that records a proposal) are signed with its key.
+  if (auto copy = crypto::PrivateKey::FromPem(chain->suite, key->ToPem()); copy.ok()) {
+    client.SignWith(std::make_shared<const crypto::PrivateKey>(std::move(*copy)), chain->chain_id);
+  }
   return Submitter{std::move(client), std::move(*chain), std::move(*key), std::move(department)};
 }
 

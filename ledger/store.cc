@@ -820,6 +820,92 @@ std::map<char, Store::TableUsage> Store::TableSizes() const {
   return out;
 }
 
+// ------------------------------------------------------------------ Snapshot
+
+namespace {
+
+// A leveldb::DB that reads the base database under one snapshot and refuses writes, so that a
+// Store built over it (Store::Snapshot) reads one consistent tip through its ordinary code paths.
+class SnapshotDB : public leveldb::DB {
+ public:
+  explicit SnapshotDB(leveldb::DB* base) : base_(base), snapshot_(base->GetSnapshot()) {}
+  ~SnapshotDB() override { base_->ReleaseSnapshot(snapshot_); }
+
+  leveldb::Status Put(const leveldb::WriteOptions&, const leveldb::Slice&,
+                      const leveldb::Slice&) override {
+    return ReadOnly();
+  }
+  leveldb::Status Delete(const leveldb::WriteOptions&, const leveldb::Slice&) override {
+    return ReadOnly();
+  }
+  leveldb::Status Write(const leveldb::WriteOptions&, leveldb::WriteBatch*) override {
+    return ReadOnly();
+  }
+  leveldb::Status Get(const leveldb::ReadOptions& options, const leveldb::Slice& key,
+                      std::string* value) override {
+    return base_->Get(Pinned(options), key, value);
+  }
+  leveldb::Iterator* NewIterator(const leveldb::ReadOptions& options) override {
+    return base_->NewIterator(Pinned(options));
+  }
+  // A reader asking for "a snapshot" (the state proofs do) gets this view's own one.
+  const leveldb::Snapshot* GetSnapshot() override { return snapshot_; }
+  void ReleaseSnapshot(const leveldb::Snapshot*) override {}
+  bool GetProperty(const leveldb::Slice& property, std::string* value) override {
+    return base_->GetProperty(property, value);
+  }
+  void GetApproximateSizes(const leveldb::Range* range, int n, uint64_t* sizes) override {
+    base_->GetApproximateSizes(range, n, sizes);
+  }
+  void CompactRange(const leveldb::Slice*, const leveldb::Slice*) override {}
+
+ private:
+  static leveldb::Status ReadOnly() {
+    return leveldb::Status::NotSupported("read_only", "a store snapshot cannot be written");
+  }
+  leveldb::ReadOptions Pinned(leveldb::ReadOptions o) const {
+    o.snapshot = snapshot_;
+    return o;
+  }
+
+  leveldb::DB* base_;
+  const leveldb::Snapshot* snapshot_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const Store>> Store::Snapshot() const {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = impl_->dir;
+  impl->suite = impl_->suite;
+  impl->genesis_hash = impl_->genesis_hash;
+  impl->genesis_time_ms = impl_->genesis_time_ms;
+  impl->db = std::make_unique<SnapshotDB>(impl_->db.get());
+  impl->nodes.set_db(impl->db.get());
+  impl->state_tree.set_db(impl->db.get());
+  auto read_u64 = [&impl](std::string_view name) -> Result<uint64_t> {
+    auto raw = impl->Get(Key(kMeta, name), "metadata " + std::string(name));
+    if (!raw.ok()) return CorruptStore(raw.status().message());
+    if (raw->size() != 8) return CorruptStore("metadata " + std::string(name) + " has a bad size");
+    return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
+  };
+  auto height = read_u64(kMetaHeight);
+  if (!height.ok()) return height.status();
+  auto log_size = read_u64(kMetaLogSize);
+  if (!log_size.ok()) return log_size.status();
+  auto tip_time = read_u64(kMetaTipTime);
+  if (!tip_time.ok()) return tip_time.status();
+  auto tip_raw = impl->Get(Key(kMeta, kMetaTipHash), "metadata tip_hash");
+  if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
+  auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
+  if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
+  impl->height = *height;
+  impl->log_size = *log_size;
+  impl->tip_time_ms = static_cast<int64_t>(*tip_time);
+  impl->tip_hash = *tip;
+  return std::shared_ptr<const Store>(new Store(std::move(impl)));
+}
+
 // ------------------------------------------------------------------ PendingLogNodes
 
 std::optional<Digest> PendingLogNodes::GetNode(uint32_t level, uint64_t index) const {

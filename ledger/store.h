@@ -202,6 +202,13 @@ class Store : public StateReader {
   // Atomic, synced commit of block height()+1. Checks the height and the link to the tip.
   Status CommitBlock(const BlockWrite& w);
 
+  // A read-only view of the store as committed now, pinned to a LevelDB snapshot: every read
+  // (tip, blocks, state, indexes, log and state tree nodes, proofs) answers from that one tip
+  // while blocks keep committing. Cheap: nothing is copied. For reads on another thread (the API's
+  // heavy reads run on a worker). Must not outlive this Store; CommitBlock on it fails
+  // ("read_only"). "corrupt_store" when the snapshot's tip metadata cannot be read.
+  Result<std::shared_ptr<const Store>> Snapshot() const;
+
  private:
   friend leveldb::DB* StoreDb(const Store& store);  // for ledger/store_check.cc
   struct Impl;

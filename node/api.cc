@@ -11,10 +11,12 @@
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/proof.h"
-#include "ledger/proof_contract.h"
 #include "ledger/records.h"
+#include "node/api_reads.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/rate_limit.h"
+#include "node/request_auth.h"
 #include "node/views.h"
 #include "node/web.h"
 #include "util/bytes.h"
@@ -27,23 +29,10 @@ using nlohmann::json;
 namespace {
 
 constexpr int64_t kDefaultWaitMs = 30'000;
-constexpr size_t kMaxListLimit = 1000;
 
-HttpResponse Json(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
+HttpResponse Json(int status, const json& body) { return ApiJson(status, body); }
 HttpResponse Error(int status, const std::string& code, const std::string& message) {
-  return Json(status, {{"error", {{"code", code}, {"message", message}}}});
-}
-
-bool ParseU64(const std::string& s, uint64_t& out) {
-  if (s.empty() || s.size() > 20) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
+  return ApiError(status, code, message);
 }
 
 bool QueryFlag(const HttpRequest& req, const char* key) {
@@ -53,7 +42,10 @@ bool QueryFlag(const HttpRequest& req, const char* key) {
 
 class Api {
  public:
-  explicit Api(Node& node) : node_(node) {}
+  explicit Api(Node& node)
+      : node_(node),
+        reads_(node.config().read_rate_per_s, node.config().read_burst),
+        submits_(node.config().submit_rate_per_s, node.config().submit_burst) {}
 
   void Handle(HttpRequest req, Responder respond) {
     auto counted = [this, respond](HttpResponse r) {
@@ -61,15 +53,109 @@ class Api {
       respond(std::move(r));
     };
     const std::string& p = req.path;
-    if (p == "/v1/tx") {
+    const bool submission = p == "/v1/tx";
+    if (HttpResponse limited; RateLimited(req, submission, limited)) return counted(limited);
+    if (submission) {
       if (req.method != "POST") return counted(MethodNotAllowed("POST"));
       return SubmitTx(req, counted);
     }
     if (req.method != "GET" && req.method != "HEAD") return counted(MethodNotAllowed("GET"));
-    counted(Get(req));
+    const ReadRoute route = ClassifyRead(req);
+    if (route == ReadRoute::kIoThread) return counted(Get(req));
+    OnWorker(std::move(req), route == ReadRoute::kWorkerSigned, counted);
   }
 
  private:
+  // One token from the client's bucket for its kind of request, or a 429 in `out`.
+  bool RateLimited(const HttpRequest& req, bool submission, HttpResponse& out) {
+    RateLimiter& limiter = submission ? submits_ : reads_;
+    const RateDecision d = limiter.Take(req.remote_ip, NowMs());
+    if (d.allowed) return false;
+    const int64_t seconds = (d.retry_after_ms + 999) / 1000;
+    out = Error(429, "rate_limited",
+                std::string("too many ") + (submission ? "submissions" : "requests") + " from " +
+                    req.remote_ip + "; retry after " + std::to_string(seconds) +
+                    " s (limits: doc/operator.md, [api] " +
+                    (submission ? "submit_rate_per_s" : "read_rate_per_s") + ")");
+    out.headers["Retry-After"] = std::to_string(seconds);
+    return true;
+  }
+
+  // A heavy or non-public read: taken on a worker over a snapshot of the store, its signature
+  // checked there against the registry of that snapshot, the answer posted back here.
+  void OnWorker(HttpRequest req, bool needs_signature, const Responder& respond) {
+    auto snapshot = node_.store().Snapshot();
+    if (!snapshot.ok()) {
+      return respond(Error(500, snapshot.status().code(), snapshot.status().message()));
+    }
+    const ledger::Genesis* genesis = &node_.genesis();
+    const contracts::Registry* registry = &node_.registry();
+    const int64_t window_ms = node_.config().auth_window_ms;
+    auto request = std::make_shared<HttpRequest>(std::move(req));
+    const bool queued = node_.read_pool().Run(
+        [snap = std::move(*snapshot), genesis, registry, window_ms, needs_signature, request,
+         respond, this]() mutable -> std::function<void()> {
+          std::string reader;
+          HttpResponse r = ServeSigned(*snap, *genesis, *registry, window_ms, needs_signature,
+                                       *request, reader);
+          snap.reset();  // released on the worker: nothing of the snapshot reaches the io thread
+          // The continuation takes the responder along: the last reference to the client's
+          // session must drop on the io thread, never here.
+          return [this, r = std::move(r), reader = std::move(reader), request = std::move(request),
+                  respond = std::move(respond)]() mutable {
+            Answered(*request, reader, r);
+            respond(std::move(r));
+          };
+        });
+    if (!queued) {
+      HttpResponse busy = Error(503, "busy", "the node's read workers are busy; retry shortly");
+      busy.headers["Retry-After"] = "1";
+      respond(std::move(busy));
+    }
+  }
+
+  // On a worker: authenticate (when signed, or when the endpoint needs it), then read.
+  static HttpResponse ServeSigned(const ledger::Store& snap, const ledger::Genesis& genesis,
+                                  const contracts::Registry& registry, int64_t window_ms,
+                                  bool needs_signature, const HttpRequest& req,
+                                  std::string& reader) {
+    ReadContext c{snap, genesis, registry, false};
+    if (needs_signature || !req.auth_headers.empty()) {
+      AuthCheck check = CheckRequestSignature(genesis.suite, genesis.chain_id, req.method,
+                                              req.target, req.body, req.auth_headers, NowMs(),
+                                              window_ms);
+      if (!check.status.ok()) {
+        return Error(check.http_status, check.status.code(), check.status.message());
+      }
+      contracts::RegistryView view(registry, snap, snap.height() + 1);
+      auto dept = view.DepartmentByKey(check.key);
+      if (!dept) {
+        return Error(403, "unregistered_key",
+                     "key " + crypto::Fingerprint(genesis.suite, check.key) +
+                         " signed the request but is not a department or regulator key of the "
+                         "registry in force (GET /v1/registry)");
+      }
+      reader = dept->id;
+      c.authenticated = true;
+    }
+    return ServeWorkerRead(c, req);
+  }
+
+  // On the io thread, after a worker read: a pending tx is known only to the mempool, and who
+  // read non-public data is logged.
+  void Answered(const HttpRequest& req, const std::string& reader, HttpResponse& r) {
+    static const std::string kTx = "/v1/tx/";
+    if (r.status == 404 && req.path.rfind(kTx, 0) == 0) {
+      auto hash = crypto::DigestFromHex(req.path.substr(kTx.size()));
+      if (hash.ok() && node_.mempool().Contains(*hash)) {
+        r = Json(200, {{"tx_hash", req.path.substr(kTx.size())}, {"status", "pending"}});
+      }
+    }
+    if (!reader.empty()) {
+      GOVLEDGER_LOG(kInfo, "api: " << reader << " read " << req.path << " (" << r.status << ")");
+    }
+  }
+
   static HttpResponse MethodNotAllowed(const char* allowed) {
     HttpResponse r = Error(405, "method_not_allowed", std::string("use ") + allowed);
     r.headers["Allow"] = allowed;
@@ -93,7 +179,8 @@ class Api {
       HttpResponse r;
       r.content_type = "text/plain; version=0.0.4";
       r.body = node_.metrics().Render(node_.store().height(), node_.mempool().size(),
-                                      node_.mempool().bytes(), node_.api_connections());
+                                      node_.mempool().bytes(), node_.api_connections()) +
+               LimitMetrics();
       return r;
     }
     if (p == "/v1/status") return Status();
@@ -103,18 +190,7 @@ class Api {
       return r;
     }
     if (auto r = RuleRoute(req)) return std::move(*r);
-    if (p == "/v1/materials") return ListMaterials(req);
-    static const std::string kBlock = "/v1/block/", kTx = "/v1/tx/", kMaterial = "/v1/material/";
-    if (p.rfind(kBlock, 0) == 0) {
-      std::string rest = p.substr(kBlock.size());
-      static const std::string kRaw = "/raw";
-      if (rest.size() > kRaw.size() &&
-          rest.compare(rest.size() - kRaw.size(), kRaw.size(), kRaw) == 0) {
-        return GetBlockRaw(rest.substr(0, rest.size() - kRaw.size()));
-      }
-      return GetBlock(rest);
-    }
-    if (p.rfind(kTx, 0) == 0) return GetTx(p.substr(kTx.size()));
+    static const std::string kMaterial = "/v1/material/";
     if (p.rfind(kMaterial, 0) == 0) {
       std::string rest = p.substr(kMaterial.size());
       static const std::string kHistory = "/history";
@@ -126,6 +202,32 @@ class Api {
     }
     if (auto page = WebRoute(req)) return std::move(*page);  // the verification page at /
     return Error(404, "not_found", "no such endpoint: " + p + " (see doc/api.md)");
+  }
+
+  // What the API's limits refused or cut off (doc/operator.md, "API limits").
+  std::string LimitMetrics() const {
+    std::string o;
+    auto line = [&o](const std::string& name, const std::string& labels, uint64_t v) {
+      o += name + labels + " " + std::to_string(v) + "\n";
+    };
+    o += "# TYPE govledger_api_rate_limited_total counter\n";
+    line("govledger_api_rate_limited_total", "{kind=\"read\"}", reads_.refused());
+    line("govledger_api_rate_limited_total", "{kind=\"submit\"}", submits_.refused());
+    if (const HttpServerStats* s = node_.http_stats()) {
+      o += "# TYPE govledger_api_connections_refused_total counter\n";
+      line("govledger_api_connections_refused_total", "{cap=\"total\"}", s->refused_total_cap);
+      line("govledger_api_connections_refused_total", "{cap=\"per_ip\"}", s->refused_per_ip_cap);
+      o += "# TYPE govledger_api_timeouts_total counter\n";
+      line("govledger_api_timeouts_total", "{phase=\"header\"}", s->header_timeouts);
+      line("govledger_api_timeouts_total", "{phase=\"body\"}", s->body_timeouts);
+      line("govledger_api_timeouts_total", "{phase=\"write\"}", s->write_timeouts);
+      line("govledger_api_timeouts_total", "{phase=\"idle\"}", s->idle_closed);
+      o += "# TYPE govledger_api_accept_errors_total counter\n";
+      line("govledger_api_accept_errors_total", "", s->accept_errors);
+    }
+    o += "# TYPE govledger_api_read_workers_in_flight gauge\n";
+    line("govledger_api_read_workers_in_flight", "", node_.read_pool().in_flight());
+    return o;
   }
 
   HttpResponse Status() {
@@ -156,80 +258,6 @@ class Api {
     return Json(200, j);
   }
 
-  // The exact stored bytes of a block and its certificate, for a remote audit that re-executes
-  // the chain (`govledger audit chain --node`).
-  HttpResponse GetBlockRaw(const std::string& arg) {
-    const auto& s = node_.store();
-    uint64_t height = 0;
-    if (!ParseU64(arg, height)) return Error(400, "bad_height", "block height must be a number");
-    if (height == 0 || height > s.height()) {
-      return Error(404, "not_found", "no block at height " + arg + " (tip is " +
-                                         std::to_string(s.height()) + ")");
-    }
-    auto bytes = s.GetBlockBytes(height);
-    if (!bytes.ok()) return Error(500, bytes.status().code(), bytes.status().message());
-    auto commit = s.GetCommit(height);
-    if (!commit.ok()) return Error(500, commit.status().code(), commit.status().message());
-    return Json(200, {{"height", height},
-                      {"block", Base64Encode(*bytes)},
-                      {"commit", Base64Encode(ledger::EncodeCommit(*commit))}});
-  }
-
-  HttpResponse GetBlock(const std::string& arg) {
-    const auto& s = node_.store();
-    uint64_t height = 0;
-    if (arg == "latest") {
-      height = s.height();
-    } else if (!ParseU64(arg, height)) {
-      return Error(400, "bad_height", "block height must be a number or 'latest'");
-    }
-    if (height == 0 || height > s.height()) {
-      return Error(404, "not_found", "no block at height " + arg + " (tip is " +
-                                         std::to_string(s.height()) + ")");
-    }
-    auto block = s.GetBlock(height);
-    if (!block.ok()) return Error(500, block.status().code(), block.status().message());
-    crypto::Suite suite = node_.genesis().suite;
-    json j = HeaderJson(block->header, crypto::Hash(suite, block->header_bytes), suite);
-    json txs = json::array();
-    for (const auto& raw : block->txs) {
-      auto tx = ledger::DecodeTx(suite, raw, raw.size());
-      txs.push_back(tx.ok() ? TxBodyJson(*tx, node_.registry()) : json(nullptr));
-    }
-    j["txs"] = txs;
-    if (block->last_commit) j["last_commit"] = CommitJson(*block->last_commit, suite);
-    if (auto commit = s.GetCommit(height); commit.ok()) j["commit"] = CommitJson(*commit, suite);
-    if (auto events = s.GetBlockEvents(height); events.ok()) {
-      json ev = json::array();
-      for (const auto& e : *events) ev.push_back(EventJson(e, suite));
-      j["events"] = ev;
-    }
-    return Json(200, j);
-  }
-
-  HttpResponse GetTx(const std::string& hex) {
-    auto hash = crypto::DigestFromHex(hex);
-    if (!hash.ok()) return Error(400, "bad_hash", "tx hash must be 64 hex characters");
-    const auto& s = node_.store();
-    auto loc = s.FindTx(*hash);
-    if (!loc) {
-      if (node_.mempool().Contains(*hash)) {
-        return Json(200, {{"tx_hash", hex}, {"status", "pending"}});
-      }
-      return Error(404, "not_found", "no transaction " + hex);
-    }
-    auto raw = s.GetTxBytes(*loc);
-    if (!raw.ok()) return Error(500, raw.status().code(), raw.status().message());
-    auto tx = ledger::DecodeTx(node_.genesis().suite, *raw, raw->size());
-    if (!tx.ok()) return Error(500, "corrupt_store", tx.status().message());
-    json j = TxBodyJson(*tx, node_.registry());
-    j["status"] = "committed";
-    j["height"] = loc->height;
-    j["index"] = loc->index;
-    j["log_index"] = loc->log_index;
-    return Json(200, j);
-  }
-
   HttpResponse GetMaterial(const std::string& id) {
     auto m = node_.store().GetMaterial(id);
     if (!m) return Error(404, "unknown_material", "no material " + id);
@@ -250,67 +278,6 @@ class Api {
                       {"as_of_height", s.height()}});
   }
 
-  HttpResponse ListMaterials(const HttpRequest& req) {
-    const auto& s = node_.store();
-    ledger::ListQuery q;
-    if (auto it = req.query.find("limit"); it != req.query.end()) {
-      uint64_t limit;
-      if (!ParseU64(it->second, limit) || limit == 0 || limit > kMaxListLimit) {
-        return Error(400, "bad_limit", "limit must be 1.." + std::to_string(kMaxListLimit));
-      }
-      q.limit = limit;
-    }
-    if (auto it = req.query.find("after"); it != req.query.end()) q.after = it->second;
-    // Ask for one more than the page so next_after is only set when more really follow.
-    const size_t page = q.limit;
-    q.limit = page + 1;
-    std::vector<std::string> ids;
-    auto get = [&](const char* key) -> const std::string* {
-      auto it = req.query.find(key);
-      return it == req.query.end() ? nullptr : &it->second;
-    };
-    if (const auto* digest = get("digest")) {
-      auto d = HexDecode(*digest);
-      if (!d.ok() || d->size() != crypto::kDigestSize) {
-        return Error(400, "bad_digest", "digest must be 64 hex characters");
-      }
-      ids = s.MaterialsByDigest(*d, q);
-    } else if (const auto* holder = get("holder")) {
-      auto d = HexDecode(*holder);
-      if (!d.ok() || d->size() != crypto::kDigestSize) {
-        return Error(400, "bad_holder", "holder must be a 64-hex-character holder commitment");
-      }
-      ids = s.MaterialsByHolder(*d, q);
-    } else if (const auto* issuer = get("issuer")) {
-      ids = s.MaterialsByIssuer(*issuer, q);
-    } else if (const auto* type = get("type")) {
-      ids = s.MaterialsByType(*type, q);
-    } else if (const auto* within = get("expiring_within")) {
-      auto ms = ParseDurationMs(*within);
-      if (!ms.ok()) return Error(400, "bad_duration", ms.status().message());
-      int64_t now = s.tip_time_ms();
-      // Saturating: a huge duration means "everything that will ever expire", not an overflow.
-      const int64_t until = *ms > std::numeric_limits<int64_t>::max() - now
-                                ? std::numeric_limits<int64_t>::max()
-                                : now + *ms;
-      ids = s.MaterialsExpiringBetween(now, until, q);
-    } else {
-      return Error(400, "missing_filter",
-                   "give one of digest=, holder=, issuer=, type= or expiring_within=");
-    }
-    bool more = ids.size() > page;
-    if (more) ids.resize(page);
-    json list = json::array();
-    for (const auto& id : ids) {
-      if (auto m = s.GetMaterial(id)) {
-        list.push_back(MaterialJson(*m, node_.registry(), &s, s.height() + 1));
-      }
-    }
-    json j{{"materials", list}, {"as_of_height", s.height()}};
-    if (more) j["next_after"] = ids.back();
-    return Json(200, j);
-  }
-
   // ---------------------------------------------------------------- rule contract records
 
   static bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -318,160 +285,21 @@ class Api {
            s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
   }
 
-  // Grants, usage statistics, e-contracts, proposals, the registry and validator set in force.
+  // E-contracts, proposals, the registry and validator set in force.
   // nullopt: not one of these routes.
   std::optional<HttpResponse> RuleRoute(const HttpRequest& req) {
     const std::string& p = req.path;
-    static const std::string kMaterial = "/v1/material/", kGrant = "/v1/grant/",
-                             kContract = "/v1/contract/", kProposal = "/v1/proposal/",
-                             kGrants = "/grants";
-    if (p.rfind(kMaterial, 0) == 0 && EndsWith(p, kGrants)) {
-      return MaterialGrants(p.substr(kMaterial.size(), p.size() - kMaterial.size() - kGrants.size()));
-    }
-    if (p.rfind(kGrant, 0) == 0) return GetGrant(p.substr(kGrant.size()));
-    if (p == "/v1/stats") return Stats(req);
-    if (p == "/v1/report") return Report(req);
+    static const std::string kContract = "/v1/contract/", kProposal = "/v1/proposal/";
     if (p.rfind(kContract, 0) == 0) return GetContract(p.substr(kContract.size()));
     if (p == "/v1/contracts") return ListContracts(req);
     if (p == "/v1/proposals") return ListProposals();
     if (p.rfind(kProposal, 0) == 0) return GetProposal(p.substr(kProposal.size()));
     if (p == "/v1/registry") return RegistryAt(req);
     if (p == "/v1/validators") return Validators(req);
-    static const std::string kProof = "/v1/proof/", kContractProof = "/v1/proof/contract/";
-    if (p.rfind(kContractProof, 0) == 0) {
-      return GetContractProof(p.substr(kContractProof.size()));
-    }
-    if (p.rfind(kProof, 0) == 0) return GetProof(p.substr(kProof.size()));
-    if (p == "/v1/consistency") return Consistency(req);
     return std::nullopt;
   }
 
   crypto::Suite suite() const { return node_.genesis().suite; }
-
-  HttpResponse MaterialGrants(const std::string& id) {
-    const auto& s = node_.store();
-    if (!s.GetMaterial(id)) return Error(404, "unknown_material", "no material " + id);
-    json list = json::array();
-    for (const std::string& g : ledger::ScanIndex(s, ledger::Table::kGrantByMaterial, id, 1000)) {
-      if (auto grant = ledger::GetGrant(s, g)) {
-        list.push_back(GrantJson(*grant, s.tip_time_ms(), suite()));
-      }
-    }
-    return Json(200, {{"material_id", id}, {"grants", list}, {"as_of_height", s.height()}});
-  }
-
-  HttpResponse GetGrant(const std::string& id) {
-    const auto& s = node_.store();
-    auto g = ledger::GetGrant(s, id);
-    if (!g) return Error(404, "unknown_grant", "no grant " + id);
-    json j = GrantJson(*g, s.tip_time_ms(), suite());
-    j["as_of_height"] = s.height();
-    return Json(200, j);
-  }
-
-  // Use counts per (type, consumer department, purpose), optionally filtered by each.
-  HttpResponse Stats(const HttpRequest& req) {
-    const auto& s = node_.store();
-    auto q = [&req](const char* key) {
-      auto it = req.query.find(key);
-      return it == req.query.end() ? std::string() : it->second;
-    };
-    const std::string type = q("type"), consumer = q("consumer"), purpose = q("purpose");
-    const std::string prefix = type.empty() ? std::string() : ledger::JoinKey(type, "");
-    json rows = json::array();
-    uint64_t total = 0;
-    for (const auto& [key, value] : s.ScanRecords(ledger::Table::kUsage, prefix, "", 100'000)) {
-      size_t a = key.find('\0');
-      size_t b = a == std::string::npos ? a : key.find('\0', a + 1);
-      if (b == std::string::npos) continue;
-      std::string t = key.substr(0, a), c = key.substr(a + 1, b - a - 1), p = key.substr(b + 1);
-      if ((!consumer.empty() && c != consumer) || (!purpose.empty() && p != purpose)) continue;
-      auto count = ledger::DecodeU64(value);
-      if (!count.ok()) continue;
-      total += *count;
-      rows.push_back({{"type", t}, {"consumer", c}, {"purpose", p}, {"uses", *count}});
-    }
-    return Json(200, {{"usage", rows}, {"total_uses", total}, {"as_of_height", s.height()}});
-  }
-
-  // The proof bundle of a material at the tip (doc/proof-bundle.md), without disclosed fields:
-  // the holder adds those from its receipt (`govledger proof export --disclose`).
-  HttpResponse GetProof(const std::string& id) {
-    ledger::ProofRequest request;
-    request.material_id = id;
-    auto bundle = ledger::BuildProofBundle(node_.store(), node_.genesis(), request);
-    if (!bundle.ok()) {
-      const std::string& reason = bundle.status().code();
-      const int code = reason == "not_found" ? 404 : reason == "busy" ? 503 : 500;
-      return Error(code, reason, bundle.status().message());
-    }
-    HttpResponse r;
-    r.body = ledger::ProofBundleToJson(*bundle);
-    return r;
-  }
-
-  // The evidence bundle of an e-contract's version history at the tip (doc/proof-bundle.md).
-  HttpResponse GetContractProof(const std::string& id) {
-    auto bundle = ledger::BuildContractBundle(node_.store(), node_.genesis(), id);
-    if (!bundle.ok()) {
-      const std::string& code = bundle.status().code();
-      return Error(code == "not_found" ? 404 : code == "busy" ? 503 : 500, code,
-                   bundle.status().message());
-    }
-    HttpResponse r;
-    r.body = ledger::ContractBundleToJson(*bundle);
-    return r;
-  }
-
-  // RFC 9162 consistency proof between two sizes of the transaction log, to show that an older
-  // bundle's log is a prefix of the current one.
-  HttpResponse Consistency(const HttpRequest& req) {
-    uint64_t first = 0, second = 0;
-    auto a = req.query.find("first"), b = req.query.find("second");
-    if (a == req.query.end() || b == req.query.end() || !ParseU64(a->second, first) ||
-        !ParseU64(b->second, second) || first == 0 || first > second ||
-        second > node_.store().log_size()) {
-      return Error(400, "bad_request",
-                   "give 0 < first <= second <= the log size (" +
-                       std::to_string(node_.store().log_size()) + ")");
-    }
-    ledger::PendingLogNodes nodes(node_.store().log_nodes());  // read-only use
-    crypto::MerkleLog log(suite(), &nodes, node_.store().log_size());
-    auto proof = log.ConsistencyProof(first, second);
-    auto first_root = log.Root(first), second_root = log.Root(second);
-    if (!proof.ok() || !first_root.ok() || !second_root.ok()) {
-      return Error(500, "corrupt_store", "cannot build the consistency proof");
-    }
-    json path = json::array();
-    for (const auto& d : *proof) path.push_back(crypto::DigestHex(d));
-    return Json(200, {{"first", first},
-                      {"second", second},
-                      {"first_root", crypto::DigestHex(*first_root)},
-                      {"second_root", crypto::DigestHex(*second_root)},
-                      {"proof", path}});
-  }
-
-  // Usage statistics of the blocks whose time is in [from_ms, to_ms) (ledger/report.h).
-  HttpResponse Report(const HttpRequest& req) {
-    auto arg = [&req](const char* key, int64_t& out) {
-      auto it = req.query.find(key);
-      uint64_t v = 0;
-      if (it == req.query.end() || !ParseU64(it->second, v) || v > INT64_MAX) return false;
-      out = static_cast<int64_t>(v);
-      return true;
-    };
-    ledger::ReportQuery q;
-    if (!arg("from_ms", q.from_ms) || !arg("to_ms", q.to_ms) || q.to_ms <= q.from_ms) {
-      return Error(400, "bad_request",
-                   "give from_ms and to_ms (milliseconds since 1970, from_ms < to_ms)");
-    }
-    // Served on the node's one thread: a long range comes in slices (truncated, next_from_ms).
-    q.max_blocks = 2'000;
-    const auto& s = node_.store();
-    auto report = ledger::BuildUsageReport(s, q);
-    if (!report.ok()) return Error(500, report.status().code(), report.status().message());
-    return Json(200, ReportJson(*report, node_.registry(), s, s.height()));
-  }
 
   HttpResponse GetContract(const std::string& id) {
     const auto& s = node_.store();
@@ -625,6 +453,8 @@ class Api {
   }
 
   Node& node_;
+  RateLimiter reads_;
+  RateLimiter submits_;
 };
 
 }  // namespace

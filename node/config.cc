@@ -85,7 +85,19 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
   bool ok = num("api", "max_body_bytes", c.max_body_bytes) &&
             num("api", "max_header_bytes", c.max_header_bytes) &&
             num("api", "max_connections", c.max_connections) &&
-            num("api", "request_timeout_ms", c.request_timeout_ms) &&
+            num("api", "max_connections_per_ip", c.max_connections_per_ip) &&
+            num("api", "request_timeout_ms", c.body_timeout_ms) &&  // the older name
+            num("api", "header_timeout_ms", c.header_timeout_ms) &&
+            num("api", "body_timeout_ms", c.body_timeout_ms) &&
+            num("api", "write_timeout_ms", c.write_timeout_ms) &&
+            num("api", "idle_timeout_ms", c.idle_timeout_ms) &&
+            num("api", "read_rate_per_s", c.read_rate_per_s) &&
+            num("api", "read_burst", c.read_burst) &&
+            num("api", "submit_rate_per_s", c.submit_rate_per_s) &&
+            num("api", "submit_burst", c.submit_burst) &&
+            num("api", "auth_window_ms", c.auth_window_ms) &&
+            num("api", "read_workers", c.read_workers) &&
+            num("api", "read_queue", c.read_queue) &&
             num("api", "max_wait_ms", c.max_wait_ms) &&
             num("mempool", "max_txs", c.mempool_max_txs) &&
             num("mempool", "max_bytes", c.mempool_max_bytes) &&
@@ -106,6 +118,23 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
     return Status::Error("bad_config", path + ": api_listen: " + st.message());
   }
   if (c.rebroadcast_ms < 10) return Status::Error("bad_config", path + ": consensus.rebroadcast_ms below 10");
+  for (auto [name, v] : {std::pair<const char*, int64_t>{"header_timeout_ms", c.header_timeout_ms},
+                        {"body_timeout_ms", c.body_timeout_ms},
+                        {"write_timeout_ms", c.write_timeout_ms},
+                        {"idle_timeout_ms", c.idle_timeout_ms},
+                        {"auth_window_ms", c.auth_window_ms}}) {
+    if (v < 100) return Status::Error("bad_config", path + ": api." + name + " below 100");
+  }
+  if (c.max_connections == 0 || c.max_connections_per_ip == 0 || c.read_workers == 0 ||
+      c.read_queue == 0) {
+    return Status::Error("bad_config", path + ": api.max_connections, max_connections_per_ip, "
+                                              "read_workers and read_queue must be at least 1");
+  }
+  if ((c.read_rate_per_s > 0 && c.read_burst == 0) ||
+      (c.submit_rate_per_s > 0 && c.submit_burst == 0)) {
+    return Status::Error("bad_config", path + ": api.read_burst and submit_burst must be at "
+                                              "least 1 when their rate is set");
+  }
   if (c.max_body_bytes < 1024) return Status::Error("bad_config", path + ": api.max_body_bytes below 1024");
   return c;
 }
@@ -154,7 +183,21 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "max_body_bytes = " << c.max_body_bytes << "\n"
     << "max_header_bytes = " << c.max_header_bytes << "\n"
     << "max_connections = " << c.max_connections << "\n"
-    << "request_timeout_ms = " << c.request_timeout_ms << "\n"
+    << "max_connections_per_ip = " << c.max_connections_per_ip << "\n"
+    << "# Deadlines against slow clients: the whole header, the body, writing an answer, and a\n"
+    << "# kept-alive connection waiting for its next request.\n"
+    << "header_timeout_ms = " << c.header_timeout_ms << "\n"
+    << "body_timeout_ms = " << c.body_timeout_ms << "\n"
+    << "write_timeout_ms = " << c.write_timeout_ms << "\n"
+    << "idle_timeout_ms = " << c.idle_timeout_ms << "\n"
+    << "# Token buckets per client address (0 = unlimited); over them the API answers 429.\n"
+    << "read_rate_per_s = " << c.read_rate_per_s << "\n"
+    << "read_burst = " << c.read_burst << "\n"
+    << "submit_rate_per_s = " << c.submit_rate_per_s << "\n"
+    << "submit_burst = " << c.submit_burst << "\n"
+    << "auth_window_ms = " << c.auth_window_ms << "   # freshness of signed requests\n"
+    << "read_workers = " << c.read_workers << "   # heavy reads run here, over snapshots\n"
+    << "read_queue = " << c.read_queue << "\n"
     << "max_wait_ms = " << c.max_wait_ms << "\n\n"
     << "[mempool]\n"
     << "max_txs = " << c.mempool_max_txs << "\n"

@@ -30,8 +30,22 @@ struct NodeConfig {
   // API limits.
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
-  size_t max_connections = 4096;
-  int64_t request_timeout_ms = 30'000;
+  size_t max_connections = 4096;     // clamped to what the descriptor limit allows
+  size_t max_connections_per_ip = 256;
+  int64_t header_timeout_ms = 10'000;  // the whole request header (slowloris)
+  int64_t body_timeout_ms = 30'000;    // the body, after the header ("request_timeout_ms" too)
+  int64_t write_timeout_ms = 30'000;   // writing one answer to a client that does not read
+  int64_t idle_timeout_ms = 30'000;    // a kept-alive connection between requests
+  // Token buckets per client address (0 = no limit): reads (every GET) and submissions.
+  uint64_t read_rate_per_s = 200;
+  uint64_t read_burst = 400;
+  uint64_t submit_rate_per_s = 100;
+  uint64_t submit_burst = 200;
+  // Signed requests (node/request_auth.h) are fresh within this many ms of the node's clock.
+  int64_t auth_window_ms = 300'000;
+  // Heavy reads (reports, proofs, blocks, listings) run on these workers over store snapshots.
+  unsigned read_workers = 2;
+  size_t read_queue = 64;
   int64_t max_wait_ms = 60'000;     // longest a client may wait for a commit
   // Mempool.
   size_t mempool_max_txs = 50'000;

@@ -39,7 +39,8 @@ Result<Endpoint> ParseUrl(const std::string& url) {
 
 Result<HttpResult> Request(const std::string& url, http::verb verb, const std::string& target,
                            const std::string& body, const std::string& content_type,
-                           int64_t timeout_ms) {
+                           int64_t timeout_ms,
+                           const std::map<std::string, std::string>& headers = {}) {
   auto ep = ParseUrl(url);
   if (!ep.ok()) return ep.status();
   asio::io_context io;
@@ -55,6 +56,7 @@ Result<HttpResult> Request(const std::string& url, http::verb verb, const std::s
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, ep->host + ":" + ep->port);
   req.set(http::field::user_agent, "govledger");
+  for (const auto& [name, value] : headers) req.set(name, value);
   if (verb == http::verb::post) {
     req.set(http::field::content_type, content_type);
     req.body() = body;
@@ -102,6 +104,12 @@ Result<HttpResult> Request(const std::string& url, http::verb verb, const std::s
 
 Result<HttpResult> HttpGet(const std::string& url, const std::string& target, int64_t timeout_ms) {
   return Request(url, http::verb::get, target, "", "", timeout_ms);
+}
+
+Result<HttpResult> HttpGetWithHeaders(const std::string& url, const std::string& target,
+                                      const std::map<std::string, std::string>& headers,
+                                      int64_t timeout_ms) {
+  return Request(url, http::verb::get, target, "", "", timeout_ms, headers);
 }
 
 Result<HttpResult> HttpPost(const std::string& url, const std::string& target,

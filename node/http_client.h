@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "util/status.h"
@@ -22,6 +23,10 @@ struct HttpResult {
 // Fails with "unreachable" when the node cannot be reached and "bad_url" for a malformed URL.
 Result<HttpResult> HttpGet(const std::string& url, const std::string& target,
                            int64_t timeout_ms = 75'000);
+// A GET with extra request headers (e.g. a request signature, node/request_auth.h).
+Result<HttpResult> HttpGetWithHeaders(const std::string& url, const std::string& target,
+                                      const std::map<std::string, std::string>& headers,
+                                      int64_t timeout_ms = 75'000);
 Result<HttpResult> HttpPost(const std::string& url, const std::string& target,
                             const std::string& body, int64_t timeout_ms = 75'000,
                             const std::string& content_type = "application/json");

@@ -1,6 +1,9 @@
 // A small asynchronous HTTP/1.1 server on Boost.Beast for the node's API. It enforces header and
-// body size limits, a per-request read timeout (slow clients are dropped) and a connection cap;
-// malformed requests get a 400 with a reason and never reach the handler.
+// body size limits; deadlines against slow clients (slowloris): one for the whole request header,
+// one for the body, one for writing the answer and an idle limit between keep-alive requests; and
+// connection caps, in total and per client address (past a cap a connection is answered 503 and
+// closed). Malformed requests get a 400 with a reason and never reach the handler. Accepting never
+// spins: when the process is out of descriptors the acceptor backs off.
 //
 // Handlers run on the io_context thread and may answer later (a client waiting for a commit):
 // they receive a Responder they must call exactly once.
@@ -23,7 +26,11 @@ struct HttpRequest {
   std::map<std::string, std::string> query;
   std::string body;
   std::string content_type;
-  std::string remote;  // peer address
+  std::string target;  // the request target exactly as sent (path and query, still encoded)
+  std::string remote;  // peer address "ip:port"
+  std::string remote_ip;  // peer address without the port (the rate limits' client key)
+  // Headers named x-govledger-* (request signatures, node/request_auth.h), lowercased names.
+  std::map<std::string, std::string> auth_headers;
   std::string if_none_match;  // If-None-Match header (conditional GET of the web page)
 };
 
@@ -40,8 +47,24 @@ using HttpHandler = std::function<void(HttpRequest, Responder)>;
 struct HttpLimits {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
-  size_t max_connections = 4096;
-  int64_t read_timeout_ms = 30'000;
+  size_t max_connections = 4096;         // open connections in total
+  size_t max_connections_per_ip = 256;   // open connections from one client address
+  int64_t header_timeout_ms = 10'000;    // from the request's first byte to its last header line
+  int64_t body_timeout_ms = 30'000;      // from the end of the header to the end of the body
+  int64_t write_timeout_ms = 30'000;     // to write one answer
+  int64_t idle_timeout_ms = 30'000;      // a kept-alive connection waiting for its next request
+};
+
+// Counters of what the server refused or cut off (rendered on /metrics).
+struct HttpServerStats {
+  uint64_t accepted = 0;
+  uint64_t refused_total_cap = 0;   // over max_connections
+  uint64_t refused_per_ip_cap = 0;  // over max_connections_per_ip
+  uint64_t header_timeouts = 0;
+  uint64_t body_timeouts = 0;
+  uint64_t write_timeouts = 0;
+  uint64_t idle_closed = 0;
+  uint64_t accept_errors = 0;
 };
 
 class HttpServer {
@@ -54,6 +77,7 @@ class HttpServer {
   boost::asio::ip::tcp::endpoint endpoint() const;
   void Stop();
   size_t open_connections() const;
+  const HttpServerStats& stats() const;
 
   struct Impl;  // opaque; public so the connection sessions in the .cc can share it
 

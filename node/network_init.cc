@@ -95,6 +95,23 @@ Result<NetworkSpec> ParseNetworkToml(std::string_view text, const std::string& s
     GOVLEDGER_RETURN_IF_ERROR(timeout("rebroadcast_ms", spec.rebroadcast_ms));
   }
 
+  if (auto api = root["api"]; api.as_table()) {
+    auto limit = [&](const char* key, std::optional<uint64_t>& out) -> Status {
+      auto node = api[key];
+      if (!node) return Status::Ok();
+      auto v = node.value<int64_t>();
+      if (!v || *v < 0 || *v > 1'000'000) {
+        return Bad(source, std::string("[api] ") + key + " must be 0..1000000");
+      }
+      out = static_cast<uint64_t>(*v);
+      return Status::Ok();
+    };
+    GOVLEDGER_RETURN_IF_ERROR(limit("read_rate_per_s", spec.read_rate_per_s));
+    GOVLEDGER_RETURN_IF_ERROR(limit("read_burst", spec.read_burst));
+    GOVLEDGER_RETURN_IF_ERROR(limit("submit_rate_per_s", spec.submit_rate_per_s));
+    GOVLEDGER_RETURN_IF_ERROR(limit("submit_burst", spec.submit_burst));
+  }
+
   const toml::array* vals = root["validators"].as_array();
   if (!vals || vals->empty()) return Bad(source, "at least one [[validators]] entry is required");
   for (size_t i = 0; i < vals->size(); ++i) {
@@ -282,6 +299,10 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
     c.p2p_listen = v.p2p;
     c.timeouts = spec.timeouts;
     c.rebroadcast_ms = spec.rebroadcast_ms;
+    if (spec.read_rate_per_s) c.read_rate_per_s = *spec.read_rate_per_s;
+    if (spec.read_burst) c.read_burst = *spec.read_burst;
+    if (spec.submit_rate_per_s) c.submit_rate_per_s = *spec.submit_rate_per_s;
+    if (spec.submit_burst) c.submit_burst = *spec.submit_burst;
     GOVLEDGER_RETURN_IF_ERROR(WriteHome(c, json + "\n", keys[i]));
   }
   return *checked;

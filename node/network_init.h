@@ -10,6 +10,7 @@
 // With `flat` (the one-validator dev chain) the single validator's files sit in OUT itself.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ struct NetworkSpec {
   // [consensus] section: copied into every node.toml (local settings, may be tuned per node).
   consensus::Timeouts timeouts;
   int64_t rebroadcast_ms = 500;
+  // [api] section: the per-client rate limits copied into every node.toml (0 = no limit; absent:
+  // node/config.h's defaults).
+  std::optional<uint64_t> read_rate_per_s, read_burst, submit_rate_per_s, submit_burst;
 };
 
 // Parses network.toml; errors name the file, the entry and the problem.

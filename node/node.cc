@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <thread>
@@ -19,7 +21,32 @@ namespace govledger::node {
 namespace asio = boost::asio;
 
 namespace {
+
 std::string HashKey(const crypto::Digest& d) { return std::string(d.begin(), d.end()); }
+
+// Descriptors kept for everything but API clients: LevelDB's files, the WAL, peers, logs.
+constexpr rlim_t kReservedDescriptors = 256;
+
+// Raises the descriptor limit to its hard maximum and clamps the API connection cap below it, so
+// that thousands of clients exhaust the cap (503, counted) and never the process's descriptors
+// (which would also stop LevelDB and the peers).
+size_t ApiConnectionCap(size_t configured) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return configured;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  if (lim.rlim_cur == RLIM_INFINITY) return configured;
+  const rlim_t usable = lim.rlim_cur > 2 * kReservedDescriptors ? lim.rlim_cur - kReservedDescriptors
+                                                                : lim.rlim_cur / 2;
+  if (configured <= usable) return configured;
+  GOVLEDGER_LOG(kWarn, "api.max_connections = " << configured << " exceeds what the descriptor "
+                       "limit (" << lim.rlim_cur << ") allows; using " << usable
+                       << " (raise `ulimit -n` to allow more)");
+  return static_cast<size_t>(usable);
+}
 
 // Opens the store and checks it (ledger/store_check.h) before anything is served from it.
 Result<std::unique_ptr<ledger::Store>> OpenStore(const NodeConfig& config,
@@ -61,6 +88,7 @@ Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::S
   unsigned threads = config_.verify_threads ? config_.verify_threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   verifier_ = std::make_unique<SignatureVerifier>(io_, genesis_.suite, threads);
+  read_pool_ = std::make_unique<ReadPool>(io_, config_.read_workers, config_.read_queue);
   ConsensusDriver::Hooks hooks;
   hooks.on_commit = [this](const BuiltBlock& built) { OnCommitted(built); };
   storage_guard_ = std::make_unique<StorageGuard>(
@@ -79,6 +107,7 @@ Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::S
 Node::~Node() {
   if (driver_) driver_->Stop();
   if (verifier_) verifier_->Stop();
+  if (read_pool_) read_pool_->Stop();
 }
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
@@ -113,8 +142,12 @@ Status Node::Start() {
   HttpLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
   limits.max_header_bytes = config_.max_header_bytes;
-  limits.max_connections = config_.max_connections;
-  limits.read_timeout_ms = config_.request_timeout_ms;
+  limits.max_connections = ApiConnectionCap(config_.max_connections);
+  limits.max_connections_per_ip = config_.max_connections_per_ip;
+  limits.header_timeout_ms = config_.header_timeout_ms;
+  limits.body_timeout_ms = config_.body_timeout_ms;
+  limits.write_timeout_ms = config_.write_timeout_ms;
+  limits.idle_timeout_ms = config_.idle_timeout_ms;
   http_ = std::make_unique<HttpServer>(io_, limits, MakeApiHandler(*this));
   GOVLEDGER_RETURN_IF_ERROR(http_->Listen(host, port));
   auto ep = http_->endpoint();
@@ -137,6 +170,11 @@ Status Node::Start() {
 }
 
 void Node::Run() { io_.run(); }
+
+size_t Node::PollForTest() {
+  if (io_.stopped()) io_.restart();
+  return io_.poll();
+}
 
 void Node::Stop() {
   asio::post(io_, [this] {
@@ -164,6 +202,7 @@ void Node::Stop() {
       }
     }
     verifier_->Stop();
+    read_pool_->Stop();
     // Let queued writes go out, then stop.
     asio::post(io_, [this] { io_.stop(); });
   });

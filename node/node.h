@@ -24,6 +24,7 @@
 #include "node/http_server.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
+#include "node/read_pool.h"
 #include "node/storage_guard.h"
 #include "node/verifier.h"
 
@@ -61,7 +62,13 @@ class Node {
   const Mempool& mempool() const { return mempool_; }
   Metrics& metrics() { return metrics_; }
   size_t api_connections() const { return http_ ? http_->open_connections() : 0; }
+  const HttpServerStats* http_stats() const { return http_ ? &http_->stats() : nullptr; }
+  // Workers for the API's heavy reads over store snapshots (node/api_reads.h).
+  ReadPool& read_pool() { return *read_pool_; }
   const ConsensusDriver* consensus() const { return driver_.get(); }
+  // Runs the io handlers that are ready, without Run() (fuzz targets and tests drive a node's API
+  // this way: the heavy reads answer through the io thread). Returns how many ran.
+  size_t PollForTest();
 
  private:
   Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::Store> store,
@@ -91,6 +98,7 @@ class Node {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   std::unique_ptr<SignatureVerifier> verifier_;
+  std::unique_ptr<ReadPool> read_pool_;  // after io_ and store_: joined before they go
   std::unique_ptr<StorageGuard> storage_guard_;
   std::unique_ptr<ConsensusDriver> driver_;
   std::unique_ptr<HttpServer> http_;

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite (doc/performance.md): ceiling, single, cluster, audit, sync, verify,
-# scale and ordering, each printing one summary line per figure and writing JSON into the results
-# directory, then draws the load chart (scripts/perf_chart.js) when Node.js is installed.
+# scale, ordering and api-load, each printing one summary line per figure and writing JSON into
+# the results directory, then draws the load chart (scripts/perf_chart.js) when Node.js is there.
 #
 #   scripts/bench.sh [--tiny] [--suite p256|sm|both] [--out DIR] [--build-dir DIR]
 #                    [--only LIST] [--audit-txs N] [--scale N] [--sync-blocks N]
 #
-# --only runs a comma-separated subset (ceiling,single,cluster,audit,sync,verify,scale,ordering);
+# --only runs a comma-separated subset (ceiling,single,cluster,audit,sync,verify,scale,ordering,api-load);
 # --scale N sets the materials of the scale benchmark (default 1,000,000), so the 10 M run is
 # `scripts/bench.sh --only scale --scale 10000000` (about 15 GB of disk and several hours here).
 # Without --build-dir it builds the release preset first (installing what is missing), as
@@ -22,7 +22,7 @@ build_dir=""
 audit_txs=""
 scale=""
 sync_blocks=""
-only="ceiling,single,cluster,audit,sync,verify,scale,ordering"
+only="ceiling,single,cluster,audit,sync,verify,scale,ordering,api-load"
 while [ $# -gt 0 ]; do
   case "$1" in
     --tiny) tiny="--tiny" ;;
@@ -59,8 +59,8 @@ common=(--out "$out" --bin-dir "$build_dir" --source-dir "$PWD" --work-dir "$wor
 
 for b in ${only//,/ }; do
   case "$b" in
-    ceiling|single|cluster|audit|sync|verify|scale|ordering) ;;
-    *) echo "bench.sh: --only takes ceiling,single,cluster,audit,sync,verify,scale,ordering; not $b" >&2
+    ceiling|single|cluster|audit|sync|verify|scale|ordering|api-load) ;;
+    *) echo "bench.sh: --only takes ceiling,single,cluster,audit,sync,verify,scale,ordering,api-load; not $b" >&2
        exit 2 ;;
   esac
 done
@@ -84,6 +84,8 @@ for s in $suites; do
   fi
 done
 if wants ordering; then "$bench" $tiny "${common[@]}" ordering; fi
+# One node under thousands of slow and fast API connections (hostile clients).
+if wants api-load; then "$bench" $tiny "${common[@]}" api-load; fi
 if command -v node >/dev/null && ls "$out"/single-*.json "$out"/cluster-*.json >/dev/null 2>&1
 then
   node scripts/perf_chart.js "$out" "$out/load-chart.svg"

@@ -26,7 +26,7 @@ const std::vector<NumField>& NumFields() {
       {"api", "max_body_bytes", [](const C& c) { return uint64_t{c.max_body_bytes}; }},
       {"api", "max_header_bytes", [](const C& c) { return uint64_t{c.max_header_bytes}; }},
       {"api", "max_connections", [](const C& c) { return uint64_t{c.max_connections}; }},
-      {"api", "request_timeout_ms", [](const C& c) { return uint64_t(c.request_timeout_ms); }},
+      {"api", "body_timeout_ms", [](const C& c) { return uint64_t(c.body_timeout_ms); }},
       {"api", "max_wait_ms", [](const C& c) { return uint64_t(c.max_wait_ms); }},
       {"mempool", "max_txs", [](const C& c) { return uint64_t{c.mempool_max_txs}; }},
       {"mempool", "max_bytes", [](const C& c) { return uint64_t{c.mempool_max_bytes}; }},

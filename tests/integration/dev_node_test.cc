@@ -274,7 +274,7 @@ TEST_CASE("material show and list find an issued material by id, issuer, type, d
   for (std::vector<std::string> filter : {std::vector<std::string>{"--issuer", "health"},
                                           {"--type", "BIRTHMED"},
                                           {"--digest", digest}}) {
-    std::vector<std::string> args{"material", "list"};
+    std::vector<std::string> args{"material", "list", "--key", chain.node.KeyPath("health")};
     args.insert(args.end(), filter.begin(), filter.end());
     CliResult list = chain.node.Cli(args);
     INFO("govledger material list " << filter[0] << ": " << list.Describe());
@@ -286,7 +286,8 @@ TEST_CASE("material show and list find an issued material by id, issuer, type, d
   // is not.
   Issued license = IssueViaCli(
       chain.node, BusinessLicenseArgs(chain.node, WriteDocument(chain.tmp, "license.pdf"), "+10d"));
-  CliResult expiring = chain.node.Cli({"material", "list", "--expiring-within", "30d"});
+  CliResult expiring = chain.node.Cli(
+      {"material", "list", "--key", chain.node.KeyPath("samr"), "--expiring-within", "30d"});
   INFO("govledger material list --expiring-within 30d: " << expiring.Describe());
   CHECK(expiring.exit_code == 0);
   CHECK(expiring.out.find(license.material_id) != std::string::npos);
@@ -514,7 +515,8 @@ void RequireAcknowledgedPresent(const DevNode& node,
       lost.push_back("tx " + a.tx_hash + at + tx.body);
       continue;
     }
-    HttpReply block = Get(node.url(), "/v1/block/" + std::to_string(a.height));
+    HttpReply block =
+        SignedGet(node.url(), "/v1/block/" + std::to_string(a.height), node.KeyPath("health"));
     Json b = block.json();
     if (block.status != 200 || !b.contains("txs") || b["txs"].size() <= a.index ||
         !b["txs"][a.index].is_object() || b["txs"][a.index].value("tx_hash", "") != a.tx_hash) {
@@ -670,7 +672,7 @@ TEST_CASE("a block altered on disk: audit chain reports TAMPERED at its height, 
     WriteFileOrThrow(toml_path, toml);
   }
   node.Start();
-  CliResult remote = node.Cli({"audit", "chain"});
+  CliResult remote = node.Cli({"audit", "chain", "--key", node.KeyPath("dsj")});
   INFO("govledger audit chain --node: " << remote.Describe());
   CHECK(remote.exit_code == 1);
   CHECK(remote.json()["ok"] == false);
@@ -966,7 +968,8 @@ TEST_CASE("trace --issuer lists every material of the department on one timeline
   Issued second = IssueBirthCertificate(chain.node, WriteDocument(chain.tmp, "b.pdf"));
   LifecycleViaCli(chain.node, "revoke", first.material_id);
 
-  CliResult r = chain.node.Cli({"trace", "--issuer", "health", "--trust",
+  CliResult r = chain.node.Cli({"trace", "--issuer", "health", "--key",
+                                chain.node.KeyPath("health"), "--trust",
                                 chain.node.home() + "/genesis.json"});
   INFO("govledger trace --issuer: " << r.Describe());
   REQUIRE(r.exit_code == 0);
@@ -987,7 +990,8 @@ TEST_CASE("trace --issuer lists every material of the department on one timeline
 
   // The same material found by its holder commitment.
   std::string holder = MaterialView(chain.node, second.material_id)["holder_commitment"];
-  CliResult by_holder = chain.node.Cli({"trace", "--holder-commitment", holder});
+  CliResult by_holder = chain.node.Cli(
+      {"trace", "--holder-commitment", holder, "--key", chain.node.KeyPath("dsj")});
   INFO(by_holder.Describe());
   REQUIRE(by_holder.exit_code == 0);
   CHECK(by_holder.json()["materials"].size() >= 1);
@@ -999,7 +1003,8 @@ TEST_CASE("audit chain --node replays a healthy running node and reports OK", "[
   LifecycleViaCli(chain.node, "revoke", issued.material_id);
 
   std::string genesis = chain.node.home() + "/genesis.json";
-  CliResult r = chain.node.Cli({"audit", "chain", "--trust", genesis});
+  CliResult r =
+      chain.node.Cli({"audit", "chain", "--trust", genesis, "--key", chain.node.KeyPath("dsj")});
   INFO("govledger audit chain --node: " << r.Describe());
   REQUIRE(r.exit_code == 0);
   Json j = r.json();
@@ -1009,7 +1014,8 @@ TEST_CASE("audit chain --node replays a healthy running node and reports OK", "[
   CHECK(r.err.find("audited ") != std::string::npos);
 
   // The raw block endpoint it replays from.
-  HttpReply raw = Get(chain.node.url(), "/v1/block/" + std::to_string(issued.height) + "/raw");
+  HttpReply raw = SignedGet(chain.node.url(), "/v1/block/" + std::to_string(issued.height) + "/raw",
+                            chain.node.KeyPath("dsj"));
   INFO(raw.body);
   REQUIRE(raw.status == 200);
   CHECK(raw.json()["block"].is_string());
@@ -1020,7 +1026,8 @@ TEST_CASE("audit chain --node replays a healthy running node and reports OK", "[
   other["chain_id"] = "another-chain";
   std::string other_path = chain.tmp.Sub("other-genesis.json");
   WriteFileOrThrow(other_path, other.dump());
-  CliResult bad = chain.node.Cli({"audit", "chain", "--trust", other_path});
+  CliResult bad = chain.node.Cli(
+      {"audit", "chain", "--trust", other_path, "--key", chain.node.KeyPath("dsj")});
   INFO(bad.Describe());
   CHECK(bad.exit_code == 1);
   CHECK(bad.json()["reason"] == "genesis_mismatch");

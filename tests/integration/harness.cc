@@ -29,6 +29,7 @@
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "node/http_client.h"
+#include "node/request_auth.h"
 #include "util/time.h"
 
 namespace govledger::itest {
@@ -509,6 +510,19 @@ Json HttpReply::json() const {
 
 HttpReply Get(const std::string& url, const std::string& target) {
   auto r = node::HttpGet(url, target, 30'000);
+  if (!r.ok()) throw HarnessError("GET " + target + ": " + r.status().ToString());
+  return HttpReply{r->status, r->body};
+}
+
+HttpReply SignedGet(const std::string& url, const std::string& target,
+                    const std::string& key_file) {
+  const Json status = Status(url);
+  const std::string suite_name = status.value("suite", "p256");
+  const crypto::Suite suite = suite_name == "sm" ? crypto::Suite::kSm : crypto::Suite::kP256;
+  auto key = crypto::PrivateKey::LoadPemFile(suite, key_file);
+  if (!key.ok()) throw HarnessError(key_file + ": " + key.status().ToString());
+  auto headers = node::SignRequest(*key, status.value("chain_id", ""), "GET", target, NowMs(), "");
+  auto r = node::HttpGetWithHeaders(url, target, headers, 30'000);
   if (!r.ok()) throw HarnessError("GET " + target + ": " + r.status().ToString());
   return HttpReply{r->status, r->body};
 }

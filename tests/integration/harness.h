@@ -224,6 +224,9 @@ struct HttpReply {
 HttpReply Get(const std::string& url, const std::string& target);
 HttpReply Post(const std::string& url, const std::string& target, const std::string& body,
                const std::string& content_type = "application/json");
+// GET signed with the private key in `key_file` (a department's or regulator's; node/request_auth.h),
+// for the non-public endpoints. The chain id comes from the node's /v1/status.
+HttpReply SignedGet(const std::string& url, const std::string& target, const std::string& key_file);
 // GET /v1/status as JSON (throws unless 200).
 Json Status(const std::string& url);
 

@@ -167,9 +167,10 @@ TEST_CASE("newborn one thing: grants, uses, a refused use, the cascade and the t
            "samr", "--purpose", "business_check", "--until", "+1d"},
           "purpose_not_allowed");
 
-  Json stats = Ok(node, {"material", "stats", "--type", "BIRTHMED"});
+  Json stats =
+      Ok(node, {"material", "stats", "--key", node.KeyPath("health"), "--type", "BIRTHMED"});
   CHECK(stats["total_uses"] == 2);
-  Json grants = Ok(node, {"material", "grants", "--id", birth_id});
+  Json grants = Ok(node, {"material", "grants", "--key", node.KeyPath("psb"), "--id", birth_id});
   REQUIRE(grants["grants"].size() == 2);
 
   // The birth certificate was issued in error: revoking it cascades as configured.
@@ -216,7 +217,8 @@ TEST_CASE("newborn one thing: grants, uses, a refused use, the cascade and the t
   CHECK(verify.json()["verdict"] == "REVOKED");
 
   // The auditor's usage report of the day counts each step per department and purpose.
-  Json report = Ok(node, {"audit", "report", "--from", "-1h", "--to", "+1m"});
+  const std::string auditor = node.KeyPath("health");
+  Json report = Ok(node, {"audit", "report", "--key", auditor, "--from", "-1h", "--to", "+1m"});
   auto count = [&report](const std::string& kind, const std::string& dept,
                          const std::string& purpose) {
     uint64_t total = 0;
@@ -234,15 +236,15 @@ TEST_CASE("newborn one thing: grants, uses, a refused use, the cascade and the t
   CHECK(count("REVOKE", "health", "") == 1);
   CHECK(report["totals"]["USE"] == 2);
   const std::string html = n.tmp.Sub("report.html");
-  CliResult page = node.Cli({"audit", "report", "--from", "-1h", "--to", "+1m", "--format", "html",
-                             "--out", html}, /*json=*/false);
+  CliResult page = node.Cli({"audit", "report", "--key", auditor, "--from", "-1h", "--to", "+1m",
+                             "--format", "html", "--out", html}, /*json=*/false);
   REQUIRE(page.exit_code == 0);
   const std::string body = ReadFileOrThrow(html);
   CHECK_THAT(body, Catch::Contains("<svg"));
   CHECK_THAT(body, Catch::Contains("household_registration"));
   CHECK_THAT(body, Catch::Contains("深圳市公安局南山分局"));
-  CliResult csv = node.Cli({"audit", "report", "--from", "-1h", "--to", "+1m", "--format", "csv"},
-                           /*json=*/false);
+  CliResult csv = node.Cli({"audit", "report", "--key", auditor, "--from", "-1h", "--to", "+1m",
+                            "--format", "csv"}, /*json=*/false);
   REQUIRE(csv.exit_code == 0);
   CHECK_THAT(csv.out, Catch::StartsWith("kind,department,department_name,type,type_name,purpose"));
   CHECK(node.Cli({"audit", "report", "--from", "+1h", "--to", "-1h"}).exit_code == 2);
@@ -361,7 +363,8 @@ TEST_CASE("expiry at block time cascades to dependents, and expiring materials a
                           "--field",       "pharmacist=刘敏",
                           "--valid-until", "+20d",
                           "--parent",      license["material_id"]});
-  Json soon = Ok(node, {"material", "list", "--expiring-within", "30d"});
+  Json soon = Ok(node, {"material", "list", "--key", node.KeyPath("samr"), "--expiring-within",
+                        "30d"});
   CHECK(soon["materials"].size() == 2);
   REQUIRE(WaitFor([&] { return StatusOf(node, license["material_id"]) == "EXPIRED"; },
                   milliseconds(30'000)));

@@ -171,7 +171,9 @@ TEST_CASE("a flipped byte in a stored block refuses the start and audit chain na
   StopVictimWithTables(t);
   // Find block 2's bytes (from a healthy peer) in the victim's table files: certificate
   // signatures are incompressible, so LevelDB stores them verbatim.
-  Json raw = Get(t.net.node(0).url(), "/v1/block/2/raw").json();
+  // Raw blocks are a signed read (doc/api.md): any department key of the network.
+  Json raw =
+      SignedGet(t.net.node(0).url(), "/v1/block/2/raw", t.net.KeysDir() + "/mca.pem").json();
   const Bytes block = Base64Decode(raw.at("block").get<std::string>()).value();
   REQUIRE(block.size() > 64);
   const std::string needle(block.end() - 40, block.end());
