@@ -121,12 +121,8 @@ std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
 }  // namespace
 
-// A network description from network-configs/<name>/network.toml with fresh loopback ports for
-// `validators` validators and the given suite.
-}  // namespace
-
 Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
-                                const std::string& suite, bool rate_limits = false) {
+                                const std::string& suite, bool rate_limits) {
   auto text = ReadText(paths.source_dir + "/network-configs/" + name + "/network.toml");
   if (!text.ok()) return text.status();
   std::vector<uint16_t> taken;

@@ -78,9 +78,10 @@ struct Chain {
 };
 
 // network-configs/<name>/network.toml with `validators` free loopback API and p2p ports and the
-// suite of the run.
+// suite of the run. The benchmarks offer load from one address, so the nodes' per-client rate
+// limits are off unless `rate_limits`.
 Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
-                                const std::string& suite);
+                                const std::string& suite, bool rate_limits = false);
 // Empties (or creates) a directory.
 Status FreshDir(const std::string& dir);
 
@@ -92,13 +93,6 @@ Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::stri
 // The local-4 network of `suite` in WORK/local4-<suite> (fresh), all four nodes started and
 // connected, first block committed.
 Result<std::unique_ptr<Chain>> StartLocal4(const Paths& paths, const std::string& suite);
-
-// A network description from network-configs/<name>/network.toml with fresh loopback ports for
-// `validators` validators and the given suite.
-Result<std::string> NetworkToml(const Paths& paths, const std::string& name, size_t validators,
-                                const std::string& suite);
-// Removes `dir` if it exists and creates it empty.
-Status FreshDir(const std::string& dir);
 
 // GET url+target as JSON (error status unless 200 and JSON).
 Result<json> GetJson(const std::string& url, const std::string& target);

@@ -191,6 +191,33 @@ struct Store::Impl {
     return value;
   }
 
+  // Reads the tip (height, log size, time, hash) from the metadata into the fields above.
+  Status LoadTip() {
+    auto read_u64 = [this](std::string_view name) -> Result<uint64_t> {
+      auto raw = Get(Key(kMeta, name), "metadata " + std::string(name));
+      if (!raw.ok()) return CorruptStore(raw.status().message());
+      if (raw->size() != 8) {
+        return CorruptStore("metadata " + std::string(name) + " has a bad size");
+      }
+      return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
+    };
+    auto h = read_u64(kMetaHeight);
+    if (!h.ok()) return h.status();
+    auto size = read_u64(kMetaLogSize);
+    if (!size.ok()) return size.status();
+    auto time = read_u64(kMetaTipTime);
+    if (!time.ok()) return time.status();
+    auto tip_raw = Get(Key(kMeta, kMetaTipHash), "metadata tip_hash");
+    if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
+    auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
+    if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
+    height = *h;
+    log_size = *size;
+    tip_time_ms = static_cast<int64_t>(*time);
+    tip_hash = *tip;
+    return Status::Ok();
+  }
+
   // Committed material state, for CommitBlock's index maintenance (errors are reported there).
   Result<std::optional<Material>> ReadMaterial(std::string_view id) const {
     auto raw = Get(Key(kState, id), "material " + std::string(id));
@@ -302,27 +329,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
                                                  crypto::DigestHex(impl->genesis_hash));
   }
 
-  auto read_u64 = [&impl](std::string_view name) -> Result<uint64_t> {
-    auto raw = impl->Get(Key(kMeta, name), "metadata " + std::string(name));
-    if (!raw.ok()) return CorruptStore(raw.status().message());
-    if (raw->size() != 8) return CorruptStore("metadata " + std::string(name) + " has a bad size");
-    return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
-  };
-  auto height = read_u64(kMetaHeight);
-  if (!height.ok()) return height.status();
-  auto log_size = read_u64(kMetaLogSize);
-  if (!log_size.ok()) return log_size.status();
-  auto tip_time = read_u64(kMetaTipTime);
-  if (!tip_time.ok()) return tip_time.status();
-  auto tip_raw = impl->Get(Key(kMeta, kMetaTipHash), "metadata tip_hash");
-  if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
-  auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
-  if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
+  GOVLEDGER_RETURN_IF_ERROR(impl->LoadTip());
   auto tree_version = impl->Get(Key(kMeta, kMetaStateTree), "metadata state_tree");
   if (!tree_version.ok() && tree_version.status().code() != "not_found") {
     return tree_version.status();
   }
-  if (!tree_version.ok() && *height > 0) {
+  if (!tree_version.ok() && impl->height > 0) {
     return Status::Error("store_outdated",
                          "data directory " + dir +
                              " was written by a version without the state root; move it away "
@@ -339,10 +351,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
   } else if (*tree_version != kStateTreeVersion) {
     return CorruptStore("unknown state tree layout \"" + *tree_version + "\"");
   }
-  impl->height = *height;
-  impl->log_size = *log_size;
-  impl->tip_time_ms = static_cast<int64_t>(*tip_time);
-  impl->tip_hash = *tip;
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -883,26 +891,7 @@ Result<std::shared_ptr<const Store>> Store::Snapshot() const {
   impl->db = std::make_unique<SnapshotDB>(impl_->db.get());
   impl->nodes.set_db(impl->db.get());
   impl->state_tree.set_db(impl->db.get());
-  auto read_u64 = [&impl](std::string_view name) -> Result<uint64_t> {
-    auto raw = impl->Get(Key(kMeta, name), "metadata " + std::string(name));
-    if (!raw.ok()) return CorruptStore(raw.status().message());
-    if (raw->size() != 8) return CorruptStore("metadata " + std::string(name) + " has a bad size");
-    return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
-  };
-  auto height = read_u64(kMetaHeight);
-  if (!height.ok()) return height.status();
-  auto log_size = read_u64(kMetaLogSize);
-  if (!log_size.ok()) return log_size.status();
-  auto tip_time = read_u64(kMetaTipTime);
-  if (!tip_time.ok()) return tip_time.status();
-  auto tip_raw = impl->Get(Key(kMeta, kMetaTipHash), "metadata tip_hash");
-  if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
-  auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
-  if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
-  impl->height = *height;
-  impl->log_size = *log_size;
-  impl->tip_time_ms = static_cast<int64_t>(*tip_time);
-  impl->tip_hash = *tip;
+  GOVLEDGER_RETURN_IF_ERROR(impl->LoadTip());
   return std::shared_ptr<const Store>(new Store(std::move(impl)));
 }
 
