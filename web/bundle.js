@@ -899,6 +899,12 @@ class Verifier {
       } else if (rec.change.change_case === 'set_material_type') {
         const t = rec.change.set_material_type;
         registry.types.push({ at, type: { code: t.code, issuers: t.issuers } });
+      } else if (rec.change.change_case !== 'add_validator' &&
+                 rec.change.change_case !== 'remove_validator') {
+        // Validator changes are proven through the certified headers; a kind this page does not
+        // know could change who may issue what, so it fails closed.
+        return this.report('registry', false,
+          `proposal ${id} carries a governance change this page does not know`);
       }
     }
     const order = (x, y) => (x.at[0] < y.at[0] ? -1 : x.at[0] > y.at[0] ? 1 : x.at[1] - y.at[1]);
