@@ -101,21 +101,27 @@ Status CheckTableFile(const LiveTable& t) {
   return Status::Ok();
 }
 
+// The file exists and has the size the manifest recorded when LevelDB wrote it.
+Status CheckTableSize(const LiveTable& t) {
+  struct stat st {};
+  if (::stat(t.path.c_str(), &st) != 0) {
+    return CorruptStore("table file " + t.path + " is missing (the manifest lists it)");
+  }
+  if (static_cast<uint64_t>(st.st_size) != t.size) {
+    return CorruptStore("table file " + t.path + " has " + std::to_string(st.st_size) +
+                        " bytes but was written with " + std::to_string(t.size) +
+                        " (truncated or overwritten)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Store::VerifyTableFiles() const {
   auto tables = LiveTables(StoreDb(*this), data_dir());
   if (!tables.ok()) return tables.status();
   for (const LiveTable& t : *tables) {
-    struct stat st {};
-    if (::stat(t.path.c_str(), &st) != 0) {
-      return CorruptStore("table file " + t.path + " is missing (the manifest lists it)");
-    }
-    if (static_cast<uint64_t>(st.st_size) != t.size) {
-      return CorruptStore("table file " + t.path + " has " + std::to_string(st.st_size) +
-                          " bytes but was written with " + std::to_string(t.size) +
-                          " (truncated or overwritten)");
-    }
+    GOVLEDGER_RETURN_IF_ERROR(CheckTableSize(t));
   }
   return Status::Ok();
 }
@@ -155,15 +161,7 @@ Status DiagnoseStoreDir(const std::string& dir) {
   auto tables = LiveTables(db.get(), dir);
   if (!tables.ok()) return tables.status();
   for (const LiveTable& t : *tables) {
-    struct stat st {};
-    if (::stat(t.path.c_str(), &st) != 0) {
-      return CorruptStore("table file " + t.path + " is missing (the manifest lists it)");
-    }
-    if (static_cast<uint64_t>(st.st_size) != t.size) {
-      return CorruptStore("table file " + t.path + " has " + std::to_string(st.st_size) +
-                          " bytes but was written with " + std::to_string(t.size) +
-                          " (truncated or overwritten)");
-    }
+    GOVLEDGER_RETURN_IF_ERROR(CheckTableSize(t));
     GOVLEDGER_RETURN_IF_ERROR(CheckTableFile(t));
   }
   return Status::Ok();
