@@ -239,8 +239,9 @@ int main(int argc, char** argv) {
     top_up();
   };
   hooks.on_forwarded_txs = [](std::vector<Bytes>) {};  // nothing is forwarded
+  const node::ValidatorKeys keys{std::move(*key), std::nullopt};
   driver = std::make_unique<node::ConsensusDriver>(io, *config, *genesis, **store, executor,
-                                                   mempool, *key, std::move(hooks));
+                                                   mempool, keys, std::move(hooks));
   if (Status st = driver->Start(); !st.ok()) return Fail(st);
   top_up();
 

@@ -1,5 +1,5 @@
-// Governance: `govledger governance propose` (a department proposes a registry change: add or
-// remove a validator, add a department or change its roles, add or change a material type's
+// Governance: `govledger governance propose` (a department proposes a registry change: add,
+// remove or rotate the keys of a validator, add a department or change its roles, add or change a material type's
 // rules), `governance approve` (two thirds of the departments enact it), `governance list`, and
 // `governance validators` (the validator set in force and the changes recorded for later heights).
 #include <memory>
@@ -28,6 +28,7 @@ struct ProposeOptions {
   std::string set_roles;
   std::string add_validator;
   std::string remove_validator;
+  std::string rotate_validator;
   std::string material_type_file;
   // their details:
   std::string name, name_en, code, roles, department_key;
@@ -79,11 +80,12 @@ Result<ledger::MaterialType> LoadMaterialType(const std::string& path) {
 
 Result<ledger::GovernanceChange> BuildChange(const Submitter& s, const ProposeOptions& o) {
   int chosen = !o.add_department.empty() + !o.set_roles.empty() + !o.add_validator.empty() +
-               !o.remove_validator.empty() + !o.material_type_file.empty();
+               !o.remove_validator.empty() + !o.rotate_validator.empty() +
+               !o.material_type_file.empty();
   if (chosen != 1) {
     return UsageError(
         "give exactly one of --add-department, --set-roles, --add-validator, "
-        "--remove-validator, --material-type");
+        "--remove-validator, --rotate-validator, --material-type");
   }
   ledger::GovernanceChange c;
   if (!o.add_department.empty()) {
@@ -129,6 +131,33 @@ Result<ledger::GovernanceChange> BuildChange(const Submitter& s, const ProposeOp
     if (!tls.ok()) tls = LoadPublicKeyFile(s.chain.suite, o.tls_key);
     if (!tls.ok()) return tls.status();
     c.validator = ledger::Validator{o.add_validator, o.department, *key, *tls, o.p2p, o.api};
+  } else if (!o.rotate_validator.empty()) {
+    c.kind = ledger::ChangeKind::kRotateValidator;
+    if (o.validator_key.empty() || o.tls_key.empty()) {
+      return UsageError(
+          "--rotate-validator needs --validator-key and --tls-key (the new public keys; give the "
+          "current TLS key's file to keep it)");
+    }
+    // Department and addresses as the validator has them in the set in force,
+    // unless --p2p / --api move it.
+    auto set = s.client.Get("/v1/validators");
+    if (!set.ok()) return set.status();
+    const json* current = nullptr;
+    for (const json& v : set->at("validators")) {
+      if (v.value("name", std::string()) == o.rotate_validator) current = &v;
+    }
+    if (current == nullptr) {
+      return Status::Error("unknown_validator", "no validator " + o.rotate_validator +
+                                                    " in the set in force");
+    }
+    auto key = LoadPublicKeyFile(s.chain.suite, o.validator_key);
+    if (!key.ok()) return key.status();
+    auto tls = LoadPublicKeyFile(crypto::Suite::kP256, o.tls_key);
+    if (!tls.ok()) return tls.status();
+    c.validator = ledger::Validator{
+        o.rotate_validator, current->value("department", std::string()), *key, *tls,
+        o.p2p.empty() ? current->value("p2p_address", std::string()) : o.p2p,
+        o.api.empty() ? current->value("api_address", std::string()) : o.api};
   } else if (!o.remove_validator.empty()) {
     c.kind = ledger::ChangeKind::kRemoveValidator;
     c.validator_name = o.remove_validator;
@@ -282,6 +311,9 @@ void AddGovernanceCommands(CLI::App& app, Context& ctx) {
       "  govledger governance propose --key keys/mca.pem --reason \"水务局节点\" \\\n"
       "      --add-validator node7 --department water --validator-key v.pub --tls-key t.pub \\\n"
       "      --p2p 10.0.0.7:7101 --api 10.0.0.7:7001\n"
+      "  govledger governance propose --key keys/water.pem --reason \"年度密钥轮换\" \\\n"
+      "      --rotate-validator node3 --validator-key next-validator.pub.pem \\\n"
+      "      --tls-key next-tls.pub.pem\n"
       "  govledger governance propose --key keys/mca.pem --reason \"新版食品经营许可\" \\\n"
       "      --material-type foodbiz.json --effective-height 5000");
   propose->add_option("--key", o->key, "The proposing department's private key (PEM)")->required();
@@ -292,6 +324,11 @@ void AddGovernanceCommands(CLI::App& app, Context& ctx) {
   propose->add_option("--set-roles", o->set_roles, "Change this department's roles (and names)");
   propose->add_option("--add-validator", o->add_validator, "Add a validator with this name");
   propose->add_option("--remove-validator", o->remove_validator, "Remove this validator");
+  propose->add_option("--rotate-validator", o->rotate_validator,
+                      "Give this validator new keys (--validator-key, --tls-key; optionally new "
+                      "--p2p / --api addresses); its node switches to them at the effective "
+                      "height once its node.toml names them in [keys] next_validator_key_file "
+                      "and next_tls_key_file (doc/operator.md)");
   propose->add_option("--material-type", o->material_type_file,
                       "Add or change a material type: a JSON file with the genesis keys (code, "
                       "name, name_en, category, issuers, required_fields, max_validity_days, "

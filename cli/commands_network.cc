@@ -25,6 +25,7 @@ namespace {
 struct KeygenOptions {
   std::string suite = "p256";
   std::string out;
+  std::string public_out;
   bool force = false;
   std::string passphrase_file;
   bool encrypt = false;
@@ -37,6 +38,10 @@ int RunKeygen(const Context& ctx, const KeygenOptions& o) {
   if (PathExists(o.out) && !o.force) {
     return out.Fail(Status::Error("already_exists", o.out + " already exists; pass --force to "
                                                             "replace it (the old key is lost)"));
+  }
+  if (!o.public_out.empty() && PathExists(o.public_out) && !o.force) {
+    return out.Fail(Status::Error("already_exists", o.public_out + " already exists; pass "
+                                                                   "--force to replace it"));
   }
   std::optional<std::string> passphrase;
   if (!o.passphrase_file.empty()) {
@@ -54,6 +59,9 @@ int RunKeygen(const Context& ctx, const KeygenOptions& o) {
   auto pem = crypto::PublicKeyToPem(key->public_key());
   if (!pem.ok()) return out.Fail(pem.status());
   std::string fingerprint = crypto::Fingerprint(*suite, key->public_key());
+  if (!o.public_out.empty()) {
+    if (Status st = WriteFileAtomic(o.public_out, *pem, 0644); !st.ok()) return out.Fail(st);
+  }
 
   out.Say("Wrote a " + o.suite + " private key to " + o.out +
           (passphrase ? " (encrypted PKCS#8 PEM, mode 0600: keep it and its passphrase secret)."
@@ -65,6 +73,7 @@ int RunKeygen(const Context& ctx, const KeygenOptions& o) {
                      {"private_key_file", o.out},
                      {"public_key_pem", *pem},
                      {"fingerprint", fingerprint},
+                     {"public_key_file", o.public_out.empty() ? json(nullptr) : json(o.public_out)},
                      {"encrypted", passphrase.has_value()}});
 }
 
@@ -74,11 +83,14 @@ void AddKeygen(CLI::App& app, Context& ctx) {
       app, ctx, "keygen", "Create a signing key (PKCS#8 PEM, mode 0600) and print its public key",
       "  govledger keygen --suite sm --out keys/health.pem\n"
       "  govledger keygen --out node0/validator.pem --passphrase-file /etc/govledger/node0.pass\n"
-      "  govledger keygen --out keys/health.pem --encrypt        (asks for the passphrase)");
+      "  govledger keygen --out keys/health.pem --encrypt        (asks for the passphrase)\n"
+      "  govledger keygen --out node3/next-tls.pem --public-out next-tls.pub.pem   (p256: TLS)");
   cmd->add_option("--suite", o->suite, "Crypto suite of the network: p256 or sm (SM2)")
       ->check(CLI::IsMember({"p256", "sm"}))
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Private key file to write")->required();
+  cmd->add_option("--public-out", o->public_out,
+                  "Also write the public key (PEM) to this file, e.g. for a governance proposal");
   cmd->add_flag("--force", o->force, "Replace an existing file");
   cmd->add_option("--passphrase-file", o->passphrase_file,
                   "Encrypt the key (PKCS#8, PBKDF2-SHA256 + AES-256) with the passphrase on the "

@@ -62,6 +62,7 @@ std::vector<Effect> Core::StartHeight(uint64_t height, Membership membership) {
     s.future.clear();
     s.future_per_validator.clear();
   }
+  if (membership.key != nullptr) s.key = membership.key;
   s.SetValidators(std::move(membership.validators), membership.self);
   s.next_validators = membership.next.empty() ? s.config.validators : std::move(membership.next);
   return StartHeight(height);

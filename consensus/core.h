@@ -75,6 +75,9 @@ struct Membership {
   std::vector<crypto::PublicKey> validators;  // index = position; proposer (h + r) mod n
   std::optional<uint32_t> self;               // this node's index in `validators`, if any
   std::vector<crypto::PublicKey> next;        // the set of height + 1; empty: the same set
+  // The key this node signs with from this height (a governance rotation gives a validator a
+  // new one); null: the key it had. Must be validators[*self] when self is set.
+  const crypto::PrivateKey* key = nullptr;
 };
 
 // ---------------------------------------------------------------- inputs

@@ -109,6 +109,54 @@ Status CheckAddValidator(const Call& c, const ledger::Validator& v) {
   return Status::Ok();
 }
 
+// New keys for validator `v.name`: same department; the validator key, the TLS key or both are
+// new, and neither was ever any validator's (the transport pins every TLS key it has seen; a
+// reused key would be taken for its earlier owner). One change per validator at a time: the
+// node holds its current and its next keys, no more.
+Status CheckRotateValidator(const Call& c, const ledger::Validator& v) {
+  const std::vector<ledger::Validator> final_set =
+      RegistryView(c.registry.genesis(), c.state, UINT64_MAX).Validators();
+  auto current = std::find_if(final_set.begin(), final_set.end(),
+                              [&v](const ledger::Validator& x) { return x.name == v.name; });
+  if (current == final_set.end()) return Bad("there is no validator " + Quote(v.name));
+  for (const ledger::ValidatorChange& pending : PendingValidatorChanges(c.state, c.ctx.height)) {
+    if (pending.validator.name == v.name) {
+      return Bad("validator '" + v.name + "' already has a change taking effect at height " +
+                 std::to_string(pending.effective_height) + "; rotate it after that");
+    }
+  }
+  if (v.department != current->department) {
+    return Bad("a rotation keeps the validator's department ('" + current->department + "')");
+  }
+  if (!crypto::CheckPublicKey(c.registry.suite(), v.key).ok()) {
+    return Bad("validator key is not a " + std::string(crypto::SuiteName(c.registry.suite())) +
+               " public key");
+  }
+  if (!crypto::CheckPublicKey(crypto::Suite::kP256, v.tls_key).ok()) {
+    return Bad("validator tls_key is not a P-256 public key (TLS keys are P-256 on every suite)");
+  }
+  if (!IsHostPort(v.p2p_address) || !IsHostPort(v.api_address)) {
+    return Bad("validator p2p_address and api_address must be host:port");
+  }
+  if (v.key == current->key && v.tls_key == current->tls_key) {
+    return Bad("the rotation gives validator '" + v.name + "' no new key");
+  }
+  // Every key any validator has had: the genesis set and every recorded change.
+  std::vector<ledger::Validator> ever = c.registry.genesis().validators();
+  for (const ledger::ValidatorChange& ch : ledger::GetValidatorChanges(c.state)) {
+    if (!ch.remove) ever.push_back(ch.validator);
+  }
+  for (const ledger::Validator& other : ever) {
+    if (v.key != current->key && other.key == v.key) {
+      return Bad("the new validator key was already used by validator '" + other.name + "'");
+    }
+    if (v.tls_key != current->tls_key && other.tls_key == v.tls_key) {
+      return Bad("the new TLS key was already used by validator '" + other.name + "'");
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckRemoveValidator(const Call& c, const std::string& name) {
   std::vector<ledger::Validator> set =
       RegistryView(c.registry.genesis(), c.state, UINT64_MAX).Validators();
@@ -189,6 +237,8 @@ Status CheckChange(const Call& c, const GovernanceChange& change) {
       return CheckAddValidator(c, change.validator);
     case ChangeKind::kRemoveValidator:
       return CheckRemoveValidator(c, change.validator_name);
+    case ChangeKind::kRotateValidator:
+      return CheckRotateValidator(c, change.validator);
     case ChangeKind::kSetDepartment:
       return CheckSetDepartment(c, change.department);
     case ChangeKind::kSetMaterialType:
@@ -232,11 +282,13 @@ Status MaybeEnact(const Call& c, Writer& w, Proposal& p) {
   const GovernanceChange& change = p.change;
   switch (change.kind) {
     case ChangeKind::kAddValidator:
-    case ChangeKind::kRemoveValidator: {
+    case ChangeKind::kRemoveValidator:
+    case ChangeKind::kRotateValidator: {
       effective = h + kValidatorChangeDelay;
       ledger::ValidatorChange v;
       v.effective_height = effective;
       v.remove = change.kind == ChangeKind::kRemoveValidator;
+      v.rotate = change.kind == ChangeKind::kRotateValidator;
       v.validator = change.validator;
       if (v.remove) {
         v.validator = ledger::Validator{};
@@ -297,6 +349,8 @@ std::string ChangeSummary(const GovernanceChange& change) {
              change.validator.department + ")";
     case ChangeKind::kRemoveValidator:
       return "remove validator " + change.validator_name;
+    case ChangeKind::kRotateValidator:
+      return "rotate the keys of validator " + change.validator.name;
     case ChangeKind::kSetDepartment:
       return "set department " + change.department.id + " (" + change.department.name + ") roles " +
              JoinNames(change.department.roles);

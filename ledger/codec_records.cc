@@ -190,6 +190,7 @@ Bytes EncodeValidatorChange(const ValidatorChange& v) {
   pb::ValidatorChangeRecord out;
   out.set_effective_height(v.effective_height);
   out.set_remove(v.remove);
+  out.set_rotate(v.rotate);
   internal::ToProto(v.validator, out.mutable_validator());
   out.set_proposal_id(v.proposal_id);
   return Serialize(out);
@@ -201,6 +202,7 @@ Result<ValidatorChange> DecodeValidatorChange(const Bytes& raw) {
   ValidatorChange v;
   v.effective_height = in.effective_height();
   v.remove = in.remove();
+  v.rotate = in.rotate();
   v.validator = internal::FromProto(in.validator());
   v.proposal_id = in.proposal_id();
   return v;

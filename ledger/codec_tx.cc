@@ -212,6 +212,9 @@ void ToProto(const GovernanceChange& in, pb::GovernanceChange* out) {
     case ChangeKind::kRemoveValidator:
       out->set_remove_validator(in.validator_name);
       break;
+    case ChangeKind::kRotateValidator:
+      ToProto(in.validator, out->mutable_rotate_validator());
+      break;
     case ChangeKind::kSetDepartment:
       ToProto(in.department, out->mutable_set_department());
       break;
@@ -233,6 +236,10 @@ Result<GovernanceChange> FromProto(const pb::GovernanceChange& in) {
     case pb::GovernanceChange::kRemoveValidator:
       out.kind = ChangeKind::kRemoveValidator;
       out.validator_name = in.remove_validator();
+      break;
+    case pb::GovernanceChange::kRotateValidator:
+      out.kind = ChangeKind::kRotateValidator;
+      out.validator = FromProto(in.rotate_validator());
       break;
     case pb::GovernanceChange::kSetDepartment:
       out.kind = ChangeKind::kSetDepartment;

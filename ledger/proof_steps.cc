@@ -399,6 +399,7 @@ std::optional<ProvenRegistry> CheckRegistry(const Genesis& g, const CertifiedVie
         break;
       case ChangeKind::kAddValidator:
       case ChangeKind::kRemoveValidator:
+      case ChangeKind::kRotateValidator:
         break;  // the validator sets are proven by their certified headers
     }
   }

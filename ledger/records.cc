@@ -144,8 +144,14 @@ std::vector<Validator> ValidatorsAt(const std::vector<Validator>& genesis_set,
   for (const ValidatorChange& c : changes) {
     if (c.effective_height > height) break;  // ordered by effective height
     auto same = [&c](const Validator& v) { return v.name == c.validator.name; };
-    set.erase(std::remove_if(set.begin(), set.end(), same), set.end());
-    if (!c.remove) set.push_back(c.validator);
+    auto it = std::find_if(set.begin(), set.end(), same);
+    if (c.remove) {
+      if (it != set.end()) set.erase(it);
+    } else if (it != set.end()) {
+      *it = c.validator;  // new keys: same place in the set (proposer order unchanged)
+    } else {
+      set.push_back(c.validator);
+    }
   }
   return set;
 }

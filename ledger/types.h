@@ -116,11 +116,19 @@ struct SignContract {
 };
 
 // One registry change a governance proposal asks for.
-enum class ChangeKind { kAddValidator, kRemoveValidator, kSetDepartment, kSetMaterialType };
+// kRotateValidator gives an existing validator new keys (and, optionally, new addresses): it keeps
+// its name, department and place in the set (doc/operator.md, "Rotating a validator's keys").
+enum class ChangeKind {
+  kAddValidator,
+  kRemoveValidator,
+  kSetDepartment,
+  kSetMaterialType,
+  kRotateValidator
+};
 
 struct GovernanceChange {
   ChangeKind kind = ChangeKind::kSetDepartment;
-  Validator validator;            // kAddValidator
+  Validator validator;            // kAddValidator; kRotateValidator: the validator as rotated
   std::string validator_name;     // kRemoveValidator
   Department department;          // kSetDepartment: a new department, or new roles/names
   MaterialType material_type;     // kSetMaterialType: a new type, or new rules for one
@@ -346,10 +354,12 @@ struct Proposal {
   uint32_t departments_at_approval = 0;  // registry size the 2/3 was counted against
 };
 
-// A validator joining or leaving, effective from a height (two after the enacting block).
+// A validator joining, leaving or taking new keys, effective from a height (two after the
+// enacting block). A change naming a validator already in the set replaces it in place.
 struct ValidatorChange {
   uint64_t effective_height = 0;
   bool remove = false;
+  bool rotate = false;  // new keys for an existing validator (shown as such; applied as above)
   Validator validator;  // for a removal only the name is set
   std::string proposal_id;
 };

@@ -406,7 +406,7 @@ class Api {
     for (const auto& c : contracts::PendingValidatorChanges(s, s.height())) {
       json v = c.remove ? json{{"name", c.validator.name}} : ValidatorJson(c.validator, suite());
       pending.push_back({{"effective_height", c.effective_height},
-                         {"change", c.remove ? "remove" : "add"},
+                         {"change", c.remove ? "remove" : c.rotate ? "rotate" : "add"},
                          {"validator", v},
                          {"proposal_id", c.proposal_id}});
     }

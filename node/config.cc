@@ -82,6 +82,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
   if (auto v = t["storage"]["startup_full_scan"].value<bool>()) c.startup_full_scan = *v;
   if (auto v = t["keys"]["passphrase_file"].value<std::string>()) c.key_passphrase_file = *v;
   if (auto v = t["keys"]["allow_readable_keys"].value<bool>()) c.allow_readable_keys = *v;
+  if (auto v = t["keys"]["next_validator_key_file"].value<std::string>()) {
+    c.next_validator_key_file = *v;
+  }
+  if (auto v = t["keys"]["next_tls_key_file"].value<std::string>()) c.next_tls_key_file = *v;
   bool ok = num("api", "max_body_bytes", c.max_body_bytes) &&
             num("api", "max_header_bytes", c.max_header_bytes) &&
             num("api", "max_connections", c.max_connections) &&
@@ -218,12 +222,19 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "startup_full_scan = " << (c.startup_full_scan ? "true" : "false") << "\n"
     << "startup_tip_blocks = " << c.startup_tip_blocks << "\n"
     << "min_free_bytes = " << c.min_free_bytes << "   # below this, stop committing until freed\n";
-  if (!c.key_passphrase_file.empty() || c.allow_readable_keys) {
+  if (!c.key_passphrase_file.empty() || c.allow_readable_keys ||
+      !c.next_validator_key_file.empty() || !c.next_tls_key_file.empty()) {
     o << "\n[keys]\n";
     if (!c.key_passphrase_file.empty()) {
       o << "passphrase_file = " << Quote(c.key_passphrase_file) << "\n";
     }
     if (c.allow_readable_keys) o << "allow_readable_keys = true\n";
+    if (!c.next_validator_key_file.empty()) {
+      o << "next_validator_key_file = " << Quote(c.next_validator_key_file) << "\n";
+    }
+    if (!c.next_tls_key_file.empty()) {
+      o << "next_tls_key_file = " << Quote(c.next_tls_key_file) << "\n";
+    }
   }
   return o.str();
 }

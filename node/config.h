@@ -64,6 +64,12 @@ struct NodeConfig {
   // key file readable by group or others load.
   std::string key_passphrase_file;
   bool allow_readable_keys = false;
+  // Key rotation (doc/operator.md): the keys a governance rotation gives this validator. Empty:
+  // none. The node signs with the next validator key from the height the rotation takes effect
+  // and presents the next TLS key from then on; until then, and if no rotation names them, the
+  // current keys.
+  std::string next_validator_key_file;
+  std::string next_tls_key_file;
   // Fault-injection tests only (node/frame_filter.h); never read from node.toml, null in the
   // production daemon.
   std::shared_ptr<FrameFilter> frame_filter;

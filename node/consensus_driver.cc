@@ -54,14 +54,14 @@ int64_t SteadyMs() {
 ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
                                  const ledger::Genesis& genesis, ledger::Store& store,
                                  BlockExecutor& executor, const Mempool& mempool,
-                                 const crypto::PrivateKey& validator_key, Hooks hooks)
+                                 const ValidatorKeys& keys, Hooks hooks)
     : io_(io),
       config_(config),
       genesis_(genesis),
       store_(store),
       executor_(executor),
       mempool_(mempool),
-      key_(validator_key),
+      keys_(keys),
       hooks_(std::move(hooks)),
       build_timer_(io),
       rebroadcast_timer_(io),
@@ -96,12 +96,19 @@ size_t ConsensusDriver::connected_peers() const {
   return n;
 }
 
+const crypto::PrivateKey& ConsensusDriver::KeyAt(uint64_t height) const {
+  const crypto::PrivateKey* listed = keys_.ListedIn(executor_.ValidatorsAt(height));
+  return listed ? *listed : keys_.current;
+}
+
 consensus::Membership ConsensusDriver::MembershipAt(uint64_t height) const {
   consensus::Membership m;
   const std::vector<ledger::Validator> set = executor_.ValidatorsAt(height);
+  const crypto::PrivateKey* listed = keys_.ListedIn(set);
+  m.key = listed ? listed : &keys_.current;
   for (uint32_t i = 0; i < set.size(); ++i) {
     m.validators.push_back(set[i].key);
-    if (set[i].key == key_.public_key()) m.self = i;
+    if (listed && set[i].key == listed->public_key()) m.self = i;
   }
   for (const auto& v : executor_.ValidatorsAt(height + 1)) m.next.push_back(v.key);
   return m;
@@ -112,10 +119,9 @@ Status ConsensusDriver::StartP2p(std::vector<PeerInfo> peers) {
   pc.listen = config_.p2p_listen;
   pc.peers = std::move(peers);
   pc.filter = config_.frame_filter;  // tests only (node/frame_filter.h); null in production
-  // node/keys.h: mode and passphrase checks; p2p gets the decrypted PEM in memory.
-  auto tls_key = LoadNodeKey(config_, crypto::Suite::kP256, config_.tls_key_file, "TLS key");
-  if (!tls_key.ok()) return tls_key.status();
-  pc.tls_key_pem = tls_key->ToPem();
+  const std::string& pem = TlsPemAt(store_.height() + 1);
+  presenting_next_tls_ = &pem == &next_tls_pem_;
+  pc.tls_key_pem = pem;
   p2p_ = std::make_unique<P2p>(
       io_, pc, [this](uint32_t peer, Bytes payload) { OnPeerMessage(peer, std::move(payload)); },
       [this](uint32_t peer) { OnPeerConnected(peer); });
@@ -149,6 +155,46 @@ void ConsensusDriver::OnPeerConnected(uint32_t peer) {
   SendStatus(peer);
 }
 
+Status ConsensusDriver::LoadTlsKeys() {
+  // node/keys.h: mode and passphrase checks; p2p gets the decrypted PEM in memory.
+  auto tls_key = LoadNodeKey(config_, crypto::Suite::kP256, config_.tls_key_file, "TLS key");
+  if (!tls_key.ok()) return tls_key.status();
+  tls_pem_ = tls_key->ToPem();
+  if (config_.next_tls_key_file.empty()) return Status::Ok();
+  auto next = LoadNodeKey(config_, crypto::Suite::kP256, config_.next_tls_key_file, "next TLS key");
+  if (!next.ok()) return next.status();
+  if (next->public_key() == tls_key->public_key()) {
+    return Status::Error("bad_config", "next TLS key: " + config_.Path(config_.next_tls_key_file) +
+                                           " holds the current TLS key; a rotation needs a new "
+                                           "one (govledger keygen)");
+  }
+  next_tls_pem_ = next->ToPem();
+  next_tls_public_ = next->public_key();
+  return Status::Ok();
+}
+
+const std::string& ConsensusDriver::TlsPemAt(uint64_t height) const {
+  if (!next_tls_pem_.empty()) {
+    for (const auto& v : executor_.ValidatorsAt(height)) {
+      if (v.tls_key == next_tls_public_) return next_tls_pem_;
+    }
+  }
+  return tls_pem_;
+}
+
+void ConsensusDriver::MaybeRotateTls(uint64_t height) {
+  if (!p2p_ || presenting_next_tls_ || next_tls_pem_.empty()) return;
+  if (&TlsPemAt(height) != &next_tls_pem_) return;
+  if (Status st = p2p_->SetOwnTlsKey(next_tls_pem_); !st.ok()) {
+    GOVLEDGER_LOG(kError, "p2p: cannot switch to the next TLS key: " << st.ToString());
+    return;
+  }
+  presenting_next_tls_ = true;
+  GOVLEDGER_LOG(kInfo, "key rotation: presenting the next TLS key from height "
+                           << height << " (" << config_.Path(config_.next_tls_key_file)
+                           << "); make it node.toml's tls_key at the next restart");
+}
+
 Status ConsensusDriver::RefreshPeers() {
   // Every node ever named stays pinned: a removed validator can still serve and fetch blocks,
   // while its votes stop counting (the core checks membership per height).
@@ -158,11 +204,11 @@ Status ConsensusDriver::RefreshPeers() {
   bool listed = false;  // this node's validator key is among them
   for (const auto& v : genesis_.validators) {
     peers.push_back({v.name, v.p2p_address, v.tls_key});
-    listed |= v.key == key_.public_key();
+    listed |= keys_.Holds(v.key);
   }
   for (const auto& c : changes) {
     if (c.remove) continue;
-    listed |= c.validator.key == key_.public_key();
+    listed |= keys_.Holds(c.validator.key);
     bool known = false;
     for (const auto& p : peers) known |= p.tls_key == c.validator.tls_key;
     if (!known) peers.push_back({c.validator.name, c.validator.p2p_address, c.validator.tls_key});
@@ -190,6 +236,7 @@ Status ConsensusDriver::Start() {
                                                                   << " bytes");
   }
 
+  GOVLEDGER_RETURN_IF_ERROR(LoadTlsKeys());
   const uint64_t next = store_.height() + 1;
   consensus::CoreConfig cc;
   cc.chain_id = genesis_.chain_id;
@@ -198,10 +245,18 @@ Status ConsensusDriver::Start() {
   cc.validators = first.validators;
   cc.self = first.self;
   cc.timeouts = config_.timeouts;
-  core_ = std::make_unique<consensus::Core>(cc, &key_, wal_->guard());
+  core_ = std::make_unique<consensus::Core>(cc, first.key, wal_->guard());
+  signing_key_ = first.self ? first.key : nullptr;
   if (!first.self) {
     GOVLEDGER_LOG(kWarn, "this node's key is not a validator at height "
-                             << next << ": following the chain without voting");
+                             << next << ": following the chain without voting (if governance "
+                                        "rotated this validator's keys, name the new ones in "
+                                        "node.toml: [keys] next_validator_key_file and "
+                                        "next_tls_key_file, or validator_key and tls_key)");
+  } else if (first.key != &keys_.current) {
+    GOVLEDGER_LOG(kInfo, "key rotation: signing with the next validator key ("
+                             << config_.Path(config_.next_validator_key_file)
+                             << "); make it node.toml's validator_key at the next restart");
   }
   GOVLEDGER_RETURN_IF_ERROR(RefreshPeers());
 
@@ -240,6 +295,7 @@ void ConsensusDriver::StartHeight() {
   if (Status st = RefreshPeers(); !st.ok()) {
     GOVLEDGER_LOG(kError, "p2p: " << st.ToString());
   }
+  MaybeRotateTls(next);
   built_.clear();
   build_timer_.cancel();
   for (auto& [k, t] : timeouts_) t->cancel();
@@ -279,7 +335,16 @@ void ConsensusDriver::BeginConsensusHeight() {
   height_began_ms_ = NowMs();
   build_timer_.cancel();
   const uint64_t next = store_.height() + 1;
-  for (auto& e : core_->StartHeight(next, MembershipAt(next))) Handle(e);
+  consensus::Membership m = MembershipAt(next);
+  if (m.self && m.key != signing_key_) {
+    if (signing_key_ != nullptr) {
+      GOVLEDGER_LOG(kInfo, "key rotation: signing with the "
+                               << (m.key == &keys_.current ? "current" : "next")
+                               << " validator key from height " << next);
+    }
+    signing_key_ = m.key;
+  }
+  for (auto& e : core_->StartHeight(next, std::move(m))) Handle(e);
   Pump();
 }
 
@@ -401,7 +466,7 @@ void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
   }
   int64_t time_ms = std::max(NowMs(), store_.tip_time_ms() + 1);
   const int64_t t0 = NowUs();
-  BuiltBlock built = executor_.Build(candidates, time_ms, key_.public_key());
+  BuiltBlock built = executor_.Build(candidates, time_ms, KeyAt(height).public_key());
   NoteExecution(candidates.size(), NowUs() - t0);
   Bytes hash = crypto::DigestBytes(built.write.block_hash);
   Bytes block = ledger::EncodeBlock(built.write.block);

@@ -19,6 +19,7 @@
 #include "ledger/store.h"
 #include "node/config.h"
 #include "node/executor.h"
+#include "node/keys.h"
 #include "node/mempool.h"
 #include "node/p2p.h"
 
@@ -42,7 +43,7 @@ class ConsensusDriver {
 
   ConsensusDriver(boost::asio::io_context& io, const NodeConfig& config,
                   const ledger::Genesis& genesis, ledger::Store& store, BlockExecutor& executor,
-                  const Mempool& mempool, const crypto::PrivateKey& validator_key, Hooks hooks);
+                  const Mempool& mempool, const ValidatorKeys& keys, Hooks hooks);
   ~ConsensusDriver();
 
   // Opens the WAL (replaying the current height), starts the transport and consensus.
@@ -90,8 +91,15 @@ class ConsensusDriver {
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
   void RequestBlocks(uint32_t peer);
   void SendStatus(std::optional<uint32_t> peer);
-  // The validators of `height` and of the next one, with this node's index if it is one.
+  // The validators of `height` and of the next one, with this node's index if it is one and the
+  // key it signs with there (the next key from the height a rotation takes effect).
   consensus::Membership MembershipAt(uint64_t height) const;
+  const crypto::PrivateKey& KeyAt(uint64_t height) const;
+  // Key rotation: loads the TLS keys (node.toml tls_key, [keys] next_tls_key_file) and, once the
+  // validator set of `height` pins the next one, presents it (P2p::SetOwnTlsKey).
+  Status LoadTlsKeys();
+  const std::string& TlsPemAt(uint64_t height) const;
+  void MaybeRotateTls(uint64_t height);
   // Pins every validator the committed state knows (genesis and governance additions) in the
   // transport, starting it when a second node appears. Called at start and after each commit.
   Status RefreshPeers();
@@ -106,8 +114,12 @@ class ConsensusDriver {
   ledger::Store& store_;
   BlockExecutor& executor_;
   const Mempool& mempool_;
-  const crypto::PrivateKey& key_;
+  const ValidatorKeys& keys_;
   Hooks hooks_;
+  std::string tls_pem_, next_tls_pem_;  // decrypted PKCS#8 PEMs, in memory only
+  crypto::PublicKey next_tls_public_;
+  bool presenting_next_tls_ = false;
+  const crypto::PrivateKey* signing_key_ = nullptr;  // of the height begun last (for the log)
   size_t known_changes_ = 0;  // validator changes already pinned by RefreshPeers
 
   std::unique_ptr<consensus::Wal> wal_;

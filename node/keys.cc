@@ -65,4 +65,31 @@ Result<crypto::PrivateKey> LoadNodeKey(const NodeConfig& config, crypto::Suite s
   return Status::Error(key.status().code(), msg);
 }
 
+const crypto::PrivateKey* ValidatorKeys::ListedIn(const std::vector<ledger::Validator>& set) const {
+  for (const crypto::PrivateKey* k : {next ? &*next : nullptr, &current}) {
+    if (k == nullptr) continue;
+    for (const ledger::Validator& v : set) {
+      if (v.key == k->public_key()) return k;
+    }
+  }
+  return nullptr;
+}
+
+Result<ValidatorKeys> LoadValidatorKeys(const NodeConfig& config, crypto::Suite suite) {
+  auto current = LoadNodeKey(config, suite, config.validator_key_file, "validator key");
+  if (!current.ok()) return current.status();
+  ValidatorKeys keys{std::move(*current), std::nullopt};
+  if (config.next_validator_key_file.empty()) return keys;
+  auto next = LoadNodeKey(config, suite, config.next_validator_key_file, "next validator key");
+  if (!next.ok()) return next.status();
+  if (next->public_key() == keys.current.public_key()) {
+    return Status::Error("bad_config", "next validator key: " +
+                                           config.Path(config.next_validator_key_file) +
+                                           " holds the current validator key; a rotation needs "
+                                           "a new one (govledger keygen)");
+  }
+  keys.next = std::move(*next);
+  return keys;
+}
+
 }  // namespace govledger::node

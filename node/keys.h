@@ -4,9 +4,12 @@
 // environment variable (never from the command line, where `ps` would show it).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/sign.h"
+#include "ledger/types.h"
 #include "node/config.h"
 #include "util/status.h"
 
@@ -21,6 +24,24 @@ Result<crypto::KeyFileOptions> NodeKeyOptions(const NodeConfig& config);
 // Loads HOME/<file>; errors start with `what` ("validator key", "TLS key") and say how to fix.
 Result<crypto::PrivateKey> LoadNodeKey(const NodeConfig& config, crypto::Suite suite,
                                        const std::string& file, const std::string& what);
+
+// A validator's consensus keys: the one it signs with now, and the one a governance rotation
+// gives it ([keys] next_validator_key_file), used from the first height whose set lists it.
+struct ValidatorKeys {
+  crypto::PrivateKey current;
+  std::optional<crypto::PrivateKey> next;
+
+  // The key `set` lists (the next key first), or null if it lists neither.
+  const crypto::PrivateKey* ListedIn(const std::vector<ledger::Validator>& set) const;
+  // Whether `key` is one of these.
+  bool Holds(const crypto::PublicKey& key) const {
+    return key == current.public_key() || (next && key == next->public_key());
+  }
+};
+
+// The validator keys of node.toml: validator_key, and next_validator_key_file if set (a next
+// key equal to the current one is refused: it would rotate nothing).
+Result<ValidatorKeys> LoadValidatorKeys(const NodeConfig& config, crypto::Suite suite);
 
 // Reads a passphrase file: the first line, without its line ending. "bad_passphrase_file".
 Result<std::string> ReadPassphraseFile(const std::string& path, bool allow_readable);

@@ -76,11 +76,11 @@ Result<std::unique_ptr<ledger::Store>> OpenStore(const NodeConfig& config,
 }  // namespace
 
 Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::Store> store,
-           crypto::PrivateKey validator_key)
+           ValidatorKeys keys)
     : config_(std::move(config)),
       genesis_(std::move(genesis)),
       store_(std::move(store)),
-      validator_key_(std::move(validator_key)),
+      keys_(std::move(keys)),
       signals_(io_, SIGINT, SIGTERM),
       mempool_(config_.mempool_max_txs, config_.mempool_max_bytes) {
   registry_ = std::make_unique<contracts::Registry>(genesis_);
@@ -101,7 +101,7 @@ Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::S
     }
   };
   driver_ = std::make_unique<ConsensusDriver>(io_, config_, genesis_, *store_, *executor_,
-                                              mempool_, validator_key_, std::move(hooks));
+                                              mempool_, keys_, std::move(hooks));
 }
 
 Node::~Node() {
@@ -113,16 +113,17 @@ Node::~Node() {
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   auto genesis = ledger::LoadGenesisFile(config.Path(config.genesis_file));
   if (!genesis.ok()) return genesis.status();
-  auto key = LoadNodeKey(config, genesis->suite, config.validator_key_file, "validator key");
-  if (!key.ok()) return key.status();
+  auto keys = LoadValidatorKeys(config, genesis->suite);
+  if (!keys.ok()) return keys.status();
   auto store = OpenStore(config, *genesis);
   if (!store.ok()) return store.status();
-  // The key must be a validator of the genesis or one that governance added (now or for a later
-  // height); a home made by `network join` may start before that and follows the chain.
+  // The key (or the next key of a rotation) must be a validator's in the genesis or one that
+  // governance added or rotated in (now or for a later height); a home made by `network join`
+  // may start before that and follows the chain.
   bool is_validator = false;
-  for (const auto& v : genesis->validators) is_validator |= v.key == key->public_key();
+  for (const auto& v : genesis->validators) is_validator |= keys->Holds(v.key);
   for (const auto& c : ledger::GetValidatorChanges(**store)) {
-    is_validator |= !c.remove && c.validator.key == key->public_key();
+    is_validator |= !c.remove && keys->Holds(c.validator.key);
   }
   if (!is_validator && !config.joining) {
     return Status::Error("not_a_validator",
@@ -132,7 +133,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
                              "node.toml; see `govledger network join`)");
   }
   return std::unique_ptr<Node>(
-      new Node(config, std::move(*genesis), std::move(*store), std::move(*key)));
+      new Node(config, std::move(*genesis), std::move(*store), std::move(*keys)));
 }
 
 Status Node::Start() {

@@ -22,6 +22,7 @@
 #include "node/consensus_driver.h"
 #include "node/executor.h"
 #include "node/http_server.h"
+#include "node/keys.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
 #include "node/read_pool.h"
@@ -72,7 +73,7 @@ class Node {
 
  private:
   Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::Store> store,
-       crypto::PrivateKey validator_key);
+       ValidatorKeys keys);
   // Decode, verify (worker pool), rule-check and add to the mempool; then `done` on the io thread.
   void Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult)> done);
   void OnCommitted(const BuiltBlock& built);
@@ -94,7 +95,7 @@ class Node {
   std::unique_ptr<ledger::Store> store_;
   std::unique_ptr<contracts::Registry> registry_;
   std::unique_ptr<Executor> executor_;
-  crypto::PrivateKey validator_key_;
+  ValidatorKeys keys_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   std::unique_ptr<SignatureVerifier> verifier_;

@@ -27,6 +27,7 @@
 #include "crypto/hash.h"
 #include "node/config.h"
 #include "node/log.h"
+#include "node/p2p_tls.h"
 #include "util/bytes.h"
 
 namespace govledger::node {
@@ -36,6 +37,13 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
+
+using p2p_tls::CertificateKeyDer;
+using p2p_tls::ConfigureTls;
+using p2p_tls::OpenSslErrors;
+using p2p_tls::ParsePrivateKey;
+using p2p_tls::PublicKeyDer;
+using p2p_tls::SelfSignedCertificate;
 
 namespace {
 
@@ -68,114 +76,6 @@ constexpr auto kRefusalLogInterval = std::chrono::seconds(60);
 constexpr size_t kReadChunkBytes = 16 * 1024;  // one TLS record
 // Small frames queued together are written as one TLS record batch up to this size.
 constexpr size_t kWriteBatchBytes = 64 * 1024;
-
-// ----- OpenSSL helpers (the header stays free of OpenSSL types) -----
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-
-// Pops OpenSSL's thread-local error queue into one line (and leaves it empty).
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "unknown OpenSSL error" : out;
-}
-
-// Never prompts for a passphrase (a daemon has no terminal).
-int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
-
-// DER SubjectPublicKeyInfo, the form keys are pinned in; empty on failure.
-Bytes PublicKeyDer(EVP_PKEY* pkey) {
-  if (pkey == nullptr) return {};
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(pkey, &der);
-  if (len <= 0) {
-    ERR_clear_error();
-    return {};
-  }
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
-  return out;
-}
-
-Bytes CertificateKeyDer(X509* cert) {
-  return cert == nullptr ? Bytes{} : PublicKeyDer(X509_get0_pubkey(cert));
-}
-
-Result<PkeyPtr> ParsePrivateKey(const std::string& pem) {
-  // crypto::PrivateKey gives the precise complaint (not PKCS#8, wrong curve); OpenSSL then parses
-  // the same text into the EVP_PKEY the TLS context needs.
-  auto checked = crypto::PrivateKey::FromPem(crypto::Suite::kP256, pem);
-  if (!checked.ok()) {
-    return Status::Error("bad_tls_key", "TLS key: " + checked.status().message());
-  }
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr) : nullptr);
-  if (key == nullptr) return Status::Error("bad_tls_key", "TLS key: " + OpenSslErrors());
-  return key;
-}
-
-// A self-signed certificate carrying the node's TLS key. Nobody checks its names, dates or
-// signature: peers trust the key inside it because the genesis pins that key.
-Result<X509Ptr> SelfSignedCertificate(EVP_PKEY* key) {
-  X509Ptr cert(X509_new());
-  if (cert == nullptr) return Status::Error("tls_setup_failed", OpenSslErrors());
-  unsigned char serial[16];
-  if (RAND_bytes(serial, sizeof serial) != 1) {
-    return Status::Error("tls_setup_failed", "no randomness for the certificate serial");
-  }
-  serial[0] &= 0x7f;  // positive INTEGER
-  BnPtr bn(BN_bin2bn(serial, sizeof serial, nullptr));
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  static const char kCommonName[] = "govledger validator";
-  bool ok = X509_set_version(cert.get(), 2) == 1 && bn != nullptr &&
-            BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) != nullptr &&
-            X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24L * 3600) != nullptr &&
-            X509_gmtime_adj(X509_getm_notAfter(cert.get()), 10L * 365 * 24 * 3600) != nullptr &&
-            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                       reinterpret_cast<const unsigned char*>(kCommonName), -1, -1,
-                                       0) == 1 &&
-            X509_set_issuer_name(cert.get(), name) == 1 && X509_set_pubkey(cert.get(), key) == 1 &&
-            X509_sign(cert.get(), key, EVP_sha256()) > 0;
-  if (!ok) return Status::Error("tls_setup_failed", "self-signed certificate: " + OpenSslErrors());
-  return cert;
-}
-
-Status ConfigureTls(ssl::context& tls, EVP_PKEY* key, X509* cert) {
-  SSL_CTX* ctx = tls.native_handle();
-  bool ok = SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) == 1 &&
-            SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
-            SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-            SSL_CTX_check_private_key(ctx) == 1;
-  if (!ok) return Status::Error("tls_setup_failed", OpenSslErrors());
-  // No session resumption: a resumed session skips the certificate, and with it the pin check.
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_num_tickets(ctx, 0);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-  error_code ec;
-  tls.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-  if (ec) return Status::Error("tls_setup_failed", ec.message());
-  return Status::Ok();
-}
 
 // Consensus messages are small and latency-bound: no Nagle. Keepalive probes after 15 s of
 // silence find a peer that vanished without a reset (power loss, partition) in about 30 s instead
@@ -263,6 +163,21 @@ struct Core : std::enable_shared_from_this<Core> {
                                              : Label(config.self);
   }
   Result<uint32_t> AddPeer(const PeerInfo& info);
+  Status SetOwnTlsKey(const std::string& pem);
+  // Entries that share a name are one validator under successive TLS keys (a governance
+  // rotation pins the new key beside the old one). This node under another key is never
+  // dialled; another validator's entries are all dialled (whichever key it presents now is
+  // met), but once one of them is connected the others queue nothing.
+  bool IsOwnOtherKey(uint32_t p) const {
+    return config.self != P2pConfig::kNoSelf && p != config.self &&
+           config.peers[p].name == config.peers[config.self].name;
+  }
+  bool SiblingConnected(uint32_t p) const {
+    for (uint32_t q = 0; q < peers.size(); ++q) {
+      if (q != p && config.peers[q].name == config.peers[p].name && Connected(q)) return true;
+    }
+    return false;
+  }
 
   asio::io_context& io;
   P2pConfig config;
@@ -848,6 +763,35 @@ Result<uint32_t> Core::AddPeer(const PeerInfo& info) {
   return p;
 }
 
+Status Core::SetOwnTlsKey(const std::string& pem) {
+  if (stopped) return Status::Error("bad_state", "p2p stopped");
+  auto key = ParsePrivateKey(pem);
+  if (!key.ok()) return key.status();
+  auto cert = SelfSignedCertificate(key->get());
+  if (!cert.ok()) return cert.status();
+  GOVLEDGER_RETURN_IF_ERROR(p2p_tls::ReplaceIdentity(tls, key->get(), cert->get()));
+  own_tls_key = PublicKeyDer(key->get());
+  config.self = P2pConfig::kNoSelf;
+  for (uint32_t p = 0; p < config.peers.size() && config.self == P2pConfig::kNoSelf; ++p) {
+    if (config.peers[p].tls_key == own_tls_key) config.self = p;
+  }
+  if (config.self == P2pConfig::kNoSelf) {
+    GOVLEDGER_LOG(kWarn, "p2p: this node's new TLS key is not pinned yet; peers refuse it until "
+                         "governance records it");
+  } else {
+    auto& me = *peers[config.self];
+    me.redial.cancel();
+    me.queue.clear();
+    me.queued_bytes = 0;
+    GOVLEDGER_LOG(kInfo, "p2p: now presenting the TLS key pinned for " << Label(config.self));
+  }
+  // Live connections were made under the old key: close them all, so every peer meets the new
+  // one at once (outbound ones redial at the minimum backoff, keeping their queued frames).
+  std::vector<Conn*> all(conns.begin(), conns.end());
+  for (Conn* c : all) c->Close();
+  return Status::Ok();
+}
+
 Status Core::SetPeerAddress(uint32_t p, const std::string& address) {
   if (p >= config.peers.size()) {
     return Status::Error("bad_peer", "p2p: no peer with index " + std::to_string(p));
@@ -887,6 +831,7 @@ void Core::Send(uint32_t p, const Bytes& payload) {
 }
 
 void Core::Enqueue(uint32_t p, const std::shared_ptr<const Bytes>& frame) {
+  if (IsOwnOtherKey(p) || (!Connected(p) && SiblingConnected(p))) return;
   auto& peer = *peers[p];
   peer.queue.push_back(frame);
   peer.queued_bytes += frame->size();
@@ -942,7 +887,7 @@ void Core::Accept() {
 }
 
 void Core::Dial(uint32_t p) {
-  if (stopped || !peers[p]->out.expired()) return;
+  if (stopped || !peers[p]->out.expired() || IsOwnOtherKey(p)) return;
   auto c = std::make_shared<Conn>(shared_from_this(), p);
   peers[p]->out = c;
   c->StartOutbound();
@@ -966,6 +911,11 @@ void Core::OnOutboundUp(uint32_t p) {
   auto& peer = *peers[p];
   peer.last_failure.clear();
   GOVLEDGER_LOG(kInfo, "p2p: connected to " << Label(p) << " at " << peer.host << ":" << peer.port);
+  for (uint32_t q = 0; q < peers.size(); ++q) {  // its entries under other keys: nothing to send
+    if (q == p || config.peers[q].name != config.peers[p].name) continue;
+    peers[q]->queue.clear();
+    peers[q]->queued_bytes = 0;
+  }
   if (on_connect) on_connect(p);
 }
 
@@ -1034,6 +984,7 @@ Status P2p::SetPeerAddress(uint32_t peer, const std::string& address) {
   return impl_->SetPeerAddress(peer, address);
 }
 Result<uint32_t> P2p::AddPeer(const PeerInfo& info) { return impl_->AddPeer(info); }
+Status P2p::SetOwnTlsKey(const std::string& pem) { return impl_->SetOwnTlsKey(pem); }
 size_t P2p::peer_count() const { return impl_->peers.size(); }
 void P2p::Send(uint32_t peer, const Bytes& payload) {
   if (impl_->config.filter) return Filtered(peer, payload);

@@ -65,6 +65,12 @@ class P2p {
   // `info.tls_key` is this node's own key, it becomes `self` and is not dialled. Fails on a bad
   // key or address; a key already known returns the existing index (its address updated).
   Result<uint32_t> AddPeer(const PeerInfo& info);
+  // Key rotation: this node presents the TLS key `pem` (P-256 PKCS#8 PEM) from now on, and
+  // `self` becomes the entry pinning it. Every live connection is closed, so peers meet the new
+  // key at once. Entries sharing a name are one validator under successive keys: this node's
+  // other entries are never dialled; of another validator's, all are dialled (whichever key it
+  // presents is met) and, once one is connected, only that one is sent to.
+  Status SetOwnTlsKey(const std::string& pem);
   size_t peer_count() const;
   // Queue a frame to one peer / to every other peer. Never blocks; drops if the peer's queue is
   // over max_queue_bytes.

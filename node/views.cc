@@ -288,6 +288,10 @@ json ProposalJson(const ledger::Proposal& p, uint64_t height, crypto::Suite suit
     case ledger::ChangeKind::kRemoveValidator:
       change = {{"kind", "remove_validator"}, {"name", p.change.validator_name}};
       break;
+    case ledger::ChangeKind::kRotateValidator:
+      change = {{"kind", "rotate_validator"},
+                {"validator", ValidatorJson(p.change.validator, suite)}};
+      break;
     case ledger::ChangeKind::kSetDepartment:
       change = {{"kind", "set_department"},
                 {"department", DepartmentJson(p.change.department, suite)}};

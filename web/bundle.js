@@ -335,7 +335,8 @@ const SCHEMAS = {
     5: ['p2p_address', S], 6: ['api_address', S] },
   GovernanceChange: { 1: ['add_validator', 'ValidatorDef', 'change'],
     2: ['remove_validator', S, 'change'], 3: ['set_department', 'DepartmentDef', 'change'],
-    4: ['set_material_type', 'MaterialTypeDef', 'change'], 10: ['effective_height', U64] },
+    4: ['set_material_type', 'MaterialTypeDef', 'change'],
+    5: ['rotate_validator', 'ValidatorDef', 'change'], 10: ['effective_height', U64] },
   ProposeChange: { 1: ['change', 'GovernanceChange'], 2: ['deadline_height', U64], 3: ['reason', S] },
   ApproveProposal: { 1: ['proposal_id', S] },
   ProposalRecord: { 1: ['proposal_id', S], 2: ['change', 'GovernanceChange'], 3: ['proposer', S],
@@ -900,7 +901,8 @@ class Verifier {
         const t = rec.change.set_material_type;
         registry.types.push({ at, type: { code: t.code, issuers: t.issuers } });
       } else if (rec.change.change_case !== 'add_validator' &&
-                 rec.change.change_case !== 'remove_validator') {
+                 rec.change.change_case !== 'remove_validator' &&
+                 rec.change.change_case !== 'rotate_validator') {
         // Validator changes are proven through the certified headers; a kind this page does not
         // know could change who may issue what, so it fails closed.
         return this.report('registry', false,

@@ -16,6 +16,7 @@
 #include "crypto/sign.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/network_harness.h"
+#include "util/file.h"
 
 namespace govledger::itest {
 namespace {
@@ -155,6 +156,132 @@ TEST_CASE("a validator added by governance votes from its effective height and a
   REQUIRE(net.WaitHeight({0, 1, 2, 3, 4}, top, milliseconds(60'000)));
   CHECK(CheckSameChain(net, {0, 1, 2, 3, 4}) >= top);
   for (size_t i = 0; i < 5; ++i) t.ledger.CheckAllPresent(net, i);
+  Progress(t0, "done");
+}
+
+}  // namespace govledger::itest
+
+namespace govledger::itest {
+namespace {
+
+// Appends a [keys] table to a node.toml made by `network init` (which writes none).
+void AppendKeysTable(const std::string& home, const std::string& lines) {
+  const std::string path = home + "/node.toml";
+  std::string text = ReadFileOrThrow(path);
+  REQUIRE(text.find("[keys]") == std::string::npos);
+  REQUIRE(WriteFileAtomic(path, text + "\n[keys]\n" + lines, 0644).ok());
+}
+
+// Rewrites the `key = "value"` line of a node.toml.
+void SetTomlString(const std::string& home, const std::string& key, const std::string& value) {
+  const std::string path = home + "/node.toml";
+  std::string text = ReadFileOrThrow(path);
+  const std::string prefix = key + " = \"";
+  size_t at = text.find(prefix);
+  REQUIRE(at != std::string::npos);
+  const size_t end = text.find('"', at + prefix.size());
+  text.replace(at, end + 1 - at, prefix + value + "\"");
+  REQUIRE(WriteFileAtomic(path, text, 0644).ok());
+}
+
+std::string PublicKeyFingerprint(const std::string& pub_file, crypto::Suite suite) {
+  auto key = crypto::PublicKeyFromPem(suite, ReadFileOrThrow(pub_file));
+  REQUIRE(key.ok());
+  return crypto::Fingerprint(suite, *key);
+}
+
+}  // namespace
+
+// Issue 7: "a validator's key can be rotated through governance". node3 gets new consensus and
+// TLS keys by a proposal; from the effective height it signs with the new key and presents the
+// new TLS key, in the running process. With node0 down, three of four must sign, so a commit
+// after the effective height proves node3's new key counts (and its old one no longer does).
+TEST_CASE("a validator's keys rotated by governance sign from the effective height, and the node "
+          "restarts on the new keys",
+          "[network][governance]") {
+  const auto t0 = std::chrono::steady_clock::now();
+  TestNet t;
+  Network& net = t.net;
+  net.StartAllAndWaitReady();
+  const crypto::Suite suite = net.factory().genesis().suite;
+  DevNode& n3 = net.node(3);
+  const std::string home3 = n3.home();
+  const std::string suite_name = suite == crypto::Suite::kSm ? "sm" : "p256";
+
+  // The operator of node3 makes the next keys and names them in node.toml; a restart loads them
+  // (the node keeps signing with its current key until a rotation takes effect).
+  CliOk(n3, {"keygen", "--suite", suite_name, "--out", home3 + "/next-validator.pem",
+             "--public-out", home3 + "/next-validator.pub.pem"});
+  CliOk(n3, {"keygen", "--suite", "p256", "--out", home3 + "/next-tls.pem", "--public-out",
+             home3 + "/next-tls.pub.pem"});
+  AppendKeysTable(home3, "next_validator_key_file = \"next-validator.pem\"\n"
+                         "next_tls_key_file = \"next-tls.pem\"\n");
+  n3.Stop();
+  n3.Start();
+  IssueAndRequireAck(net, t.ledger, 0, "edu");
+  Progress(t0, "node3 restarted holding its next keys");
+
+  // A rotation of a validator that does not exist, or one that rotates nothing, is refused.
+  CliResult unknown = net.node(1).Cli(
+      {"governance", "propose", "--key", net.KeysDir() + "/mca.pem", "--reason", "x",
+       "--rotate-validator", "node9", "--validator-key", home3 + "/next-validator.pub.pem",
+       "--tls-key", home3 + "/next-tls.pub.pem"});
+  CHECK(unknown.exit_code != 0);
+
+  const std::string new_fp = PublicKeyFingerprint(home3 + "/next-validator.pub.pem", suite);
+  Json rotate = EnactProposal(
+      net, 1,
+      {"--rotate-validator", "node3", "--validator-key", home3 + "/next-validator.pub.pem",
+       "--tls-key", home3 + "/next-tls.pub.pem"});
+  CHECK(rotate["change"]["kind"] == "rotate_validator");
+  const uint64_t effective = rotate["effective_height"].get<uint64_t>();
+  Progress(t0, "node3's keys rotated, effective from height " + std::to_string(effective));
+
+  // The new keys are another validator's from now on: rotating node2 to them is refused.
+  CliResult reuse = net.node(1).Cli(
+      {"governance", "propose", "--key", net.KeysDir() + "/mca.pem", "--reason", "x",
+       "--rotate-validator", "node2", "--validator-key", home3 + "/next-validator.pub.pem",
+       "--tls-key", home3 + "/next-tls.pub.pem"});
+  CHECK(reuse.exit_code != 0);
+  CHECK(reuse.Describe().find("already used by validator 'node3'") != std::string::npos);
+
+  IssueAndRequireAck(net, t.ledger, 1, "samr");
+  IssueAndRequireAck(net, t.ledger, 2, "water");
+  REQUIRE(net.WaitHeight({0, 1, 2, 3}, effective + 1, milliseconds(60'000)));
+  Json set = CliOk(net.node(2), {"governance", "validators"});
+  REQUIRE(set["validators"].size() == 4);
+  CHECK(set["validators"][3]["name"] == "node3");  // same place in the set
+  CHECK(set["validators"][3]["key_fingerprint"] == new_fp);
+
+  // Quorum of four is three: with node0 gone, commits need node3, under its new key.
+  net.node(0).Kill9();
+  Progress(t0, "node0 killed; committing with node1..node3");
+  Ack rotated = IssueAndRequireAck(net, t.ledger, 2, "edu");
+  std::vector<std::string> signers = CertificateSigners(net.node(1).url(), rotated.height);
+  CHECK(signers.size() == 3);
+  CHECK(std::find(signers.begin(), signers.end(), new_fp) != signers.end());
+  CHECK(n3.LogTail(200'000).find("presenting the next TLS key") != std::string::npos);
+
+  // The operator makes the new keys the node's own and restarts it; it still votes.
+  SetTomlString(home3, "validator_key", "next-validator.pem");
+  SetTomlString(home3, "tls_key", "next-tls.pem");
+  std::string toml = ReadFileOrThrow(home3 + "/node.toml");
+  toml.erase(toml.find("\n[keys]\n"));
+  REQUIRE(WriteFileAtomic(home3 + "/node.toml", toml + "\n", 0644).ok());
+  n3.Kill9();
+  n3.Start();
+  Progress(t0, "node3 restarted on its new keys");
+  Ack after_restart = IssueAndRequireAck(net, t.ledger, 1, "mca");
+  signers = CertificateSigners(net.node(2).url(), after_restart.height);
+  CHECK(std::find(signers.begin(), signers.end(), new_fp) != signers.end());
+
+  // node0 comes back and catches up: one chain, nothing acknowledged lost.
+  net.node(0).Start();
+  IssueAndRequireAck(net, t.ledger, 1, "samr");
+  const uint64_t top = net.MaxHeight({1, 2, 3});
+  REQUIRE(net.WaitHeight({0, 1, 2, 3}, top, milliseconds(60'000)));
+  CHECK(CheckSameChain(net, {0, 1, 2, 3}) >= top);
+  for (size_t i = 0; i < 4; ++i) t.ledger.CheckAllPresent(net, i);
   Progress(t0, "done");
 }
 

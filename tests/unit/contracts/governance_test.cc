@@ -160,6 +160,40 @@ TEST_CASE("a validator added by governance is in the set two heights after enact
   for (const ledger::Validator& v : after) CHECK(v.name != "node-health");
 }
 
+// New keys for node-police: what a rotation proposal carries.
+GovernanceChange RotatePolice(const World& w) {
+  GovernanceChange c;
+  c.kind = ChangeKind::kRotateValidator;
+  c.validator = w.genesis().validators[1];
+  c.validator.key = NewKey().public_key();
+  c.validator.tls_key = NewKey().public_key();
+  return c;
+}
+
+TEST_CASE("a rotated validator keeps its place in the set and signs with the new keys two "
+          "heights after enactment",
+          "[contracts][governance][validators]") {
+  World w;
+  const GovernanceChange c = RotatePolice(w);
+  std::string id = Propose(w, c);
+  uint64_t last = Approve(w, id, {"police", "market", "hrss", "platform"}, 1);
+  const uint64_t h = kH0 + last;
+  std::vector<ledger::Validator> before = ValidatorSetAt(w.registry(), w.state, h + 1);
+  REQUIRE(before.size() == 4);
+  CHECK(before[1].key == w.genesis().validators[1].key);
+  std::vector<ledger::Validator> after = ValidatorSetAt(w.registry(), w.state, h + 2);
+  REQUIRE(after.size() == 4);
+  CHECK(after[1].name == "node-police");  // same index: the proposer order is unchanged
+  CHECK(after[1].department == "police");
+  CHECK(after[1].key == c.validator.key);
+  CHECK(after[1].tls_key == c.validator.tls_key);
+  for (size_t i : {0u, 2u, 3u}) CHECK(after[i].key == w.genesis().validators[i].key);
+  std::vector<ledger::ValidatorChange> pending = PendingValidatorChanges(w.state, h);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].rotate);
+  CHECK_FALSE(pending[0].remove);
+}
+
 TEST_CASE("a network of one department enacts its own proposals at once",
           "[contracts][governance]") {
   World w;
@@ -223,6 +257,50 @@ std::vector<RejectCase> GovernanceRejectionCases() {
       {"proposal without a reason", reason::kBadReason, "a proposal needs a reason",
        [=](World& w) {
          return w.Apply("health", ledger::ProposeChange{roles(w, {"provider"}), 0, ""});
+       }},
+      {"rotating a validator that does not exist", reason::kBadProposal,
+       "there is no validator 'node-tax'",
+       [=](World& w) {
+         GovernanceChange c = RotatePolice(w);
+         c.validator.name = "node-tax";
+         return propose(w, c);
+       }},
+      {"rotating a validator into another department", reason::kBadProposal,
+       "keeps the validator's department ('police')",
+       [=](World& w) {
+         GovernanceChange c = RotatePolice(w);
+         c.validator.department = "market";
+         return propose(w, c);
+       }},
+      {"a rotation with no new key", reason::kBadProposal, "no new key",
+       [=](World& w) {
+         GovernanceChange c = RotatePolice(w);
+         c.validator = w.genesis().validators[1];
+         return propose(w, c);
+       }},
+      {"rotating to another validator's key", reason::kBadProposal,
+       "already used by validator 'node-market'",
+       [=](World& w) {
+         GovernanceChange c = RotatePolice(w);
+         c.validator.key = w.genesis().validators[2].key;
+         return propose(w, c);
+       }},
+      {"rotating to another validator's TLS key", reason::kBadProposal,
+       "the new TLS key was already used by validator 'node-health'",
+       [=](World& w) {
+         GovernanceChange c = RotatePolice(w);
+         c.validator.tls_key = w.genesis().validators[0].tls_key;
+         return propose(w, c);
+       }},
+      {"a second rotation while one is pending", reason::kBadProposal,
+       "already has a change taking effect at height",
+       [=](World& w) {
+         GOVLEDGER_CHECK(propose(w, RotatePolice(w)).ok());
+         uint64_t n = 1;
+         for (const char* d : {"police", "market", "hrss", "platform"}) {
+           GOVLEDGER_CHECK(w.Apply(d, ledger::ApproveProposal{"P1"}, Ctx(n++)).ok());
+         }
+         return w.Apply("health", ledger::ProposeChange{RotatePolice(w), 0, "理由"}, Ctx(n - 1));
        }},
       {"unknown role", reason::kBadProposal, "unknown role 'mayor'",
        [=](World& w) { return propose(w, roles(w, {"mayor"})); }},

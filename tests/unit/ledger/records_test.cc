@@ -107,6 +107,14 @@ TEST_CASE("every lifecycle, grant, contract and governance payload round trips",
   remove.change.kind = ChangeKind::kRemoveValidator;
   remove.change.validator_name = "node3";
   CHECK(std::get<ProposeChange>(RoundTrip(remove)).change.validator_name == "node3");
+  ProposeChange rotate;
+  rotate.change.kind = ChangeKind::kRotateValidator;
+  rotate.change.validator.name = "node3";
+  rotate.change.validator.key = Key().public_key();
+  ProposeChange rotate2 = std::get<ProposeChange>(RoundTrip(rotate));
+  CHECK(rotate2.change.kind == ChangeKind::kRotateValidator);
+  CHECK(rotate2.change.validator.name == "node3");
+  CHECK(rotate2.change.validator.key == rotate.change.validator.key);
   CHECK(std::get<ApproveProposal>(RoundTrip(ApproveProposal{"P1"})).proposal_id == "P1");
 }
 
@@ -146,6 +154,15 @@ TEST_CASE("state records round trip", "[ledger]") {
   CHECK(p2.approvals == p.approvals);
   CHECK(p2.status == ProposalStatus::kEnacted);
   CHECK(p2.change.validator.name == "node4");
+
+  ValidatorChange vc;
+  vc.effective_height = 12;
+  vc.rotate = true;
+  vc.validator.name = "node2";
+  ValidatorChange vc2 = DecodeValidatorChange(EncodeValidatorChange(vc)).value();
+  CHECK(vc2.rotate);
+  CHECK_FALSE(vc2.remove);
+  CHECK(vc2.effective_height == 12);
 
   Material m;
   m.material_id = "m";
