@@ -75,6 +75,9 @@ std::vector<std::pair<std::string, ledger::TxPayload>> Payloads(const std::strin
   ledger::GovernanceChange add;
   add.kind = ledger::ChangeKind::kAddValidator;
   add.validator = {"node9", "samr", Bytes(65, 1), Bytes(65, 2), "127.0.0.1:1", "127.0.0.1:2"};
+  ledger::GovernanceChange rotate;
+  rotate.kind = ledger::ChangeKind::kRotateValidator;
+  rotate.validator = {"node1", "samr", Bytes(65, 4), Bytes(65, 5), "127.0.0.1:1", "127.0.0.1:2"};
   ledger::GovernanceChange type;
   type.kind = ledger::ChangeKind::kSetMaterialType;
   type.material_type.code = "NEWTYPE";
@@ -103,6 +106,7 @@ std::vector<std::pair<std::string, ledger::TxPayload>> Payloads(const std::strin
       {"contract_sign", ledger::SignContract{"cd34", Bytes(32, 7)}},
       {"propose_add_validator", ledger::ProposeChange{add, 100, "扩容"}},
       {"propose_remove_validator", ledger::ProposeChange{remove, 100, ""}},
+      {"propose_rotate_validator", ledger::ProposeChange{rotate, 100, "密钥轮换"}},
       {"propose_department", ledger::ProposeChange{dept, 100, ""}},
       {"propose_type", ledger::ProposeChange{type, 100, ""}},
       {"approve", ledger::ApproveProposal{"P1"}},
