@@ -114,6 +114,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
             num("consensus", "timeout_precommit_delta_ms", c.timeouts.precommit_delta_ms) &&
             num("consensus", "rebroadcast_ms", c.rebroadcast_ms) &&
             num("storage", "startup_tip_blocks", c.startup_tip_blocks) &&
+            num("storage", "startup_full_scan_max_bytes", c.startup_full_scan_max_bytes) &&
             num("storage", "min_free_bytes", c.min_free_bytes);
   if (!ok) return Status::Error("bad_config", path + ": limits must be non-negative and in range");
   std::string host;
@@ -220,6 +221,8 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "\n[storage]\n"
     << "# On start: read the whole store verifying checksums (false: only the newest blocks).\n"
     << "startup_full_scan = " << (c.startup_full_scan ? "true" : "false") << "\n"
+    << "# ... but not when the data directory is larger than this (0: always).\n"
+    << "startup_full_scan_max_bytes = " << c.startup_full_scan_max_bytes << "\n"
     << "startup_tip_blocks = " << c.startup_tip_blocks << "\n"
     << "min_free_bytes = " << c.min_free_bytes << "   # below this, stop committing until freed\n";
   if (!c.key_passphrase_file.empty() || c.allow_readable_keys ||

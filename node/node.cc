@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "ledger/codec.h"
@@ -48,6 +49,21 @@ size_t ApiConnectionCap(size_t configured) {
   return static_cast<size_t>(usable);
 }
 
+// Bytes of the regular files under `dir` (0 if it does not exist yet).
+uint64_t DirectoryBytes(const std::string& dir) {
+  std::error_code ec;
+  uint64_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const uintmax_t n = it->file_size(size_ec);
+      if (!size_ec) total += n;
+    }
+  }
+  return total;
+}
+
 // Opens the store and checks it (ledger/store_check.h) before anything is served from it.
 Result<std::unique_ptr<ledger::Store>> OpenStore(const NodeConfig& config,
                                                  const ledger::Genesis& genesis) {
@@ -60,6 +76,16 @@ Result<std::unique_ptr<ledger::Store>> OpenStore(const NodeConfig& config,
   ledger::StartupCheckOptions opts;
   opts.full_scan = config.startup_full_scan;
   opts.tip_blocks = config.startup_tip_blocks;
+  const uint64_t size = DirectoryBytes(dir);
+  if (opts.full_scan && config.startup_full_scan_max_bytes != 0 &&
+      size > config.startup_full_scan_max_bytes) {
+    opts.full_scan = false;
+    GOVLEDGER_LOG(kInfo, "store " << dir << " holds " << size << " bytes, more than [storage] "
+                                  "startup_full_scan_max_bytes = "
+                                  << config.startup_full_scan_max_bytes
+                                  << ": checking its table files and newest blocks only (`govledger "
+                                     "audit chain` reads all of it)");
+  }
   const int64_t started = NowMs();
   auto store = ledger::OpenCheckedStore(dir, genesis, opts);
   if (!store.ok()) {

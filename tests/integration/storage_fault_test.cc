@@ -96,6 +96,35 @@ void FlipByteAt(const std::string& path, uint64_t offset) {
   ::close(fd);
 }
 
+// Flips a byte of block `height`'s bytes in the stopped victim's table files and returns the
+// file: the block is read from a healthy peer (raw blocks are a signed read, doc/api.md) and
+// found verbatim, since certificate signatures are incompressible.
+std::string FlipByteOfBlock(TestNet& t, uint64_t height) {
+  Json raw = SignedGet(t.net.node(0).url(), "/v1/block/" + std::to_string(height) + "/raw",
+                       t.net.KeysDir() + "/mca.pem")
+                 .json();
+  const Bytes block = Base64Decode(raw.at("block").get<std::string>()).value();
+  REQUIRE(block.size() > 64);
+  const std::string needle(block.end() - 40, block.end());
+  for (const std::string& f : TableFiles(t.net.Home(kVictim) + "/data")) {
+    const std::string data = ReadFileOrThrow(f);
+    if (size_t at = data.find(needle); at != std::string::npos) {
+      FlipByteAt(f, at + 20);
+      return f;
+    }
+  }
+  FAIL("block " << height << " is not in the victim's table files");
+  return {};
+}
+
+void ReplaceInFile(const std::string& path, const std::string& from, const std::string& to) {
+  std::string text = ReadFileOrThrow(path);
+  const size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  WriteFileOrThrow(path, text);
+}
+
 // Moves the victim's data directory aside (the documented recovery) and lets it sync back.
 void RecoverBySync(TestNet& t) {
   const std::string data = t.net.Home(kVictim) + "/data";
@@ -169,26 +198,7 @@ TEST_CASE("a flipped byte in a stored block refuses the start and audit chain na
   TestNet t;
   t.net.StartAllAndWaitReady();
   StopVictimWithTables(t);
-  // Find block 2's bytes (from a healthy peer) in the victim's table files: certificate
-  // signatures are incompressible, so LevelDB stores them verbatim.
-  // Raw blocks are a signed read (doc/api.md): any department key of the network.
-  Json raw =
-      SignedGet(t.net.node(0).url(), "/v1/block/2/raw", t.net.KeysDir() + "/mca.pem").json();
-  const Bytes block = Base64Decode(raw.at("block").get<std::string>()).value();
-  REQUIRE(block.size() > 64);
-  const std::string needle(block.end() - 40, block.end());
-  std::string hit_file;
-  size_t hit_at = 0;
-  for (const std::string& f : TableFiles(t.net.Home(kVictim) + "/data")) {
-    const std::string data = ReadFileOrThrow(f);
-    if (size_t at = data.find(needle); at != std::string::npos) {
-      hit_file = f;
-      hit_at = at;
-      break;
-    }
-  }
-  REQUIRE_FALSE(hit_file.empty());
-  FlipByteAt(hit_file, hit_at + 20);
+  const std::string hit_file = FlipByteOfBlock(t, 2);
 
   Refusal r = StartExpectingRefusal(t.net.Home(kVictim));
   CHECK(r.exit_code == 1);
@@ -206,6 +216,32 @@ TEST_CASE("a flipped byte in a stored block refuses the start and audit chain na
   CHECK((bad == 1 || bad == 2));
   CHECK(report.value("reason", std::string()) == "unreadable_block");
   RequireOthersCommit(t);
+  RecoverBySync(t);
+}
+
+// A store above [storage] startup_full_scan_max_bytes is not read whole at start (that is
+// O(ledger size)); damage outside the newest blocks is then found when read, and a damaged block
+// is answered as corrupt_store, never as data.
+TEST_CASE("above startup_full_scan_max_bytes a node starts without the full scan, says so, and "
+          "answers a damaged block with corrupt_store",
+          "[storage]") {
+  TestNet t;
+  t.net.StartAllAndWaitReady();
+  // Enough blocks after block 2 that the newest one sits in another LevelDB data block.
+  for (int i = 0; i < 12; ++i) IssueAndRequireAck(t.net, t.ledger, i % 3, "edu");
+  StopVictimWithTables(t);
+  FlipByteOfBlock(t, 2);
+  const std::string toml = t.net.Home(kVictim) + "/node.toml";
+  ReplaceInFile(toml, "startup_full_scan_max_bytes = 2147483648", "startup_full_scan_max_bytes = 1");
+  ReplaceInFile(toml, "startup_tip_blocks = 16", "startup_tip_blocks = 1");
+  DevNode& victim = t.net.node(kVictim);
+  victim.Start();
+  CHECK(victim.LogTail(100'000).find("more than [storage] startup_full_scan_max_bytes") !=
+        std::string::npos);
+  HttpReply r = SignedGet(victim.url(), "/v1/block/2/raw", t.net.KeysDir() + "/mca.pem");
+  CHECK(r.status == 500);
+  CHECK(r.body.find("corrupt_store") != std::string::npos);
+  victim.Stop();
   RecoverBySync(t);
 }
 
@@ -294,14 +330,6 @@ void FillDisk(const std::string& path) {
   while (::write(fd, &one, 1) > 0) {
   }
   ::close(fd);
-}
-
-void ReplaceInFile(const std::string& path, const std::string& from, const std::string& to) {
-  std::string text = ReadFileOrThrow(path);
-  const size_t at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, from.size(), to);
-  WriteFileOrThrow(path, text);
 }
 
 TEST_CASE("a full disk stops one node's commits cleanly and it resumes when space returns",
