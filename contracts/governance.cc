@@ -82,11 +82,9 @@ Status CheckText(std::string_view what, const std::string& s, bool required) {
 
 // ------------------------------------------------------------------ validating a change
 
-Status CheckAddValidator(const Call& c, const ledger::Validator& v) {
-  if (!IsIdText(v.name)) return Bad("validator name must match [A-Za-z0-9._-]{1,64}");
-  if (!c.registry.DepartmentById(v.department)) {
-    return Bad("validator department " + Quote(v.department) + " is not in the registry");
-  }
+// A validator's keys are of the network's suite (consensus) and P-256 (TLS); its addresses are
+// host:port.
+Status CheckValidatorKeysAndAddresses(const Call& c, const ledger::Validator& v) {
   if (!crypto::CheckPublicKey(c.registry.suite(), v.key).ok()) {
     return Bad("validator key is not a " + std::string(crypto::SuiteName(c.registry.suite())) +
                " public key");
@@ -98,6 +96,15 @@ Status CheckAddValidator(const Call& c, const ledger::Validator& v) {
   if (!IsHostPort(v.p2p_address) || !IsHostPort(v.api_address)) {
     return Bad("validator p2p_address and api_address must be host:port");
   }
+  return Status::Ok();
+}
+
+Status CheckAddValidator(const Call& c, const ledger::Validator& v) {
+  if (!IsIdText(v.name)) return Bad("validator name must match [A-Za-z0-9._-]{1,64}");
+  if (!c.registry.DepartmentById(v.department)) {
+    return Bad("validator department " + Quote(v.department) + " is not in the registry");
+  }
+  GOVLEDGER_RETURN_IF_ERROR(CheckValidatorKeysAndAddresses(c, v));
   // Against the set once every recorded change has taken effect.
   for (const ledger::Validator& other :
        RegistryView(c.registry.genesis(), c.state, UINT64_MAX).Validators()) {
@@ -128,16 +135,7 @@ Status CheckRotateValidator(const Call& c, const ledger::Validator& v) {
   if (v.department != current->department) {
     return Bad("a rotation keeps the validator's department ('" + current->department + "')");
   }
-  if (!crypto::CheckPublicKey(c.registry.suite(), v.key).ok()) {
-    return Bad("validator key is not a " + std::string(crypto::SuiteName(c.registry.suite())) +
-               " public key");
-  }
-  if (!crypto::CheckPublicKey(crypto::Suite::kP256, v.tls_key).ok()) {
-    return Bad("validator tls_key is not a P-256 public key (TLS keys are P-256 on every suite)");
-  }
-  if (!IsHostPort(v.p2p_address) || !IsHostPort(v.api_address)) {
-    return Bad("validator p2p_address and api_address must be host:port");
-  }
+  GOVLEDGER_RETURN_IF_ERROR(CheckValidatorKeysAndAddresses(c, v));
   if (v.key == current->key && v.tls_key == current->tls_key) {
     return Bad("the rotation gives validator '" + v.name + "' no new key");
   }
