@@ -85,6 +85,7 @@ std::vector<Effect> Core::StartHeight(uint64_t height) {
   s.rounds.clear();
   s.values.clear();
   s.evidence_sent.clear();
+  s.far_round_checked.clear();
   std::vector<Input> buffered = std::move(s.future);
   s.future.clear();
   s.future_per_validator.clear();
@@ -206,9 +207,11 @@ void Core::State::HandleProposal(const Proposal& p, bool verified) {
   if (p.pol_round < -1 || p.pol_round >= static_cast<int64_t>(p.round)) return;
   if (p.block_hash.empty() || p.block_hash.size() > kMaxHashSize) return;
   const bool future_height = p.height > height;
-  if (!future_height && (decided || p.round > static_cast<uint64_t>(round) + kMaxRoundsAhead)) {
+  if (!future_height && p.round > static_cast<uint64_t>(round) + kMaxRoundsAhead) {
+    FarFutureRound(p.proposer, p.round, ProposalSignBytes(config.chain_id, p), p.signature);
     return;
   }
+  if (!future_height && decided) return;
 
   auto rit = rounds.find(p.round);
   if (!future_height && rit != rounds.end()) {
@@ -265,9 +268,11 @@ void Core::State::HandleVote(const Vote& v, bool verified) {
   }
   if (v.block_hash.size() > kMaxHashSize) return;
   const bool future_height = v.height > height;
-  if (!future_height && (decided || v.round > static_cast<uint64_t>(round) + kMaxRoundsAhead)) {
+  if (!future_height && v.round > static_cast<uint64_t>(round) + kMaxRoundsAhead) {
+    FarFutureRound(v.validator, v.round, VoteSignBytes(config.chain_id, v), v.signature);
     return;
   }
+  if (!future_height && decided) return;
 
   const std::vector<Vote>* slot = nullptr;
   if (!future_height) {
@@ -410,6 +415,16 @@ const Bytes* Core::State::ValidBlock(const Bytes& hash) const {
     if (c.verdict == Verdict::kValid) return &c.block;
   }
   return nullptr;
+}
+
+void Core::State::FarFutureRound(uint32_t validator, uint32_t r, const Bytes& sign_bytes,
+                                 const Bytes& sig) {
+  if (!far_round_checked.insert(validator).second) return;
+  if (!VerifySignature(height, validator, sign_bytes, sig)) {
+    ++stats.invalid_signatures;
+    return;
+  }
+  EmitEvidence(validator, r, "far_future_round");
 }
 
 void Core::State::EmitEvidence(uint32_t validator, uint32_t r, const std::string& kind) {

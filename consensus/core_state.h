@@ -94,6 +94,9 @@ struct Core::State {
   std::map<uint32_t, RoundState> rounds;
   std::map<Bytes, std::vector<Candidate>> values;
   std::set<std::tuple<uint32_t, uint32_t, std::string>> evidence_sent;  // (validator, round, kind)
+  // Validators whose message for a round beyond round + kMaxRoundsAhead was checked this height:
+  // one signature check each, however many such messages they send.
+  std::set<uint32_t> far_round_checked;
   std::vector<Input> future;  // verified messages for height + 1, arrival order
   std::map<uint32_t, size_t> future_per_validator;
   Stats stats;
@@ -112,6 +115,10 @@ struct Core::State {
     return static_cast<uint32_t>((h % size + r % size) % size);
   }
   bool IsValidator() const { return config.self.has_value(); }
+  // A message of this height for a round no honest validator can have reached (f+1 messages of
+  // a higher round make every honest node skip ahead): dropped; if its signature holds, it is
+  // evidence against its signer ("far_future_round"), checked once per validator and height.
+  void FarFutureRound(uint32_t validator, uint32_t r, const Bytes& sign_bytes, const Bytes& sig);
   bool VerifySignature(uint64_t h, uint32_t validator, const Bytes& msg, const Bytes& sig) const {
     const crypto::PublicKey& k = SetOf(h)[validator];
     return config.verify ? config.verify(k, msg, sig) : crypto::Verify(config.suite, k, msg, sig);

@@ -62,7 +62,8 @@ TEST_CASE("an equivocating, double-voting validator is reported as evidence and 
   EndChecks(net, t.ledger, kHonest, /*evidence_free=*/false);
 }
 
-TEST_CASE("garbage frames and messages for far-future heights and rounds do not stop the chain",
+TEST_CASE("garbage frames and messages for far-future heights and rounds do not stop the chain, "
+          "and a signed far-future round is logged as evidence",
           "[faults][byzantine]") {
   FaultNet t;
   Network& net = t.net;
@@ -75,6 +76,8 @@ TEST_CASE("garbage frames and messages for far-future heights and rounds do not 
     FAIL("the chain stalled under garbage and far-future messages\n" << net.Describe());
   }
   CHECK(AllHonestLogged(net, "sent an undecodable message", milliseconds(30'000)));
+  // A signed vote for a round a million ahead is evidence against its signer.
+  CHECK(AllHonestLogged(net, "far_future_round", milliseconds(30'000)));
   for (size_t i : kHonest) {
     // Far-future messages are neither counted nor taken as a height to catch up to.
     Json c = ConsensusStatus(net.node(i).url());
@@ -82,7 +85,7 @@ TEST_CASE("garbage frames and messages for far-future heights and rounds do not 
     CHECK(c.value("height", uint64_t{0}) <= net.Height(i) + 1);
   }
   CheckSameChain(net, kAll);
-  EndChecks(net, t.ledger, kAll);
+  EndChecks(net, t.ledger, kAll, /*evidence_free=*/false);
 }
 
 TEST_CASE("forged blocks and certificates served during block sync are refused and logged",

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 
+#include "consensus/core_state.h"  // kMaxRoundsAhead
 #include "ledger/canonical.h"
 #include "ledger/commit.h"
 #include "tests/unit/consensus/fixture.h"
@@ -416,6 +417,28 @@ TEST_CASE("an equivocator's other vote completes a proof-of-lock relayed by a pe
     }
   }
   CHECK(pol_votes == 3);
+}
+
+TEST_CASE("a signed vote for a round no honest validator can reach is evidence, checked once "
+          "per validator and height, and not counted",
+          "[consensus]") {
+  Harness h;
+  h.Start(1);
+  const uint32_t far = kMaxRoundsAhead + 5;
+  auto e = h.Vote(2, kPrevote, 1, far, "x");
+  auto ev = Only<Evidence>(e);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].validator == 2);
+  CHECK(ev[0].kind == "far_future_round");
+  CHECK(ev[0].round == far);
+  CHECK(Only<ScheduleTimeout>(e).empty());  // not taken as a round to skip to
+  // More of them cost no further signature check and raise nothing new.
+  CHECK(Only<Evidence>(h.Vote(2, kPrecommit, 1, far + 1, "y")).empty());
+  CHECK(h.core->stats().evidence == 1);
+  // Within kMaxRoundsAhead a later round is fine: no evidence.
+  CHECK(Only<Evidence>(h.Vote(3, kPrevote, 1, kMaxRoundsAhead, "z")).empty());
+  CHECK(h.core->stats().evidence == 1);
+  CHECK(h.core->stats().invalid_signatures == 0);
 }
 
 TEST_CASE("two different proposals from the proposer are evidence", "[consensus]") {
