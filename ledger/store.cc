@@ -47,9 +47,26 @@ constexpr std::string_view kMetaTipHash = "tip_hash";
 constexpr std::string_view kMetaLogSize = "log_size";
 constexpr std::string_view kMetaTipTime = "tip_time";
 // Layout version of the state tree ('A') and journal ('J'). A store without it was written before
-// blocks carried a state_root and cannot serve one.
+// blocks carried a state_root and cannot serve one. "smt-v1" wrote every node; "smt-v2" keeps the
+// top levels in memory (ledger/store_state_tree.h) and is what a v1 store is migrated to on open.
 constexpr std::string_view kMetaStateTree = "state_tree";
-constexpr std::string_view kStateTreeVersion = "smt-v1";
+constexpr std::string_view kStateTreeVersion = "smt-v2";
+constexpr std::string_view kStateTreeV1 = "smt-v1";
+
+// Releases a LevelDB snapshot on scope exit (a store snapshot's view releases nothing).
+class SnapshotGuard {
+ public:
+  SnapshotGuard(leveldb::DB* db, const leveldb::Snapshot* snapshot)
+      : db_(db), snapshot_(snapshot) {}
+  ~SnapshotGuard() { db_->ReleaseSnapshot(snapshot_); }
+  SnapshotGuard(const SnapshotGuard&) = delete;
+  SnapshotGuard& operator=(const SnapshotGuard&) = delete;
+  const leveldb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  leveldb::DB* db_;
+  const leveldb::Snapshot* snapshot_;
+};
 
 std::string Key(char table, std::string_view rest) {
   std::string k(1, table);
@@ -175,6 +192,9 @@ struct Store::Impl {
   LevelNodeStore nodes;
   LevelStateTree state_tree;
 
+  // Held by CommitBlock from its LevelDB write until the state tree's top has moved to the new
+  // tip, and by whoever pairs a LevelDB snapshot with that top (proofs, Snapshot()).
+  mutable std::mutex commit_mu;
   // The tip; readers may run on other threads while CommitBlock advances it.
   mutable std::mutex mu;
   uint64_t height = 0;
@@ -189,6 +209,16 @@ struct Store::Impl {
     if (s.IsNotFound()) return Status::Error("not_found", what + " not found");
     if (!s.ok()) return CorruptStore("reading " + what + ": " + s.ToString());
     return value;
+  }
+
+  // A LevelDB snapshot and the state tree's top of the same tip.
+  struct Pinned {
+    std::unique_ptr<SnapshotGuard> snapshot;
+    TopTree top;
+  };
+  Pinned PinTip() const {
+    std::lock_guard<std::mutex> lock(commit_mu);
+    return {std::make_unique<SnapshotGuard>(db.get(), db->GetSnapshot()), state_tree.top()};
   }
 
   // Reads the tip (height, log size, time, hash) from the metadata into the fields above.
@@ -348,8 +378,21 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
     if (!s.ok()) {
       return Status::Error("store_write_failed", "initialising " + dir + ": " + s.ToString());
     }
-  } else if (*tree_version != kStateTreeVersion) {
+  } else if (*tree_version != kStateTreeVersion && *tree_version != kStateTreeV1) {
     return CorruptStore("unknown state tree layout \"" + *tree_version + "\"");
+  }
+  const bool migrate = tree_version.ok() && *tree_version == kStateTreeV1;
+  // Rebuilds the tree's top levels; whether they hash to the tip's state_root is a startup check
+  // (ledger/store_check.h) and the chain audit's, so that a damaged store still opens for them.
+  auto root = impl->state_tree.Load(impl->suite, migrate);
+  if (!root.ok() && root.status().code() != "corrupt_store") return root.status();
+  if (migrate && root.ok()) {
+    leveldb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, Key(kMeta, kMetaStateTree), std::string(kStateTreeVersion));
+    if (!s.ok()) {
+      return Status::Error("store_write_failed", "migrating " + dir + ": " + s.ToString());
+    }
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
@@ -573,8 +616,10 @@ Status Store::ForEachStateNode(
 Result<StateProof> Store::ProveMaterial(std::string_view material_id) const {
   const crypto::Suite suite = impl_->suite;
   std::optional<Material> material;
+  Impl::Pinned tip = impl_->PinTip();
   auto proof = LevelStateTree::Prove(
-      impl_->db.get(), suite, MaterialStateKey(suite, material_id), Key(kMeta, kMetaHeight),
+      impl_->db.get(), tip.snapshot->get(), tip.top, suite, MaterialStateKey(suite, material_id),
+      Key(kMeta, kMetaHeight),
       [&](const leveldb::ReadOptions& o) -> Result<std::optional<Digest>> {
         std::string raw;
         leveldb::Status s = impl_->db->Get(o, Key(kState, material_id), &raw);
@@ -595,8 +640,9 @@ Result<StateProof> Store::ProveRecord(Table table, std::string_view key) const {
   const crypto::Suite suite = impl_->suite;
   const char t = static_cast<char>(table);
   std::optional<Bytes> record;
-  auto proof = LevelStateTree::Prove(
-      impl_->db.get(), suite, StateKey(suite, t, key), Key(kMeta, kMetaHeight),
+  Impl::Pinned tip = impl_->PinTip();
+  auto proof = LevelStateTree::Prove(impl_->db.get(), tip.snapshot->get(), tip.top, suite,
+                                     StateKey(suite, t, key), Key(kMeta, kMetaHeight),
       [&](const leveldb::ReadOptions& o) -> Result<std::optional<Digest>> {
         std::string raw;
         leveldb::Status s = impl_->db->Get(o, Key(t, key), &raw);
@@ -750,12 +796,15 @@ Status Store::CommitBlock(const BlockWrite& w) {
 
   leveldb::WriteOptions wo;
   wo.sync = true;
-  leveldb::Status st = s.db->Write(wo, &batch);
-  if (!st.ok()) {
-    return Status::Error("store_write_failed",
-                         "committing block " + std::to_string(new_height) + ": " + st.ToString());
+  {
+    std::lock_guard<std::mutex> commit_lock(s.commit_mu);
+    leveldb::Status st = s.db->Write(wo, &batch);
+    if (!st.ok()) {
+      return Status::Error("store_write_failed",
+                           "committing block " + std::to_string(new_height) + ": " + st.ToString());
+    }
+    s.state_tree.Committed(state);
   }
-  s.state_tree.Committed(state);
   std::lock_guard<std::mutex> lock(s.mu);
   s.height = new_height;
   s.tip_hash = w.block_hash;
@@ -888,7 +937,12 @@ Result<std::shared_ptr<const Store>> Store::Snapshot() const {
   impl->suite = impl_->suite;
   impl->genesis_hash = impl_->genesis_hash;
   impl->genesis_time_ms = impl_->genesis_time_ms;
-  impl->db = std::make_unique<SnapshotDB>(impl_->db.get());
+  {
+    // The LevelDB snapshot and the state tree's top of one tip.
+    std::lock_guard<std::mutex> lock(impl_->commit_mu);
+    impl->db = std::make_unique<SnapshotDB>(impl_->db.get());
+    impl->state_tree.set_top(impl_->state_tree.top());
+  }
   impl->nodes.set_db(impl->db.get());
   impl->state_tree.set_db(impl->db.get());
   GOVLEDGER_RETURN_IF_ERROR(impl->LoadTip());

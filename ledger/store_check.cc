@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/smt.h"
 #include "ledger/commit.h"
 #include "ledger/codec.h"
 #include "ledger/records.h"
@@ -176,6 +177,7 @@ Status CheckTip(const Store& store, const Genesis& genesis, uint64_t count) {
     return CorruptStore("block " + std::to_string(h) + ": " + what);
   };
   Bytes prev_hash;
+  Bytes tip_state_root;
   if (first == 1) {
     prev_hash = crypto::DigestBytes(store.genesis_hash());
   } else {
@@ -210,10 +212,23 @@ Status CheckTip(const Store& store, const Genesis& genesis, uint64_t count) {
                              crypto::DigestBytes(hash));
     if (!st.ok()) return fail(h, "certificate does not verify: " + st.ToString());
     prev_hash = crypto::DigestBytes(hash);
+    tip_state_root = block->header.state_root;
   }
   if (prev_hash != crypto::DigestBytes(store.tip_hash())) {
     return fail(tip, "the stored tip hash " + crypto::DigestHex(store.tip_hash()) +
                          " is not the hash of the last block");
+  }
+  // The state tree as stored (its top rebuilt on open) must hash to the tip's state_root.
+  // (Hand-built test chains leave state_root empty; the chain audit flags them.)
+  if (!tip_state_root.empty()) {
+    auto root = store.state_nodes().GetNode(crypto::SmtPos{});
+    if (!root.ok()) return fail(tip, "state tree: " + root.status().ToString());
+    const Digest stored = *root ? crypto::SmtNodeHash(genesis.suite, **root) : crypto::kSmtEmpty;
+    if (crypto::DigestBytes(stored) != tip_state_root) {
+      return fail(tip, "the stored state tree hashes to " + crypto::DigestHex(stored) +
+                           ", not to the block's state_root (run `govledger audit chain` on this "
+                           "data directory)");
+    }
   }
   return Status::Ok();
 }

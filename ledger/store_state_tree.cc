@@ -2,7 +2,9 @@
 
 #include <leveldb/iterator.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace govledger::ledger {
 
@@ -34,6 +36,57 @@ leveldb::Slice AsSlice(const Bytes& b) {
   return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
+using NodeWrite = std::pair<crypto::SmtPos, std::optional<crypto::SmtNode>>;
+
+bool IsLeaf(const std::optional<crypto::SmtNode>& node) {
+  return node && std::holds_alternative<crypto::SmtLeaf>(*node);
+}
+
+// The top node at `pos` (depth <= kTopDepth), or null.
+const TopNode* FindTop(const TopNode* n, const crypto::SmtPos& pos) {
+  for (uint16_t d = 0; n != nullptr && d < pos.depth; ++d) {
+    n = n->child[crypto::SmtBit(pos.path, d) ? 1 : 0].get();
+  }
+  return n;
+}
+
+// `cur` (the subtree at depth `depth`) with the writes in [first, last) applied, by path copying:
+// the positions written and their ancestors are new nodes, every other subtree is shared.
+TopTree ApplyWrites(const TopTree& cur, uint16_t depth, const NodeWrite** first,
+                    const NodeWrite** last) {
+  if (first == last) return cur;
+  auto out = cur ? std::make_shared<TopNode>(*cur) : std::make_shared<TopNode>();
+  const NodeWrite** here = std::stable_partition(
+      first, last, [depth](const NodeWrite* w) { return w->first.depth == depth; });
+  for (const NodeWrite** w = first; w != here; ++w) out->node = (*w)->second;
+  const NodeWrite** right = std::stable_partition(here, last, [depth](const NodeWrite* w) {
+    return !crypto::SmtBit(w->first.path, depth);
+  });
+  const auto next = static_cast<uint16_t>(depth + 1);
+  out->child[0] = ApplyWrites(cur ? cur->child[0] : TopTree(), next, here, right);
+  out->child[1] = ApplyWrites(cur ? cur->child[1] : TopTree(), next, right, last);
+  if (!out->node && !out->child[0] && !out->child[1]) return nullptr;
+  return out;
+}
+
+// The position at depth `d` above `pos` (depth d + 1).
+crypto::SmtPos ParentAt(crypto::SmtPos pos, uint16_t d) {
+  pos.depth = d;
+  pos.path[d / 8] &= static_cast<uint8_t>(~(0x80 >> (d % 8)));
+  return pos;
+}
+
+// Calls fn for every internal node of the top (its leaves are persisted and listed from there).
+void ForEachTopInternal(
+    const TopNode* n, const crypto::SmtPos& pos,
+    const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) {
+  if (n == nullptr) return;
+  if (n->node && !IsLeaf(n->node)) fn(pos, *n->node);
+  if (pos.depth >= LevelStateTree::kTopDepth) return;
+  ForEachTopInternal(n->child[0].get(), crypto::SmtChild(pos, false), fn);
+  ForEachTopInternal(n->child[1].get(), crypto::SmtChild(pos, true), fn);
+}
+
 }  // namespace
 
 Result<std::optional<crypto::SmtNode>> LevelStateTree::Read(const crypto::SmtPos& pos) const {
@@ -46,22 +99,116 @@ Result<std::optional<crypto::SmtNode>> LevelStateTree::Read(const crypto::SmtPos
   return std::optional<crypto::SmtNode>(*node);
 }
 
+TopTree LevelStateTree::CurrentTop() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return top_;
+}
+
+TopTree LevelStateTree::top() const { return CurrentTop(); }
+
+Result<Digest> LevelStateTree::Load(crypto::Suite suite, bool migrate) {
+  auto loaded = LoadTop(suite, migrate);
+  std::lock_guard<std::mutex> lock(mu_);
+  top_error_ = loaded.ok() ? Status::Ok() : loaded.status();
+  if (!loaded.ok()) return loaded.status();
+  top_ = std::move(loaded->first);
+  return loaded->second;
+}
+
+Result<std::pair<TopTree, Digest>> LevelStateTree::LoadTop(crypto::Suite suite, bool migrate) {
+  // Keys sort by (depth, path): the nodes at depth <= kTopDepth + 1 come first, in path order
+  // within each depth.
+  struct Built {
+    crypto::SmtPos pos;
+    Digest hash;
+    TopTree node;  // null for a node below the top (persisted only)
+  };
+  std::vector<Built> level;                                   // depth kTopDepth + 1
+  std::vector<std::vector<Built>> leaves(kTopDepth + 1);      // by depth, path order
+  leveldb::WriteBatch cleanup;
+  size_t stale = 0;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Checked(snapshot_)));
+  const std::string prefix(1, kNodeTable);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    if (k.size() < 1 || k[0] != kNodeTable) break;
+    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(k.data()) + 1, k.size() - 1);
+    if (!pos.ok()) return pos.status();
+    if (pos->depth > kTopDepth + 1) break;
+    leveldb::Slice v = it->value();
+    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(v.data()), v.size());
+    if (!node.ok()) return node.status();
+    if (pos->depth == kTopDepth + 1) {
+      level.push_back({*pos, crypto::SmtNodeHash(suite, *node), nullptr});
+    } else if (std::holds_alternative<crypto::SmtLeaf>(*node)) {
+      auto top = std::make_shared<TopNode>();
+      top->node = *node;
+      leaves[pos->depth].push_back({*pos, crypto::SmtNodeHash(suite, *node), std::move(top)});
+    } else {
+      // An internal top node written by the "smt-v1" layout: rebuilt below instead.
+      cleanup.Delete(k);
+      ++stale;
+    }
+  }
+  if (!it->status().ok()) {
+    return CorruptStore("reading the state tree's top: " + it->status().ToString());
+  }
+  if (stale > 0 && !migrate) {
+    return CorruptStore(std::to_string(stale) + " internal state tree nodes at depth <= " +
+                        std::to_string(kTopDepth) + " are stored, which this layout never writes");
+  }
+  // Bottom up: pair siblings into their parent, merge in the leaves of the parents' depth.
+  for (int d = kTopDepth; d >= 0; --d) {
+    std::vector<Built> parents;
+    for (size_t i = 0; i < level.size();) {
+      const crypto::SmtPos parent = ParentAt(level[i].pos, static_cast<uint16_t>(d));
+      crypto::SmtInternal in;
+      auto top = std::make_shared<TopNode>();
+      for (; i < level.size() && ParentAt(level[i].pos, static_cast<uint16_t>(d)) == parent; ++i) {
+        const bool right = crypto::SmtBit(level[i].pos.path, static_cast<uint16_t>(d));
+        (right ? in.right : in.left) = level[i].hash;
+        top->child[right ? 1 : 0] = level[i].node;
+      }
+      top->node = crypto::SmtNode(in);
+      parents.push_back({parent, crypto::SmtInternalHash(suite, in.left, in.right), top});
+    }
+    std::vector<Built> merged;
+    merged.reserve(parents.size() + leaves[d].size());
+    auto by_path = [](const Built& a, const Built& b) { return a.pos.path < b.pos.path; };
+    std::merge(parents.begin(), parents.end(), leaves[d].begin(), leaves[d].end(),
+               std::back_inserter(merged), by_path);
+    for (size_t i = 1; i < merged.size(); ++i) {
+      if (merged[i].pos.path == merged[i - 1].pos.path) {
+        return CorruptStore("the state tree has a leaf and an internal node at one position");
+      }
+    }
+    level = std::move(merged);
+  }
+  if (level.size() > 1) return CorruptStore("the state tree's top does not join at one root");
+  if (stale > 0) {
+    leveldb::WriteOptions wo;
+    wo.sync = true;
+    leveldb::Status s = db_->Write(wo, &cleanup);
+    if (!s.ok()) {
+      return Status::Error("store_write_failed",
+                           "migrating the state tree's top: " + s.ToString());
+    }
+  }
+  if (level.empty()) return std::pair<TopTree, Digest>(nullptr, crypto::kSmtEmpty);
+  return std::pair<TopTree, Digest>(level[0].node, level[0].hash);
+}
+
 Result<std::optional<crypto::SmtNode>> LevelStateTree::GetNode(const crypto::SmtPos& pos) const {
-  const bool cacheable = cached_ && pos.depth <= kCachedDepth;
-  uint64_t generation = 0;
-  if (cacheable) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(pos);
-    if (it != cache_.end()) return it->second;
-    generation = generation_;
+  if (pos.depth <= kTopDepth) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!top_error_.ok()) return top_error_;
+    }
+    const TopTree top = CurrentTop();
+    const TopNode* n = FindTop(top.get(), pos);
+    return n ? n->node : std::optional<crypto::SmtNode>();
   }
-  auto node = Read(pos);
-  if (cacheable && node.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    // A commit between the read and now may have changed the node: then leave it uncached.
-    if (generation == generation_) cache_.emplace(pos, *node);
-  }
-  return node;
+  return Read(pos);
 }
 
 void LevelStateTree::PutNode(const crypto::SmtPos&, const crypto::SmtNode&) {
@@ -74,23 +221,31 @@ void LevelStateTree::DeleteNode(const crypto::SmtPos&) {
 
 void LevelStateTree::Write(leveldb::WriteBatch& batch, uint64_t height,
                            const StateUpdate& update) const {
+  const TopTree top = CurrentTop();  // the tip the update was computed on
   for (const auto& [pos, node] : update.nodes) {
-    if (node) {
-      batch.Put(NodeKey(pos), AsSlice(crypto::EncodeSmtNode(*node)));
-    } else {
-      batch.Delete(NodeKey(pos));
+    if (pos.depth > kTopDepth || IsLeaf(node)) {
+      if (node) {
+        batch.Put(NodeKey(pos), AsSlice(crypto::EncodeSmtNode(*node)));
+      } else {
+        batch.Delete(NodeKey(pos));
+      }
+      continue;
     }
+    // An internal top node, or none: only a leaf stored at this position before goes.
+    const TopNode* was = FindTop(top.get(), pos);
+    if (was != nullptr && IsLeaf(was->node)) batch.Delete(NodeKey(pos));
   }
   batch.Put(JournalKey(height), AsSlice(EncodeStateChanges(update.changes)));
 }
 
 void LevelStateTree::Committed(const StateUpdate& update) {
-  if (!cached_) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  ++generation_;
-  for (const auto& [pos, node] : update.nodes) {
-    if (pos.depth <= kCachedDepth) cache_[pos] = node;
+  std::vector<const NodeWrite*> writes;
+  for (const NodeWrite& w : update.nodes) {
+    if (w.first.depth <= kTopDepth) writes.push_back(&w);
   }
+  TopTree next = ApplyWrites(CurrentTop(), 0, writes.data(), writes.data() + writes.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  top_ = std::move(next);
 }
 
 Result<std::vector<crypto::SmtUpdate>> LevelStateTree::Changes(uint64_t height) const {
@@ -106,6 +261,12 @@ Result<std::vector<crypto::SmtUpdate>> LevelStateTree::Changes(uint64_t height) 
 
 Status LevelStateTree::ForEachNode(
     const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!top_error_.ok()) return top_error_;
+  }
+  const TopTree top = CurrentTop();
+  ForEachTopInternal(top.get(), crypto::SmtPos{}, fn);
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Checked(snapshot_)));
   const std::string prefix(1, kNodeTable);
   for (it->Seek(prefix); it->Valid(); it->Next()) {
@@ -123,36 +284,19 @@ Status LevelStateTree::ForEachNode(
   return Status::Ok();
 }
 
-namespace {
 
-// Releases a LevelDB snapshot on scope exit.
-class SnapshotGuard {
- public:
-  explicit SnapshotGuard(leveldb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
-  ~SnapshotGuard() { db_->ReleaseSnapshot(snapshot_); }
-  SnapshotGuard(const SnapshotGuard&) = delete;
-  SnapshotGuard& operator=(const SnapshotGuard&) = delete;
-  const leveldb::Snapshot* get() const { return snapshot_; }
-
- private:
-  leveldb::DB* db_;
-  const leveldb::Snapshot* snapshot_;
-};
-
-}  // namespace
-
-Result<StateProof> LevelStateTree::Prove(leveldb::DB* db, crypto::Suite suite, const Digest& key,
+Result<StateProof> LevelStateTree::Prove(leveldb::DB* db, const leveldb::Snapshot* snapshot,
+                                         TopTree top, crypto::Suite suite, const Digest& key,
                                          const std::string& height_key,
                                          const ContentReader& content) {
-  SnapshotGuard snap(db);
-  const leveldb::ReadOptions o = Checked(snap.get());
+  const leveldb::ReadOptions o = Checked(snapshot);
   std::string height_raw;
   leveldb::Status s = db->Get(o, height_key, &height_raw);
   if (!s.ok() || height_raw.size() != 8) return CorruptStore("reading the tip height for a proof");
   StateProof out;
   out.height = ReadU64BE(reinterpret_cast<const uint8_t*>(height_raw.data()));
   out.key = key;
-  LevelStateTree nodes(db, snap.get());
+  LevelStateTree nodes(db, snapshot, std::move(top));
   crypto::SparseMerkleTree tree(suite, &nodes);
   auto root = tree.Root();
   if (!root.ok()) return root.status();

@@ -1,12 +1,18 @@
 // The Store's state tree on LevelDB (an internal part of ledger/store.cc; use Store's API): node
-// access for the 'A' table with an in-memory cache of the tree's top levels, the block journal
-// ('J'), the batch writes of a block's StateUpdate, and tip proofs read under a snapshot.
+// access for the 'A' table, the block journal ('J'), the batch writes of a block's StateUpdate,
+// and tip proofs.
 //
-// The cache holds the nodes at depth <= kCachedDepth (at most 2^17 of them, about 15 MB), which
-// every block's update passes through: with it an update of k keys reads about
-// k * (log2(n) - kCachedDepth) nodes from LevelDB instead of k * log2(n). It is filled on read and
-// updated by Committed() after each block's batch is durable; a read that raced with a commit is
-// not cached (generation check), so the cache never holds a node older than the tip.
+// Layout "smt-v2". The top of the tree — every node at depth <= kTopDepth, at most 2^17 of them —
+// lives in memory as an immutable binary tree (TopTree) that each block replaces by path copying;
+// of those nodes only the leaves are written to LevelDB. Every block's update passes through the
+// top levels, so not writing their internal nodes removes most of the tree's LevelDB writes (and
+// the compaction that rewrote them level by level): an update of k keys writes about
+// k * (log2(n) - kTopDepth) nodes instead of k * log2(n). Opening a store rebuilds the top from
+// the persisted nodes at depth kTopDepth + 1 and the shallow leaves (a bounded read, whatever the
+// ledger's size) and checks the root against the tip's state_root. A snapshot (proofs, heavy
+// reads) pairs a LevelDB snapshot with the TopTree version of the same tip, taken together under
+// the store's commit lock. A "smt-v1" store (which wrote every node) is migrated on open by
+// deleting its persisted top internal nodes.
 #pragma once
 
 #include <leveldb/db.h>
@@ -18,7 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "crypto/smt.h"
@@ -27,17 +33,33 @@
 
 namespace govledger::ledger {
 
+// One version of the tree's top levels: immutable, shared between versions (path copying).
+struct TopNode {
+  std::optional<crypto::SmtNode> node;     // the node at this position; nullopt: none
+  std::shared_ptr<const TopNode> child[2];  // the positions below (left: bit 0)
+};
+using TopTree = std::shared_ptr<const TopNode>;
+
 class LevelStateTree : public crypto::SmtNodeStore {
  public:
   static constexpr char kNodeTable = 'A';
   static constexpr char kJournalTable = 'J';
-  static constexpr uint16_t kCachedDepth = 16;
+  static constexpr uint16_t kTopDepth = 16;
 
   LevelStateTree() = default;
-  // Without a cache and pinned to `snapshot`: for proofs.
-  LevelStateTree(leveldb::DB* db, const leveldb::Snapshot* snapshot)
-      : db_(db), snapshot_(snapshot), cached_(false) {}
+  // Read-only, pinned to `snapshot` and the top of the same tip: for proofs and store snapshots.
+  LevelStateTree(leveldb::DB* db, const leveldb::Snapshot* snapshot, TopTree top)
+      : db_(db), snapshot_(snapshot), top_(std::move(top)) {}
   void set_db(leveldb::DB* db) { db_ = db; }
+
+  // Builds the top levels from the persisted nodes (migrating a "smt-v1" store when `migrate`:
+  // its persisted top internal nodes are deleted) and returns the root it computes. On failure
+  // (damaged nodes) the tree stays unreadable: every read of the top returns the error, so the
+  // store still opens for the startup checks and the chain audit, which report it.
+  Result<Digest> Load(crypto::Suite suite, bool migrate);
+  // The current top (for a snapshot of the tip; the caller holds the commit lock).
+  TopTree top() const;
+  void set_top(TopTree top) { top_ = std::move(top); }
 
   // SmtNodeStore over the committed tip; read-only (updates go through PendingStateNodes).
   Result<std::optional<crypto::SmtNode>> GetNode(const crypto::SmtPos& pos) const override;
@@ -46,31 +68,33 @@ class LevelStateTree : public crypto::SmtNodeStore {
 
   // Adds block `height`'s node writes and journal to its batch.
   void Write(leveldb::WriteBatch& batch, uint64_t height, const StateUpdate& update) const;
-  // After that batch is durable: brings the cache to the new tip.
+  // After that batch is durable (under the commit lock): the top moves to the new tip.
   void Committed(const StateUpdate& update);
 
   Result<std::vector<crypto::SmtUpdate>> Changes(uint64_t height) const;
+  // Every node of the tree: the top's from memory, the rest from LevelDB.
   Status ForEachNode(
       const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) const;
 
   // The entry's bytes under the proof's snapshot, as its state-map value (nullopt: absent).
   using ContentReader = std::function<Result<std::optional<Digest>>(const leveldb::ReadOptions&)>;
   // Reads the tip height (metadata key `height_key`), the root, the proof of `key` and the
-  // entry's content under one snapshot; "corrupt_store" when the content does not hash to the
-  // tree's value.
-  static Result<StateProof> Prove(leveldb::DB* db, crypto::Suite suite, const Digest& key,
+  // entry's content under `snapshot` (with `top`, the top of the same tip); "corrupt_store" when
+  // the content does not hash to the tree's value.
+  static Result<StateProof> Prove(leveldb::DB* db, const leveldb::Snapshot* snapshot, TopTree top,
+                                  crypto::Suite suite, const Digest& key,
                                   const std::string& height_key, const ContentReader& content);
 
  private:
   Result<std::optional<crypto::SmtNode>> Read(const crypto::SmtPos& pos) const;
+  Result<std::pair<TopTree, Digest>> LoadTop(crypto::Suite suite, bool migrate);
+  TopTree CurrentTop() const;
 
   leveldb::DB* db_ = nullptr;
   const leveldb::Snapshot* snapshot_ = nullptr;
-  bool cached_ = true;
-  mutable std::mutex mu_;
-  mutable std::unordered_map<crypto::SmtPos, std::optional<crypto::SmtNode>, crypto::SmtPosHash>
-      cache_;
-  uint64_t generation_ = 0;  // bumped by every Committed()
+  mutable std::mutex mu_;  // guards top_ (a pointer swap per block) and top_error_
+  TopTree top_;
+  Status top_error_ = Status::Ok();  // why the top could not be built, if it could not
 };
 
 }  // namespace govledger::ledger

@@ -52,6 +52,17 @@ void FlipStoredByte(const std::string& dir, const std::string& key, size_t offse
   REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
 }
 
+std::string FirstKeyWithPrefix(const std::string& dir, const std::string& prefix) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+  it->Seek(prefix);
+  REQUIRE(it->Valid());
+  REQUIRE(it->key().starts_with(prefix));
+  return it->key().ToString();
+}
+
 std::string ReadStored(const std::string& dir, const std::string& key) {
   leveldb::DB* raw = nullptr;
   REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
@@ -264,10 +275,11 @@ TEST_CASE("audit reports a flipped stored state tree node as bad_state_tree at t
           "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());
-  // The root node: 'A' u16 depth 0, no path bytes.
-  const std::string root_key = std::string("A") + std::string(2, '\0');
-  const std::string root = ReadStored(dir.path(), root_key);
-  FlipStoredByte(dir.path(), root_key, root.size() - 1);
+  // The first stored node ('A' u16 depth, path bytes): a leaf, since the tree's top internal
+  // nodes live in memory (ledger/store_state_tree.h).
+  const std::string node_key = FirstKeyWithPrefix(dir.path(), "A");
+  const std::string node = ReadStored(dir.path(), node_key);
+  FlipStoredByte(dir.path(), node_key, node.size() - 1);
   AuditReport r = Audit(dir.path());
   INFO(r.reason_code << ": " << r.detail);
   CHECK_FALSE(r.ok);

@@ -1,0 +1,207 @@
+// The state tree's storage layout (ledger/store_state_tree.h, "smt-v2"): the top levels live in
+// memory and only the nodes below them (and the leaves) are stored; the top is rebuilt when the
+// store opens, a "smt-v1" store is migrated, and damage to the stored nodes is caught by the
+// startup check against the tip's state_root.
+#include "ledger/store_state_tree.h"
+
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "crypto/smt.h"
+#include "ledger/codec.h"
+#include "ledger/store_check.h"
+#include "tests/unit/ledger/chain_fixture.h"
+
+namespace govledger::ledger {
+namespace {
+
+using testing::ChainBuilder;
+using testing::PendingBlock;
+using testing::TempDir;
+
+const testing::TestNetwork& Net() {
+  static const testing::TestNetwork net = testing::MakeNetwork(4);
+  return net;
+}
+
+Digest TipStateRoot(const Store& store) {
+  return crypto::DigestFromBytes(store.GetBlock(store.height())->header.state_root).value();
+}
+
+// Blocks of materials only (no transactions): fills a large state map quickly.
+void CommitMaterials(Store& store, int blocks, int per_block, uint64_t& serial) {
+  ChainBuilder chain(Net(), &store);
+  for (int b = 0; b < blocks; ++b) {
+    PendingBlock block;
+    for (int i = 0; i < per_block; ++i) {
+      Material m;
+      m.material_id = "M" + std::to_string(++serial);
+      m.type_code = "LIC001";
+      m.issuer = "civil";
+      m.holder_commitment.assign(32, 1);
+      m.doc_digest.assign(32, 2);
+      m.fields_root.assign(32, 3);
+      m.issue_tx.assign(32, 4);
+      m.last_event.assign(32, 5);
+      m.updated_height = store.height() + 1;
+      block.materials.push_back(std::move(m));
+    }
+    REQUIRE(chain.Commit(block).ok());
+  }
+}
+
+// Every stored 'A' entry: position -> node.
+std::map<crypto::SmtPos, crypto::SmtNode> StoredNodes(const std::string& dir) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::map<crypto::SmtPos, crypto::SmtNode> out;
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek("A"); it->Valid() && it->key()[0] == 'A'; it->Next()) {
+    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(it->key().data()) + 1,
+                                     it->key().size() - 1);
+    REQUIRE(pos.ok());
+    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(it->value().data()),
+                                      it->value().size());
+    REQUIRE(node.ok());
+    out.emplace(*pos, *node);
+  }
+  return out;
+}
+
+bool IsInternal(const crypto::SmtNode& n) { return std::holds_alternative<crypto::SmtInternal>(n); }
+
+}  // namespace
+
+TEST_CASE("the state tree's top is not stored and is rebuilt on reopen from the nodes below it",
+          "[ledger][state_tree]") {
+  // 150,000 keys: leaves around depth 17-18, so the top is rebuilt from stored depth-17 nodes.
+  TempDir dir;
+  uint64_t serial = 0;
+  Digest root;
+  size_t nodes_before = 0;
+  {
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    CommitMaterials(*store, 15, 10'000, serial);
+    root = TipStateRoot(*store);
+    REQUIRE(store->ForEachStateNode([&](const crypto::SmtPos&, const crypto::SmtNode&) {
+                   ++nodes_before;
+                 }).ok());
+  }
+  size_t below = 0;
+  for (const auto& [pos, node] : StoredNodes(dir.path())) {
+    if (pos.depth <= LevelStateTree::kTopDepth) CHECK_FALSE(IsInternal(node));
+    if (pos.depth == LevelStateTree::kTopDepth + 1) ++below;
+  }
+  CHECK(below > 10'000);
+
+  auto store = Store::Open(dir.path(), Net().genesis).value();
+  REQUIRE(CheckTip(*store, Net().genesis, 1).ok());  // the rebuilt top hashes to the state_root
+  size_t nodes_after = 0;
+  REQUIRE(store->ForEachStateNode([&](const crypto::SmtPos&, const crypto::SmtNode&) {
+                 ++nodes_after;
+               }).ok());
+  CHECK(nodes_after == nodes_before);
+  StateProof p = store->ProveMaterial("M77777").value();
+  CHECK(p.state_root == root);
+  CHECK(VerifyMaterialState(store->suite(), root, "M77777", &*p.material, p.proof));
+  // The next blocks build on it, and a snapshot proves against its own tip meanwhile.
+  auto snapshot = store->Snapshot().value();
+  CommitMaterials(*store, 1, 1'000, serial);
+  REQUIRE(CheckTip(*store, Net().genesis, 1).ok());
+  CHECK(snapshot->ProveMaterial("M5").value().state_root == root);
+  CHECK(store->ProveMaterial("M5").value().state_root == TipStateRoot(*store));
+}
+
+TEST_CASE("a store of the smt-v1 layout is migrated on open: its stored top internal nodes are "
+          "dropped and rebuilt to the same root",
+          "[ledger][state_tree]") {
+  TempDir dir;
+  uint64_t serial = 0;
+  std::vector<std::pair<crypto::SmtPos, crypto::SmtNode>> top;
+  {
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    CommitMaterials(*store, 3, 500, serial);
+    REQUIRE(store->ForEachStateNode([&](const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+                   if (pos.depth <= LevelStateTree::kTopDepth && IsInternal(node)) {
+                     top.emplace_back(pos, node);
+                   }
+                 }).ok());
+  }
+  REQUIRE(top.size() > 100);
+  {
+    // What a v1 store holds: every node, and its layout name.
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    leveldb::WriteBatch batch;
+    for (const auto& [pos, node] : top) {
+      const Bytes key = crypto::SmtPosKey(pos);
+      const Bytes value = crypto::EncodeSmtNode(node);
+      batch.Put("A" + std::string(key.begin(), key.end()), std::string(value.begin(), value.end()));
+    }
+    batch.Put("Mstate_tree", "smt-v1");
+    REQUIRE(db->Write(leveldb::WriteOptions(), &batch).ok());
+  }
+  {
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    REQUIRE(CheckTip(*store, Net().genesis, 4).ok());
+    CommitMaterials(*store, 1, 10, serial);
+    REQUIRE(CheckTip(*store, Net().genesis, 1).ok());
+  }
+  for (const auto& [pos, node] : StoredNodes(dir.path())) {
+    if (pos.depth <= LevelStateTree::kTopDepth) CHECK_FALSE(IsInternal(node));
+  }
+  // A v2 store holding a top internal node was not written by this layout: refused.
+  {
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    std::string value;
+    REQUIRE(db->Get(leveldb::ReadOptions(), "Mstate_tree", &value).ok());
+    CHECK(value == "smt-v2");
+    const Bytes key = crypto::SmtPosKey(top.front().first);
+    const Bytes node = crypto::EncodeSmtNode(top.front().second);
+    REQUIRE(db->Put(leveldb::WriteOptions(), "A" + std::string(key.begin(), key.end()),
+                    std::string(node.begin(), node.end()))
+                .ok());
+  }
+  auto store = Store::Open(dir.path(), Net().genesis).value();  // opens, for the audit
+  Status st = CheckTip(*store, Net().genesis, 1);
+  CHECK(st.code() == "corrupt_store");
+  CHECK_THAT(st.message(), Catch::Contains("which this layout never writes"));
+}
+
+TEST_CASE("a damaged stored state tree leaf fails the startup check against the state_root",
+          "[ledger][state_tree]") {
+  TempDir dir;
+  uint64_t serial = 0;
+  {
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    CommitMaterials(*store, 2, 50, serial);
+  }
+  {
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+    it->Seek("A");
+    REQUIRE(it->Valid());
+    const std::string key = it->key().ToString();
+    std::string value = it->value().ToString();
+    it.reset();
+    value.back() = static_cast<char>(value.back() ^ 0x01);  // the leaf's value
+    REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
+  }
+  auto store = Store::Open(dir.path(), Net().genesis).value();
+  Status st = CheckTip(*store, Net().genesis, 1);
+  CHECK(st.code() == "corrupt_store");
+  CHECK_THAT(st.message(), Catch::Contains("not to the block's state_root"));
+}
+
+}  // namespace govledger::ledger
