@@ -20,7 +20,8 @@
 //                       SUSPENDED (ledger::ExpiresInStatus)
 //   'L' u8 level u64 i  Merkle log node (crypto::MerkleLog)
 //   'A' u16 depth path  state tree node (crypto::SparseMerkleTree; position = crypto::SmtPosKey,
-//                       value = crypto::EncodeSmtNode), newest version only (ledger/state_tree.h)
+//                       value = crypto::EncodeSmtNode), newest version only (ledger/state_tree.h);
+//                       internal nodes at depth <= 16 are kept in memory, not here ("smt-v2")
 //   'J' u64 height      the block's state-map changes (EncodeStateChanges), for the chain audit
 //                       ('A' and 'J' are read and written by ledger/store_state_tree.cc)
 // Record tables (ledger::Table), written by the contracts as RecordWrites (ledger/records.h):
