@@ -136,8 +136,11 @@ Result<std::string> NetworkToml(const Paths& paths, const std::string& name, siz
   auto t = ReplaceValues(*text, "api", api);
   if (t.ok()) t = ReplaceValues(*t, "p2p", p2p);
   if (t.ok()) t = ReplaceValues(*t, "suite", {Quoted(suite)});
-  // The benchmarks offer load from one address on purpose: no per-client rate limits.
-  if (t.ok() && !rate_limits) *t += "\n[api]\nread_rate_per_s = 0\nsubmit_rate_per_s = 0\n";
+  // The benchmarks offer load from one address on purpose: no per-client rate limits, and room
+  // for the load generator's connections beside the benchmark's own status polls.
+  if (t.ok() && !rate_limits) {
+    *t += "\n[api]\nread_rate_per_s = 0\nsubmit_rate_per_s = 0\nmax_connections_per_ip = 4096\n";
+  }
   return t;
 }
 

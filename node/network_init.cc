@@ -110,6 +110,7 @@ Result<NetworkSpec> ParseNetworkToml(std::string_view text, const std::string& s
     GOVLEDGER_RETURN_IF_ERROR(limit("read_burst", spec.read_burst));
     GOVLEDGER_RETURN_IF_ERROR(limit("submit_rate_per_s", spec.submit_rate_per_s));
     GOVLEDGER_RETURN_IF_ERROR(limit("submit_burst", spec.submit_burst));
+    GOVLEDGER_RETURN_IF_ERROR(limit("max_connections_per_ip", spec.max_connections_per_ip));
   }
 
   const toml::array* vals = root["validators"].as_array();
@@ -303,6 +304,7 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
     if (spec.read_burst) c.read_burst = *spec.read_burst;
     if (spec.submit_rate_per_s) c.submit_rate_per_s = *spec.submit_rate_per_s;
     if (spec.submit_burst) c.submit_burst = *spec.submit_burst;
+    if (spec.max_connections_per_ip) c.max_connections_per_ip = *spec.max_connections_per_ip;
     GOVLEDGER_RETURN_IF_ERROR(WriteHome(c, json + "\n", keys[i]));
   }
   return *checked;

@@ -41,6 +41,7 @@ struct NetworkSpec {
   // [api] section: the per-client rate limits copied into every node.toml (0 = no limit; absent:
   // node/config.h's defaults).
   std::optional<uint64_t> read_rate_per_s, read_burst, submit_rate_per_s, submit_burst;
+  std::optional<uint64_t> max_connections_per_ip;
 };
 
 // Parses network.toml; errors name the file, the entry and the problem.
