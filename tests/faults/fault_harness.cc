@@ -1,5 +1,6 @@
 #include "tests/faults/fault_harness.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -194,8 +195,10 @@ void EndChecks(Network& net, const AckLedger& ledger, const std::vector<size_t>&
   // Offline: every hash, root and certificate of each node's own data, from genesis.
   for (size_t i : honest) net.node(i).Stop();
   for (size_t i : honest) {
-    CliResult audit =
-        RunCli({"audit", "chain", "--home", net.node(i).home()}, CliOptions{net.out_dir()});
+    // The audit reads the whole chain: a long soak's 200,000 blocks take minutes, not seconds.
+    CliOptions audit_options{net.out_dir()};
+    audit_options.timeout = std::max(milliseconds(60'000), milliseconds(compared * 5));
+    CliResult audit = RunCli({"audit", "chain", "--home", net.node(i).home()}, audit_options);
     INFO("node" << i << ": govledger audit chain: " << audit.Describe());
     CHECK(audit.exit_code == 0);
     CHECK(audit.out.rfind("OK", 0) == 0);

@@ -386,11 +386,11 @@ struct BlockDigest {
   std::string problem;  // why the block or its certificate is not acceptable
 };
 
-// Blocks 1..top of the node at `url`, fetched one by one (run on a thread per node: no Catch2
+// Blocks from..top of the node at `url`, fetched one by one (run on a thread per node: no Catch2
 // assertions in here).
-std::vector<BlockDigest> FetchChain(const std::string& url, uint64_t top) {
+std::vector<BlockDigest> FetchChain(const std::string& url, uint64_t from, uint64_t top) {
   std::vector<BlockDigest> out(top + 1);
-  for (uint64_t h = 1; h <= top; ++h) {
+  for (uint64_t h = from; h <= top; ++h) {
     BlockDigest& d = out[h];
     auto r = node::HttpGet(url, "/v1/block/" + std::to_string(h), 30'000);
     if (!r.ok()) {
@@ -417,21 +417,22 @@ std::vector<BlockDigest> FetchChain(const std::string& url, uint64_t top) {
 
 }  // namespace
 
-uint64_t CheckSameChain(Network& net, const std::vector<size_t>& nodes) {
+uint64_t CheckSameChain(Network& net, const std::vector<size_t>& nodes, uint64_t from) {
   if (nodes.empty()) return 0;
   const uint64_t top = net.MinHeight(nodes);
+  from = std::max<uint64_t>(from, 1);
   // One thread per node: each node answers on its own io thread, so the fetches overlap.
   std::vector<std::vector<BlockDigest>> chains(nodes.size());
   {
     std::vector<std::thread> fetchers;
     for (size_t k = 0; k < nodes.size(); ++k) {
       fetchers.emplace_back(
-          [&, k, url = net.node(nodes[k]).url()] { chains[k] = FetchChain(url, top); });
+          [&, k, url = net.node(nodes[k]).url()] { chains[k] = FetchChain(url, from, top); });
     }
     for (auto& f : fetchers) f.join();
   }
   std::vector<std::string> problems;
-  for (uint64_t h = 1; h <= top && problems.size() < 5; ++h) {
+  for (uint64_t h = from; h <= top && problems.size() < 5; ++h) {
     for (size_t k = 0; k < nodes.size(); ++k) {
       const BlockDigest& d = chains[k][h];
       const std::string where =
@@ -443,7 +444,7 @@ uint64_t CheckSameChain(Network& net, const std::vector<size_t>& nodes) {
       }
     }
   }
-  INFO("compared " << nodes.size() << " nodes up to height " << top);
+  INFO("compared " << nodes.size() << " nodes from height " << from << " up to " << top);
   for (const auto& p : problems) UNSCOPED_INFO(p);
   CHECK(problems.empty());
   return top;
