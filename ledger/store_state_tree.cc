@@ -87,6 +87,29 @@ void ForEachTopInternal(
   ForEachTopInternal(n->child[1].get(), crypto::SmtChild(pos, true), fn);
 }
 
+// Calls fn(key, position, node) for the stored nodes in key order — by depth, then path — until
+// it returns false.
+using StoredNodeFn =
+    std::function<bool(const leveldb::Slice&, const crypto::SmtPos&, const crypto::SmtNode&)>;
+Status ScanStoredNodes(leveldb::DB* db, const leveldb::Snapshot* snapshot, const StoredNodeFn& fn) {
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked(snapshot)));
+  const std::string prefix(1, LevelStateTree::kNodeTable);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    if (k.size() < 1 || k[0] != LevelStateTree::kNodeTable) break;
+    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(k.data()) + 1, k.size() - 1);
+    if (!pos.ok()) return pos.status();
+    leveldb::Slice v = it->value();
+    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(v.data()), v.size());
+    if (!node.ok()) return node.status();
+    if (!fn(k, *pos, *node)) break;
+  }
+  if (!it->status().ok()) {
+    return CorruptStore("scanning the state tree: " + it->status().ToString());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::optional<crypto::SmtNode>> LevelStateTree::Read(const crypto::SmtPos& pos) const {
@@ -127,31 +150,25 @@ Result<std::pair<TopTree, Digest>> LevelStateTree::LoadTop(crypto::Suite suite, 
   std::vector<std::vector<Built>> leaves(kTopDepth + 1);      // by depth, path order
   leveldb::WriteBatch cleanup;
   size_t stale = 0;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Checked(snapshot_)));
-  const std::string prefix(1, kNodeTable);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    leveldb::Slice k = it->key();
-    if (k.size() < 1 || k[0] != kNodeTable) break;
-    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(k.data()) + 1, k.size() - 1);
-    if (!pos.ok()) return pos.status();
-    if (pos->depth > kTopDepth + 1) break;
-    leveldb::Slice v = it->value();
-    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(v.data()), v.size());
-    if (!node.ok()) return node.status();
-    if (pos->depth == kTopDepth + 1) {
-      level.push_back({*pos, crypto::SmtNodeHash(suite, *node), nullptr});
-    } else if (std::holds_alternative<crypto::SmtLeaf>(*node)) {
-      auto top = std::make_shared<TopNode>();
-      top->node = *node;
-      leaves[pos->depth].push_back({*pos, crypto::SmtNodeHash(suite, *node), std::move(top)});
-    } else {
-      // An internal top node written by the "smt-v1" layout: rebuilt below instead.
-      cleanup.Delete(k);
-      ++stale;
-    }
-  }
-  if (!it->status().ok()) {
-    return CorruptStore("reading the state tree's top: " + it->status().ToString());
+  Status scanned = ScanStoredNodes(
+      db_, snapshot_,
+      [&](const leveldb::Slice& k, const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+        if (pos.depth > kTopDepth + 1) return false;
+        if (pos.depth == kTopDepth + 1) {
+          level.push_back({pos, crypto::SmtNodeHash(suite, node), nullptr});
+        } else if (std::holds_alternative<crypto::SmtLeaf>(node)) {
+          auto top = std::make_shared<TopNode>();
+          top->node = node;
+          leaves[pos.depth].push_back({pos, crypto::SmtNodeHash(suite, node), std::move(top)});
+        } else {
+          // An internal top node written by the "smt-v1" layout: rebuilt below instead.
+          cleanup.Delete(k);
+          ++stale;
+        }
+        return true;
+      });
+  if (!scanned.ok()) {
+    return CorruptStore("reading the state tree's top: " + scanned.message());
   }
   if (stale > 0 && !migrate) {
     return CorruptStore(std::to_string(stale) + " internal state tree nodes at depth <= " +
@@ -267,21 +284,12 @@ Status LevelStateTree::ForEachNode(
   }
   const TopTree top = CurrentTop();
   ForEachTopInternal(top.get(), crypto::SmtPos{}, fn);
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Checked(snapshot_)));
-  const std::string prefix(1, kNodeTable);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    leveldb::Slice k = it->key();
-    if (k.size() < 1 || k[0] != kNodeTable) break;
-    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(k.data()) + 1, k.size() - 1);
-    if (!pos.ok()) return pos.status();
-    leveldb::Slice v = it->value();
-    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(v.data()), v.size());
-    if (!node.ok()) return node.status();
-    fn(*pos, *node);
-  }
-  if (!it->status().ok())
-    return CorruptStore("scanning the state tree: " + it->status().ToString());
-  return Status::Ok();
+  return ScanStoredNodes(
+      db_, snapshot_,
+      [&fn](const leveldb::Slice&, const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+        fn(pos, node);
+        return true;
+      });
 }
 
 
