@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <string_view>
 #include <sstream>
 #include <thread>
 
@@ -81,6 +83,10 @@ pid_t SpawnChild(const std::vector<std::string>& argv, int out_fd, int err_fd,
     throw HarnessError(Errno("pipe2"));
   }
   pid_t parent = ::getpid();
+  // GOVLEDGER_IT_CORE=1: children may dump core (a node that crashes in a long soak leaves
+  // `core` in its working directory; kernel.core_pattern permitting).
+  const char* core_env = std::getenv("GOVLEDGER_IT_CORE");
+  const bool allow_core = core_env != nullptr && std::string_view(core_env) == "1";
   pid_t pid = ::fork();
   if (pid < 0) {
     int saved = errno;
@@ -94,6 +100,10 @@ pid_t SpawnChild(const std::vector<std::string>& argv, int out_fd, int err_fd,
     // Child: async-signal-safe calls only until exec.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    if (allow_core) {
+      struct rlimit unlimited {RLIM_INFINITY, RLIM_INFINITY};
+      (void)::setrlimit(RLIMIT_CORE, &unlimited);
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
