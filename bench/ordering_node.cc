@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
     top_up();
   };
   hooks.on_forwarded_txs = [](std::vector<Bytes>) {};  // nothing is forwarded
-  const node::ValidatorKeys keys{std::move(*key), std::nullopt};
+  const node::ValidatorKeys keys{{std::move(*key), std::nullopt}};
   driver = std::make_unique<node::ConsensusDriver>(io, *config, *genesis, **store, executor,
                                                    mempool, keys, std::move(hooks));
   if (Status st = driver->Start(); !st.ok()) return Fail(st);

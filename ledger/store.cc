@@ -384,9 +384,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
   const bool migrate = tree_version.ok() && *tree_version == kStateTreeV1;
   // Rebuilds the tree's top levels; whether they hash to the tip's state_root is a startup check
   // (ledger/store_check.h) and the chain audit's, so that a damaged store still opens for them.
-  auto root = impl->state_tree.Load(impl->suite, migrate);
-  if (!root.ok() && root.status().code() != "corrupt_store") return root.status();
-  if (migrate && root.ok()) {
+  const Status loaded = impl->state_tree.Load(impl->suite, migrate);
+  if (!loaded.ok() && loaded.code() != "corrupt_store") return loaded;
+  if (migrate && loaded.ok()) {
     leveldb::WriteOptions wo;
     wo.sync = true;
     s = db->Put(wo, Key(kMeta, kMetaStateTree), std::string(kStateTreeVersion));

@@ -129,16 +129,15 @@ TopTree LevelStateTree::CurrentTop() const {
 
 TopTree LevelStateTree::top() const { return CurrentTop(); }
 
-Result<Digest> LevelStateTree::Load(crypto::Suite suite, bool migrate) {
+Status LevelStateTree::Load(crypto::Suite suite, bool migrate) {
   auto loaded = LoadTop(suite, migrate);
   std::lock_guard<std::mutex> lock(mu_);
   top_error_ = loaded.ok() ? Status::Ok() : loaded.status();
-  if (!loaded.ok()) return loaded.status();
-  top_ = std::move(loaded->first);
-  return loaded->second;
+  if (loaded.ok()) top_ = std::move(*loaded);
+  return top_error_;
 }
 
-Result<std::pair<TopTree, Digest>> LevelStateTree::LoadTop(crypto::Suite suite, bool migrate) {
+Result<TopTree> LevelStateTree::LoadTop(crypto::Suite suite, bool migrate) {
   // Keys sort by (depth, path): the nodes at depth <= kTopDepth + 1 come first, in path order
   // within each depth.
   struct Built {
@@ -211,17 +210,17 @@ Result<std::pair<TopTree, Digest>> LevelStateTree::LoadTop(crypto::Suite suite, 
                            "migrating the state tree's top: " + s.ToString());
     }
   }
-  if (level.empty()) return std::pair<TopTree, Digest>(nullptr, crypto::kSmtEmpty);
-  return std::pair<TopTree, Digest>(level[0].node, level[0].hash);
+  return level.empty() ? TopTree() : level[0].node;
 }
 
 Result<std::optional<crypto::SmtNode>> LevelStateTree::GetNode(const crypto::SmtPos& pos) const {
   if (pos.depth <= kTopDepth) {
+    TopTree top;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!top_error_.ok()) return top_error_;
+      top = top_;
     }
-    const TopTree top = CurrentTop();
     const TopNode* n = FindTop(top.get(), pos);
     return n ? n->node : std::optional<crypto::SmtNode>();
   }
@@ -278,11 +277,12 @@ Result<std::vector<crypto::SmtUpdate>> LevelStateTree::Changes(uint64_t height) 
 
 Status LevelStateTree::ForEachNode(
     const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) const {
+  TopTree top;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!top_error_.ok()) return top_error_;
+    top = top_;
   }
-  const TopTree top = CurrentTop();
   ForEachTopInternal(top.get(), crypto::SmtPos{}, fn);
   return ScanStoredNodes(
       db_, snapshot_,

@@ -53,10 +53,11 @@ class LevelStateTree : public crypto::SmtNodeStore {
   void set_db(leveldb::DB* db) { db_ = db; }
 
   // Builds the top levels from the persisted nodes (migrating a "smt-v1" store when `migrate`:
-  // its persisted top internal nodes are deleted) and returns the root it computes. On failure
+  // its persisted top internal nodes are deleted). On failure
   // (damaged nodes) the tree stays unreadable: every read of the top returns the error, so the
-  // store still opens for the startup checks and the chain audit, which report it.
-  Result<Digest> Load(crypto::Suite suite, bool migrate);
+  // store still opens for the startup checks and the chain audit, which report it (and which
+  // compare the root with the tip's state_root).
+  Status Load(crypto::Suite suite, bool migrate);
   // The current top (for a snapshot of the tip; the caller holds the commit lock).
   TopTree top() const;
   void set_top(TopTree top) { top_ = std::move(top); }
@@ -87,7 +88,7 @@ class LevelStateTree : public crypto::SmtNodeStore {
 
  private:
   Result<std::optional<crypto::SmtNode>> Read(const crypto::SmtPos& pos) const;
-  Result<std::pair<TopTree, Digest>> LoadTop(crypto::Suite suite, bool migrate);
+  Result<TopTree> LoadTop(crypto::Suite suite, bool migrate);
   TopTree CurrentTop() const;
 
   leveldb::DB* db_ = nullptr;

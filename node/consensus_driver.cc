@@ -119,9 +119,8 @@ Status ConsensusDriver::StartP2p(std::vector<PeerInfo> peers) {
   pc.listen = config_.p2p_listen;
   pc.peers = std::move(peers);
   pc.filter = config_.frame_filter;  // tests only (node/frame_filter.h); null in production
-  const std::string& pem = TlsPemAt(store_.height() + 1);
-  presenting_next_tls_ = &pem == &next_tls_pem_;
-  pc.tls_key_pem = pem;
+  presenting_next_tls_ = NextTlsKeyPinnedAt(store_.height() + 1);
+  pc.tls_key_pem = presenting_next_tls_ ? next_tls_pem_ : tls_pem_;
   p2p_ = std::make_unique<P2p>(
       io_, pc, [this](uint32_t peer, Bytes payload) { OnPeerMessage(peer, std::move(payload)); },
       [this](uint32_t peer) { OnPeerConnected(peer); });
@@ -157,34 +156,27 @@ void ConsensusDriver::OnPeerConnected(uint32_t peer) {
 
 Status ConsensusDriver::LoadTlsKeys() {
   // node/keys.h: mode and passphrase checks; p2p gets the decrypted PEM in memory.
-  auto tls_key = LoadNodeKey(config_, crypto::Suite::kP256, config_.tls_key_file, "TLS key");
-  if (!tls_key.ok()) return tls_key.status();
-  tls_pem_ = tls_key->ToPem();
-  if (config_.next_tls_key_file.empty()) return Status::Ok();
-  auto next = LoadNodeKey(config_, crypto::Suite::kP256, config_.next_tls_key_file, "next TLS key");
-  if (!next.ok()) return next.status();
-  if (next->public_key() == tls_key->public_key()) {
-    return Status::Error("bad_config", "next TLS key: " + config_.Path(config_.next_tls_key_file) +
-                                           " holds the current TLS key; a rotation needs a new "
-                                           "one (govledger keygen)");
+  auto tls = LoadKeyPair(config_, crypto::Suite::kP256, config_.tls_key_file,
+                         config_.next_tls_key_file, "TLS key");
+  if (!tls.ok()) return tls.status();
+  tls_pem_ = tls->current.ToPem();
+  if (tls->next) {
+    next_tls_pem_ = tls->next->ToPem();
+    next_tls_public_ = tls->next->public_key();
   }
-  next_tls_pem_ = next->ToPem();
-  next_tls_public_ = next->public_key();
   return Status::Ok();
 }
 
-const std::string& ConsensusDriver::TlsPemAt(uint64_t height) const {
-  if (!next_tls_pem_.empty()) {
-    for (const auto& v : executor_.ValidatorsAt(height)) {
-      if (v.tls_key == next_tls_public_) return next_tls_pem_;
-    }
+bool ConsensusDriver::NextTlsKeyPinnedAt(uint64_t height) const {
+  if (next_tls_pem_.empty()) return false;
+  for (const auto& v : executor_.ValidatorsAt(height)) {
+    if (v.tls_key == next_tls_public_) return true;
   }
-  return tls_pem_;
+  return false;
 }
 
 void ConsensusDriver::MaybeRotateTls(uint64_t height) {
-  if (!p2p_ || presenting_next_tls_ || next_tls_pem_.empty()) return;
-  if (&TlsPemAt(height) != &next_tls_pem_) return;
+  if (!p2p_ || presenting_next_tls_ || !NextTlsKeyPinnedAt(height)) return;
   if (Status st = p2p_->SetOwnTlsKey(next_tls_pem_); !st.ok()) {
     GOVLEDGER_LOG(kError, "p2p: cannot switch to the next TLS key: " << st.ToString());
     return;

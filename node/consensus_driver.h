@@ -98,7 +98,7 @@ class ConsensusDriver {
   // Key rotation: loads the TLS keys (node.toml tls_key, [keys] next_tls_key_file) and, once the
   // validator set of `height` pins the next one, presents it (P2p::SetOwnTlsKey).
   Status LoadTlsKeys();
-  const std::string& TlsPemAt(uint64_t height) const;
+  bool NextTlsKeyPinnedAt(uint64_t height) const;
   void MaybeRotateTls(uint64_t height);
   // Pins every validator the committed state knows (genesis and governance additions) in the
   // transport, starting it when a second node appears. Called at start and after each commit.

@@ -75,21 +75,28 @@ const crypto::PrivateKey* ValidatorKeys::ListedIn(const std::vector<ledger::Vali
   return nullptr;
 }
 
-Result<ValidatorKeys> LoadValidatorKeys(const NodeConfig& config, crypto::Suite suite) {
-  auto current = LoadNodeKey(config, suite, config.validator_key_file, "validator key");
+Result<KeyPair> LoadKeyPair(const NodeConfig& config, crypto::Suite suite, const std::string& file,
+                            const std::string& next_file, const std::string& what) {
+  auto current = LoadNodeKey(config, suite, file, what);
   if (!current.ok()) return current.status();
-  ValidatorKeys keys{std::move(*current), std::nullopt};
-  if (config.next_validator_key_file.empty()) return keys;
-  auto next = LoadNodeKey(config, suite, config.next_validator_key_file, "next validator key");
+  KeyPair keys{std::move(*current), std::nullopt};
+  if (next_file.empty()) return keys;
+  auto next = LoadNodeKey(config, suite, next_file, "next " + what);
   if (!next.ok()) return next.status();
   if (next->public_key() == keys.current.public_key()) {
-    return Status::Error("bad_config", "next validator key: " +
-                                           config.Path(config.next_validator_key_file) +
-                                           " holds the current validator key; a rotation needs "
-                                           "a new one (govledger keygen)");
+    return Status::Error("bad_config", "next " + what + ": " + config.Path(next_file) +
+                                           " holds the current " + what +
+                                           "; a rotation needs a new one (govledger keygen)");
   }
   keys.next = std::move(*next);
   return keys;
+}
+
+Result<ValidatorKeys> LoadValidatorKeys(const NodeConfig& config, crypto::Suite suite) {
+  auto keys = LoadKeyPair(config, suite, config.validator_key_file,
+                          config.next_validator_key_file, "validator key");
+  if (!keys.ok()) return keys.status();
+  return ValidatorKeys{std::move(*keys)};
 }
 
 }  // namespace govledger::node

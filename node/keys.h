@@ -25,12 +25,20 @@ Result<crypto::KeyFileOptions> NodeKeyOptions(const NodeConfig& config);
 Result<crypto::PrivateKey> LoadNodeKey(const NodeConfig& config, crypto::Suite suite,
                                        const std::string& file, const std::string& what);
 
-// A validator's consensus keys: the one it signs with now, and the one a governance rotation
-// gives it ([keys] next_validator_key_file), used from the first height whose set lists it.
-struct ValidatorKeys {
+// A key of the node and, during a governance rotation, the key that succeeds it.
+struct KeyPair {
   crypto::PrivateKey current;
   std::optional<crypto::PrivateKey> next;
+};
 
+// HOME/`file` and, if `next_file` is set, HOME/`next_file` (a next key equal to the current one
+// is refused: it would rotate nothing). Errors start with `what` ("validator key", "TLS key").
+Result<KeyPair> LoadKeyPair(const NodeConfig& config, crypto::Suite suite, const std::string& file,
+                            const std::string& next_file, const std::string& what);
+
+// A validator's consensus keys: the one it signs with now, and the one a governance rotation
+// gives it ([keys] next_validator_key_file), used from the first height whose set lists it.
+struct ValidatorKeys : KeyPair {
   // The key `set` lists (the next key first), or null if it lists neither.
   const crypto::PrivateKey* ListedIn(const std::vector<ledger::Validator>& set) const;
   // Whether `key` is one of these.
@@ -39,8 +47,7 @@ struct ValidatorKeys {
   }
 };
 
-// The validator keys of node.toml: validator_key, and next_validator_key_file if set (a next
-// key equal to the current one is refused: it would rotate nothing).
+// node.toml's validator_key and [keys] next_validator_key_file.
 Result<ValidatorKeys> LoadValidatorKeys(const NodeConfig& config, crypto::Suite suite);
 
 // Reads a passphrase file: the first line, without its line ending. "bad_passphrase_file".

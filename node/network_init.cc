@@ -205,21 +205,21 @@ namespace {
 
 // A validator's two keys: consensus signing (the network's suite) and TLS, always P-256 (TLS 1.3
 // stacks speak it everywhere; SM2 TLS is a separate protocol, GB/T 38636, that OpenSSL 3 lacks).
-struct ValidatorKeys {
+struct HomeKeys {
   crypto::PrivateKey validator;
   crypto::PrivateKey tls;
 };
 
-Result<ValidatorKeys> NewValidatorKeys(crypto::Suite suite) {
+Result<HomeKeys> NewHomeKeys(crypto::Suite suite) {
   auto vk = crypto::PrivateKey::Generate(suite);
   if (!vk.ok()) return vk.status();
   auto tk = crypto::PrivateKey::Generate(crypto::Suite::kP256);
   if (!tk.ok()) return tk.status();
-  return ValidatorKeys{std::move(*vk), std::move(*tk)};
+  return HomeKeys{std::move(*vk), std::move(*tk)};
 }
 
 // One validator home: genesis copy, both keys (0600) and node.toml.
-Status WriteHome(const NodeConfig& c, const std::string& genesis_json, const ValidatorKeys& keys) {
+Status WriteHome(const NodeConfig& c, const std::string& genesis_json, const HomeKeys& keys) {
   GOVLEDGER_RETURN_IF_ERROR(EnsureDir(c.home, /*private_dir=*/true));
   GOVLEDGER_RETURN_IF_ERROR(WriteFileAtomic(c.home + "/genesis.json", genesis_json, 0644));
   GOVLEDGER_RETURN_IF_ERROR(keys.validator.SavePemFile(c.home + "/validator.pem"));
@@ -271,9 +271,9 @@ Result<ledger::Genesis> InitNetwork(const NetworkSpec& spec, const InitOptions& 
     g.departments.push_back(std::move(d));
   }
 
-  std::vector<ValidatorKeys> keys;
+  std::vector<HomeKeys> keys;
   for (const auto& v : spec.validators) {
-    auto k = NewValidatorKeys(spec.suite);
+    auto k = NewHomeKeys(spec.suite);
     if (!k.ok()) return k.status();
     ledger::Validator val;
     val.name = v.name;
@@ -331,7 +331,7 @@ Result<ledger::Validator> JoinNetwork(const JoinOptions& opts) {
     return Status::Error("already_exists", "a home already exists at " + home +
                                                " (remove it, or pass --force to overwrite)");
   }
-  auto keys = NewValidatorKeys(genesis->suite);
+  auto keys = NewHomeKeys(genesis->suite);
   if (!keys.ok()) return keys.status();
   auto v_pub = crypto::PublicKeyToPem(keys->validator.public_key());
   if (!v_pub.ok()) return v_pub.status();

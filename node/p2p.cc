@@ -2,11 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
@@ -39,11 +35,6 @@ using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
 using p2p_tls::CertificateKeyDer;
-using p2p_tls::ConfigureTls;
-using p2p_tls::OpenSslErrors;
-using p2p_tls::ParsePrivateKey;
-using p2p_tls::PublicKeyDer;
-using p2p_tls::SelfSignedCertificate;
 
 namespace {
 
@@ -164,6 +155,13 @@ struct Core : std::enable_shared_from_this<Core> {
   }
   Result<uint32_t> AddPeer(const PeerInfo& info);
   Status SetOwnTlsKey(const std::string& pem);
+  // The entry pinning this node's own TLS key, or kNoSelf.
+  uint32_t FindOwnEntry() const {
+    for (uint32_t p = 0; p < config.peers.size(); ++p) {
+      if (config.peers[p].tls_key == own_tls_key) return p;
+    }
+    return P2pConfig::kNoSelf;
+  }
   // Entries that share a name are one validator under successive TLS keys (a governance
   // rotation pins the new key beside the old one). This node under another key is never
   // dialled; another validator's entries are all dialled (whichever key it presents now is
@@ -670,15 +668,11 @@ Status Core::Start() {
     }
   }
 
-  auto key = ParsePrivateKey(config.tls_key_pem);
-  if (!key.ok()) return key.status();
-  auto cert = SelfSignedCertificate(key->get());
-  if (!cert.ok()) return cert.status();
-  GOVLEDGER_RETURN_IF_ERROR(ConfigureTls(tls, key->get(), cert->get()));
-  own_tls_key = PublicKeyDer(key->get());
-  for (uint32_t p = 0; p < config.peers.size() && config.self == P2pConfig::kNoSelf; ++p) {
-    if (config.peers[p].tls_key == own_tls_key) config.self = p;
-  }
+  GOVLEDGER_RETURN_IF_ERROR(p2p_tls::ConfigureTls(tls));
+  auto own = p2p_tls::UseIdentity(tls, config.tls_key_pem);
+  if (!own.ok()) return own.status();
+  own_tls_key = std::move(*own);
+  if (config.self == P2pConfig::kNoSelf) config.self = FindOwnEntry();
   if (config.self != P2pConfig::kNoSelf && own_tls_key != config.peers[config.self].tls_key) {
     GOVLEDGER_LOG(kWarn, "p2p: this node's TLS key is not the one the genesis pins for "
                              << Label(config.self) << "; every peer will refuse it");
@@ -765,16 +759,10 @@ Result<uint32_t> Core::AddPeer(const PeerInfo& info) {
 
 Status Core::SetOwnTlsKey(const std::string& pem) {
   if (stopped) return Status::Error("bad_state", "p2p stopped");
-  auto key = ParsePrivateKey(pem);
-  if (!key.ok()) return key.status();
-  auto cert = SelfSignedCertificate(key->get());
-  if (!cert.ok()) return cert.status();
-  GOVLEDGER_RETURN_IF_ERROR(p2p_tls::ReplaceIdentity(tls, key->get(), cert->get()));
-  own_tls_key = PublicKeyDer(key->get());
-  config.self = P2pConfig::kNoSelf;
-  for (uint32_t p = 0; p < config.peers.size() && config.self == P2pConfig::kNoSelf; ++p) {
-    if (config.peers[p].tls_key == own_tls_key) config.self = p;
-  }
+  auto own = p2p_tls::UseIdentity(tls, pem);
+  if (!own.ok()) return own.status();
+  own_tls_key = std::move(*own);
+  config.self = FindOwnEntry();
   if (config.self == P2pConfig::kNoSelf) {
     GOVLEDGER_LOG(kWarn, "p2p: this node's new TLS key is not pinned yet; peers refuse it until "
                          "governance records it");

@@ -72,8 +72,9 @@ Result<PkeyPtr> ParsePrivateKey(const std::string& pem) {
   return key;
 }
 
-// A self-signed certificate carrying the node's TLS key. Nobody checks its names, dates or
-// signature: peers trust the key inside it because the genesis pins that key.
+namespace {
+
+// A self-signed certificate carrying the node's TLS key.
 Result<X509Ptr> SelfSignedCertificate(EVP_PKEY* key) {
   X509Ptr cert(X509_new());
   if (cert == nullptr) return Status::Error("tls_setup_failed", OpenSslErrors());
@@ -98,13 +99,14 @@ Result<X509Ptr> SelfSignedCertificate(EVP_PKEY* key) {
   return cert;
 }
 
-Status ConfigureTls(ssl::context& tls, EVP_PKEY* key, X509* cert) {
+}  // namespace
+
+Status ConfigureTls(ssl::context& tls) {
   SSL_CTX* ctx = tls.native_handle();
-  bool ok = SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) == 1 &&
-            SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
-            SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-            SSL_CTX_check_private_key(ctx) == 1;
-  if (!ok) return Status::Error("tls_setup_failed", OpenSslErrors());
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
+    return Status::Error("tls_setup_failed", OpenSslErrors());
+  }
   // No session resumption: a resumed session skips the certificate, and with it the pin check.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 0);
@@ -115,13 +117,17 @@ Status ConfigureTls(ssl::context& tls, EVP_PKEY* key, X509* cert) {
   return Status::Ok();
 }
 
-Status ReplaceIdentity(ssl::context& tls, EVP_PKEY* key, X509* cert) {
+Result<Bytes> UseIdentity(ssl::context& tls, const std::string& pem) {
+  auto key = ParsePrivateKey(pem);
+  if (!key.ok()) return key.status();
+  auto cert = SelfSignedCertificate(key->get());
+  if (!cert.ok()) return cert.status();
   SSL_CTX* ctx = tls.native_handle();
-  if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
-      SSL_CTX_check_private_key(ctx) != 1) {
+  if (SSL_CTX_use_certificate(ctx, cert->get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, key->get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     return Status::Error("tls_setup_failed", OpenSslErrors());
   }
-  return Status::Ok();
+  return PublicKeyDer(key->get());
 }
 
 }  // namespace govledger::node::p2p_tls

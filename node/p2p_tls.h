@@ -31,13 +31,14 @@ Bytes PublicKeyDer(EVP_PKEY* pkey);
 Bytes CertificateKeyDer(X509* cert);
 // A P-256 PKCS#8 PEM private key; "bad_tls_key" with the precise complaint.
 Result<PkeyPtr> ParsePrivateKey(const std::string& pem);
-// A self-signed certificate carrying the node's TLS key. Nobody checks its names, dates or
-// signature: peers trust the key inside it because the genesis (or governance) pins that key.
-Result<X509Ptr> SelfSignedCertificate(EVP_PKEY* key);
-// TLS 1.3 only, this certificate and key, no session resumption, peer certificate required.
-Status ConfigureTls(boost::asio::ssl::context& tls, EVP_PKEY* key, X509* cert);
-// Replaces the certificate and key of a context in use: connections made from then on present
-// them; live ones keep what they had.
-Status ReplaceIdentity(boost::asio::ssl::context& tls, EVP_PKEY* key, X509* cert);
+// TLS 1.3 only, no session resumption, a peer certificate required. The identity comes apart
+// (UseIdentity).
+Status ConfigureTls(boost::asio::ssl::context& tls);
+// Makes `pem` (a P-256 PKCS#8 PEM private key) the identity the context presents, in a
+// self-signed certificate (nobody checks its names, dates or signature: peers trust the key in
+// it because the genesis or governance pins that key), and returns the key's DER
+// SubjectPublicKeyInfo. On a context in use, connections made from then on present it; live ones
+// keep what they had.
+Result<Bytes> UseIdentity(boost::asio::ssl::context& tls, const std::string& pem);
 
 }  // namespace govledger::node::p2p_tls

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "crypto/merkle.h"
+#include "crypto/smt.h"
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/commit.h"
@@ -242,6 +243,11 @@ void ChainBuilder::CommitBlocks(size_t n, size_t txs_per_block) {
     Status s = Commit(b);
     GOVLEDGER_CHECK(s.ok());
   }
+}
+
+Digest TipStateRoot(const Store& store) {
+  if (store.height() == 0) return crypto::kSmtEmpty;
+  return crypto::DigestFromBytes(store.GetBlock(store.height())->header.state_root).value();
 }
 
 }  // namespace govledger::ledger::testing

@@ -51,6 +51,9 @@ struct PendingBlock {
   std::vector<Event> events;
 };
 
+// The state_root of the store's tip block (the empty map's root at height 0).
+Digest TipStateRoot(const Store& store);
+
 class ChainBuilder {
  public:
   ChainBuilder(const TestNetwork& net, Store* store) : net_(net), store_(store) {}

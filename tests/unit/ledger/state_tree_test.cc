@@ -22,6 +22,7 @@ namespace {
 using testing::ChainBuilder;
 using testing::PendingBlock;
 using testing::TempDir;
+using testing::TipStateRoot;
 
 constexpr int64_t kYear = 365LL * 24 * 3600 * 1000;
 
@@ -30,10 +31,6 @@ const testing::TestNetwork& Net() {
   return net;
 }
 
-Digest TipStateRoot(const Store& store) {
-  if (store.height() == 0) return crypto::kSmtEmpty;
-  return crypto::DigestFromBytes(store.GetBlock(store.height())->header.state_root).value();
-}
 
 // The root computed from scratch over every stored material and record entry.
 Digest ReferenceRoot(const Store& store) {

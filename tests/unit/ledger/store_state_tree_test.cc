@@ -23,15 +23,13 @@ namespace {
 using testing::ChainBuilder;
 using testing::PendingBlock;
 using testing::TempDir;
+using testing::TipStateRoot;
 
 const testing::TestNetwork& Net() {
   static const testing::TestNetwork net = testing::MakeNetwork(4);
   return net;
 }
 
-Digest TipStateRoot(const Store& store) {
-  return crypto::DigestFromBytes(store.GetBlock(store.height())->header.state_root).value();
-}
 
 // Blocks of materials only (no transactions): fills a large state map quickly.
 void CommitMaterials(Store& store, int blocks, int per_block, uint64_t& serial) {
