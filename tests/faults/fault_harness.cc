@@ -170,6 +170,9 @@ void EndChecks(Network& net, const AckLedger& ledger, const std::vector<size_t>&
                bool evidence_free) {
   ClearAllFaults(net);
   for (size_t i : honest) {
+    if (std::string end = net.node(i).UnexpectedEnd(); !end.empty()) {
+      FAIL("node" << i << " " << end << " without the test stopping it\n" << net.Describe());
+    }
     if (!net.node(i).running()) net.node(i).Start();
   }
   const uint64_t target = std::max(net.MaxHeight(honest), ledger.MaxHeight());

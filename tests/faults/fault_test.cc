@@ -285,4 +285,22 @@ TEST_CASE("clock skew: 3 s on one node is tolerated, 8 s makes its blocks refuse
   EndChecks(net, t.ledger, kAll);
 }
 
+TEST_CASE("a validator that dies on its own is reported by the harness, not restarted over",
+          "[faults]") {
+  // Every scenario restarts the nodes it stopped; one the test did not stop crashed, and that
+  // must fail the scenario (the hour-long soak once carried on past a segfault unnoticed).
+  FaultNet t;
+  Network& net = t.net;
+  net.StartAllAndWaitReady();
+  CHECK(net.node(2).UnexpectedEnd().empty());
+  net.node(1).Kill9();  // ended by the test: expected, restarted without complaint
+  CHECK(net.node(1).UnexpectedEnd().empty());
+  net.node(2).Signal(SIGSEGV);
+  REQUIRE(WaitFor([&] { return !net.node(2).running(); }, milliseconds(30'000), milliseconds(20)));
+  CHECK_THAT(net.node(2).UnexpectedEnd(), Catch::Contains("signal 11") && Catch::Contains("SEGV"));
+  CHECK_THAT(net.Describe(), Catch::Contains("NOT RUNNING: it died by signal 11"));
+  REQUIRE_THROWS_WITH(net.StartAll(), Catch::Contains("node2 died by signal 11"));
+  CHECK(!net.node(1).running());  // StartAll refused before restarting anything
+}
+
 }  // namespace govledger::itest

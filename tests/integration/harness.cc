@@ -407,13 +407,27 @@ DevNode::DevNode(std::string home, DevNodeOptions options)
     : home_(std::move(home)), options_(std::move(options)), log_path_(home_ + ".log") {}
 
 DevNode::~DevNode() {
+  const std::string unexpected = UnexpectedEnd();
   if (process_.Running()) process_.Kill();
   if (std::uncaught_exceptions() > 0) {
-    std::cerr << "[harness] node log " << log_path_ << " (tail):\n" << LogTail() << "\n";
+    std::cerr << "[harness] node log " << log_path_
+              << (unexpected.empty() ? "" : " (the node " + unexpected + ")") << " (tail):\n"
+              << LogTail() << "\n";
   }
 }
 
 bool DevNode::running() { return process_.Running(); }
+
+std::string DevNode::UnexpectedEnd() {
+  if (!started_ || ended_by_harness_ || process_.Running()) return {};
+  const std::optional<ExitStatus>& e = process_.exit_status();
+  if (!e) return {};
+  if (e->signaled) {
+    const char* name = sigabbrev_np(e->signal);
+    return "died by signal " + std::to_string(e->signal) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
+  return "exited with code " + std::to_string(e->code);
+}
 
 std::string DevNode::KeyPath(std::string_view department) const {
   return home_ + "/keys/" + std::string(department) + ".pem";
@@ -459,7 +473,11 @@ void DevNode::Start() {
     }
     if (!url_.empty()) {
       auto r = node::HttpGet(url_, "/healthz", 2'000);
-      if (r.ok() && r->status == 200) return;
+      if (r.ok() && r->status == 200) {
+        started_ = true;
+        ended_by_harness_ = false;
+        return;
+      }
     }
     if (Clock::now() >= deadline) {
       process_.Kill();
@@ -471,6 +489,7 @@ void DevNode::Start() {
 
 void DevNode::Stop() {
   if (!process_.Running()) throw HarnessError("DevNode::Stop: node is not running");
+  ended_by_harness_ = true;
   process_.Signal(SIGTERM);
   auto status = process_.Wait(milliseconds(30'000));
   if (!status) {
@@ -485,6 +504,7 @@ void DevNode::Stop() {
 
 void DevNode::Kill9() {
   if (!process_.Running()) throw HarnessError("DevNode::Kill9: node is not running");
+  ended_by_harness_ = true;
   ExitStatus e = process_.Kill();
   if (!e.signaled || e.signal != SIGKILL) {
     throw HarnessError("govledger-node ended with code " + std::to_string(e.code) +

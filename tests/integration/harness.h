@@ -185,6 +185,10 @@ class DevNode {
     Start();
   }
   bool running();
+  // Empty while the daemon runs or after the harness ended it (Stop, Kill9); otherwise how it
+  // ended on its own ("died by signal 11 (SIGSEGV)", "exited with code 1"): a crash the test
+  // did not cause, which every scenario must report rather than restart over.
+  std::string UnexpectedEnd();
   // Sends `sig` to the running daemon (e.g. SIGSTOP / SIGCONT).
   void Signal(int sig) { process_.Signal(sig); }
   DevNodeOptions& options() { return options_; }
@@ -206,6 +210,8 @@ class DevNode {
   std::string log_path_;
   std::string url_;
   Process process_;
+  bool started_ = false;          // Start() succeeded at least once
+  bool ended_by_harness_ = false;  // the last end was Stop() or Kill9()
 };
 
 // The built-in dev network description with a different heartbeat interval, written to `path`.

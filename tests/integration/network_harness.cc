@@ -190,6 +190,14 @@ size_t Network::NodeOfValidator(uint32_t index) const {
 }
 
 void Network::StartAll() {
+  // A node that ended without the test ending it crashed: that is a finding, never something
+  // to restart over (a soak would otherwise carry on past a segfault unnoticed).
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (std::string end = nodes_[i]->UnexpectedEnd(); !end.empty()) {
+      throw HarnessError("node" + std::to_string(i) + " " + end +
+                         " without the test stopping it; its log:\n" + nodes_[i]->LogTail());
+    }
+  }
   for (auto& n : nodes_) {
     if (!n->running()) n->Start();
   }
@@ -253,6 +261,8 @@ std::string Network::Describe(size_t log_bytes) {
     if (n.running()) {
       auto r = node::HttpGet(n.url(), "/v1/status", 2'000);
       out << " running; status: " << (r.ok() ? r->body : r.status().ToString());
+    } else if (std::string end = n.UnexpectedEnd(); !end.empty()) {
+      out << " NOT RUNNING: it " << end << " without the test stopping it";
     } else {
       out << " not running";
     }
