@@ -53,11 +53,12 @@ class Api {
       respond(std::move(r));
     };
     const std::string& p = req.path;
-    const bool submission = p == "/v1/tx";
+    const bool batch = p == "/v1/txs";
+    const bool submission = batch || p == "/v1/tx";
     if (HttpResponse limited; RateLimited(req, submission, limited)) return counted(limited);
     if (submission) {
       if (req.method != "POST") return counted(MethodNotAllowed("POST"));
-      return SubmitTx(req, counted);
+      return batch ? SubmitBatch(req, counted) : SubmitTx(req, counted);
     }
     if (req.method != "GET" && req.method != "HEAD") return counted(MethodNotAllowed("GET"));
     const ReadRoute route = ClassifyRead(req);
@@ -66,10 +67,11 @@ class Api {
   }
 
  private:
-  // One token from the client's bucket for its kind of request, or a 429 in `out`.
-  bool RateLimited(const HttpRequest& req, bool submission, HttpResponse& out) {
+  // `cost` tokens (one per request; a batch pays for its other transactions once parsed) from
+  // the client's bucket for its kind of request, or a 429 in `out`.
+  bool RateLimited(const HttpRequest& req, bool submission, HttpResponse& out, uint64_t cost = 1) {
     RateLimiter& limiter = submission ? submits_ : reads_;
-    const RateDecision d = limiter.Take(req.remote_ip, NowMs());
+    const RateDecision d = limiter.Take(req.remote_ip, NowMs(), cost);
     if (d.allowed) return false;
     const int64_t seconds = (d.retry_after_ms + 999) / 1000;
     out = Error(429, "rate_limited",
@@ -417,6 +419,84 @@ class Api {
                                                            node_.registry(), s, height)))},
                       {"pending_changes", pending},
                       {"as_of_height", s.height()}});
+  }
+
+  // POST /v1/txs {"txs": [base64 SignedTx, ...]}: each transaction admitted as by POST /v1/tx
+  // without waiting (decoded, signature verified, rule-checked, into the mempool and forwarded),
+  // answered together once every one has its verdict, in the order sent: 200 with a result per
+  // transaction ({"tx_hash", "status": "pending"} or {"tx_hash"?, "error"}) and the counts. One
+  // bad entry refuses only itself. For back-office systems issuing in bulk: one request, one
+  // parse, one answer per batch instead of per transaction.
+  void SubmitBatch(const HttpRequest& req, const Responder& respond) {
+    if (req.query.count("wait") > 0) {
+      return respond(Error(400, "bad_request",
+                           "a batch is not waited for: poll GET /v1/tx/{hash} for each "
+                           "transaction, or submit it alone to POST /v1/tx?wait=1"));
+    }
+    json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("txs") ||
+        !body["txs"].is_array() || body["txs"].empty()) {
+      return respond(Error(400, "bad_request",
+                           "body must be JSON {\"txs\": [\"<base64 SignedTx>\", ...]} with at "
+                           "least one transaction"));
+    }
+    const json& txs = body["txs"];
+    const size_t n = txs.size();
+    const size_t max = node_.config().max_batch_txs;
+    if (n > max) {
+      return respond(Error(413, "batch_too_large",
+                           "a batch holds at most " + std::to_string(max) + " transactions ([api] "
+                           "max_batch_txs); this one has " + std::to_string(n)));
+    }
+    if (submits_.enabled() && n > submits_.burst()) {
+      return respond(Error(413, "batch_too_large",
+                           "a batch of " + std::to_string(n) + " transactions exceeds this "
+                           "client's submission burst of " + std::to_string(submits_.burst()) +
+                           " ([api] submit_burst); send smaller batches"));
+    }
+    if (HttpResponse limited; n > 1 && RateLimited(req, true, limited, n - 1)) {
+      return respond(std::move(limited));
+    }
+    struct Batch {
+      std::vector<json> results;
+      size_t left;  // verdicts still to come, plus one held until every entry was handed on
+      size_t admitted = 0;
+      Responder respond;
+    };
+    auto b = std::make_shared<Batch>(Batch{std::vector<json>(n), n + 1, 0, respond});
+    auto finish = [](Batch& batch) {
+      if (--batch.left > 0) return;
+      const size_t count = batch.results.size();
+      json out = {{"admitted", batch.admitted},
+                  {"rejected", count - batch.admitted},
+                  {"results", std::move(batch.results)}};
+      batch.respond(Json(200, out));
+    };
+    for (size_t i = 0; i < n; ++i) {
+      Result<Bytes> raw = txs[i].is_string()
+                              ? Base64Decode(txs[i].get<std::string>())
+                              : Result<Bytes>(Status::Error("bad_request", "not a string"));
+      if (!raw.ok()) {
+        b->results[i] = {{"error", {{"code", "bad_request"},
+                                    {"message", "txs[" + std::to_string(i) + "]: " +
+                                                    raw.status().message()}}}};
+        finish(*b);
+        continue;
+      }
+      node_.Submit(*raw, /*wait=*/false, 0, [b, i, finish](SubmitResult r) {
+        json j;
+        if (r.hash != crypto::Digest{}) j["tx_hash"] = crypto::DigestHex(r.hash);
+        if (!r.status.ok()) {
+          j["error"] = {{"code", r.status.code()}, {"message", r.status.message()}};
+        } else {
+          j["status"] = "pending";
+          ++b->admitted;
+        }
+        b->results[i] = std::move(j);
+        finish(*b);
+      });
+    }
+    finish(*b);
   }
 
   void SubmitTx(const HttpRequest& req, const Responder& respond) {

@@ -103,6 +103,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
             num("api", "read_workers", c.read_workers) &&
             num("api", "read_queue", c.read_queue) &&
             num("api", "max_wait_ms", c.max_wait_ms) &&
+            num("api", "max_batch_txs", c.max_batch_txs) &&
             num("mempool", "max_txs", c.mempool_max_txs) &&
             num("mempool", "max_bytes", c.mempool_max_bytes) &&
             num("mempool", "verify_threads", c.verify_threads) &&
@@ -131,9 +132,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
     if (v < 100) return Status::Error("bad_config", path + ": api." + name + " below 100");
   }
   if (c.max_connections == 0 || c.max_connections_per_ip == 0 || c.read_workers == 0 ||
-      c.read_queue == 0) {
+      c.read_queue == 0 || c.max_batch_txs == 0) {
     return Status::Error("bad_config", path + ": api.max_connections, max_connections_per_ip, "
-                                              "read_workers and read_queue must be at least 1");
+                                              "read_workers, read_queue and max_batch_txs must "
+                                              "be at least 1");
   }
   if ((c.read_rate_per_s > 0 && c.read_burst == 0) ||
       (c.submit_rate_per_s > 0 && c.submit_burst == 0)) {
@@ -203,7 +205,8 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "auth_window_ms = " << c.auth_window_ms << "   # freshness of signed requests\n"
     << "read_workers = " << c.read_workers << "   # heavy reads run here, over snapshots\n"
     << "read_queue = " << c.read_queue << "\n"
-    << "max_wait_ms = " << c.max_wait_ms << "\n\n"
+    << "max_wait_ms = " << c.max_wait_ms << "\n"
+    << "max_batch_txs = " << c.max_batch_txs << "   # per POST /v1/txs\n\n"
     << "[mempool]\n"
     << "max_txs = " << c.mempool_max_txs << "\n"
     << "max_bytes = " << c.mempool_max_bytes << "\n"

@@ -47,6 +47,7 @@ struct NodeConfig {
   unsigned read_workers = 2;
   size_t read_queue = 64;
   int64_t max_wait_ms = 60'000;     // longest a client may wait for a commit
+  size_t max_batch_txs = 1'000;     // transactions in one POST /v1/txs (the body limit applies too)
   // Mempool.
   size_t mempool_max_txs = 50'000;
   size_t mempool_max_bytes = 64 << 20;

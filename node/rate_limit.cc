@@ -36,7 +36,7 @@ void RateLimiter::Prune(int64_t now_ms) {
   last_prune_ms_ = now_ms;
 }
 
-RateDecision RateLimiter::Take(const std::string& client, int64_t now_ms) {
+RateDecision RateLimiter::Take(const std::string& client, int64_t now_ms, uint64_t cost) {
   if (rate_per_s_ == 0) return {};
   if (now_ms - last_prune_ms_ >= kPruneEveryMs) Prune(now_ms);
   auto it = buckets_.find(client);
@@ -52,12 +52,13 @@ RateDecision RateLimiter::Take(const std::string& client, int64_t now_ms) {
   }
   Bucket& b = it->second;
   Refill(b, now_ms);
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
+  const double need = static_cast<double>(std::max<uint64_t>(cost, 1));
+  if (b.tokens >= need) {
+    b.tokens -= need;
     return {};
   }
   ++refused_;
-  const double missing = 1.0 - b.tokens;
+  const double missing = need - b.tokens;
   const auto wait =
       static_cast<int64_t>(std::ceil(missing * 1000.0 / static_cast<double>(rate_per_s_)));
   return {false, std::max<int64_t>(wait, 1)};

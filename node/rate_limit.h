@@ -25,7 +25,10 @@ class RateLimiter {
   // rate_per_s == 0 disables the limiter (every request is allowed). burst >= 1.
   RateLimiter(uint64_t rate_per_s, uint64_t burst, size_t max_clients = 100'000);
 
-  RateDecision Take(const std::string& client, int64_t now_ms);
+  // Takes `cost` tokens (a batch of n submissions costs n) or none: refused, with the time
+  // until `cost` tokens are back. A cost above the burst is never allowed (the caller says so).
+  RateDecision Take(const std::string& client, int64_t now_ms, uint64_t cost = 1);
+  uint64_t burst() const { return static_cast<uint64_t>(burst_); }
 
   bool enabled() const { return rate_per_s_ > 0; }
   size_t clients() const { return buckets_.size(); }

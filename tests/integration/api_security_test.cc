@@ -25,36 +25,8 @@
 namespace govledger::itest {
 namespace {
 
-// A dev chain (fast heartbeat) whose node.toml [api] keys are set before it serves.
-using Settings = std::vector<std::pair<std::string, std::string>>;
-
-struct LimitedChain {
-  explicit LimitedChain(const Settings& api_settings = {}) : node(tmp.Sub("node"), Options()) {
-    node.Start();
-    if (!api_settings.empty()) {
-      node.Stop();
-      const std::string path = node.home() + "/node.toml";
-      std::string toml = ReadFileOrThrow(path);
-      for (const auto& [key, value] : api_settings) {
-        std::regex line("\\n" + key + " = [^\\n]*");
-        REQUIRE(std::regex_search(toml, line));
-        toml = std::regex_replace(toml, line, "\n" + key + " = " + value);
-      }
-      WriteFileOrThrow(path, toml);
-      node.Start();
-    }
-  }
-  DevNodeOptions Options() {
-    DevNodeOptions o;
-    o.network_toml = tmp.Sub("network.toml");
-    WriteDevNetworkToml(o.network_toml, 200);
-    return o;
-  }
-  std::string chain_id() { return Status(node.url())["chain_id"].get<std::string>(); }
-
-  TempDir tmp;
-  DevNode node;
-};
+using LimitedChain = ConfiguredDevChain;
+using Settings = ConfiguredDevChain::Settings;
 
 crypto::PrivateKey LoadKey(const std::string& path) {
   auto key = crypto::PrivateKey::LoadPemFile(crypto::Suite::kP256, path);

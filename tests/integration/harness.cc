@@ -512,6 +512,35 @@ void DevNode::Kill9() {
   }
 }
 
+namespace {
+DevNodeOptions FastDevChainOptions(const TempDir& tmp) {
+  DevNodeOptions o;
+  o.network_toml = tmp.Sub("network.toml");
+  WriteDevNetworkToml(o.network_toml, 200);
+  return o;
+}
+}  // namespace
+
+ConfiguredDevChain::ConfiguredDevChain(const Settings& settings)
+    : node(tmp.Sub("node"), FastDevChainOptions(tmp)) {
+  node.Start();
+  if (settings.empty()) return;
+  node.Stop();
+  const std::string path = node.home() + "/node.toml";
+  std::string toml = ReadFileOrThrow(path);
+  for (const auto& [key, value] : settings) {
+    std::regex line("\\n" + key + " = [^\\n]*");
+    if (!std::regex_search(toml, line)) throw HarnessError(path + " has no key " + key);
+    toml = std::regex_replace(toml, line, "\n" + key + " = " + value);
+  }
+  WriteFileOrThrow(path, toml);
+  node.Start();
+}
+
+std::string ConfiguredDevChain::chain_id() {
+  return Status(node.url())["chain_id"].get<std::string>();
+}
+
 CliResult DevNode::Cli(const std::vector<std::string>& args, bool json) const {
   std::vector<std::string> full{"--node", url_};
   if (json) full.push_back("--json");

@@ -217,6 +217,17 @@ class DevNode {
 // The built-in dev network description with a different heartbeat interval, written to `path`.
 void WriteDevNetworkToml(const std::string& path, int64_t block_interval_ms);
 
+// A dev chain (200 ms heartbeat) in its own temporary directory whose node.toml keys (any
+// section's `key = value` lines, e.g. {"max_batch_txs", "3"}) are set before it serves.
+struct ConfiguredDevChain {
+  using Settings = std::vector<std::pair<std::string, std::string>>;
+  explicit ConfiguredDevChain(const Settings& settings = {});
+  std::string chain_id();
+
+  TempDir tmp;
+  DevNode node;
+};
+
 // ------------------------------------------------------------------ HTTP
 
 struct HttpReply {

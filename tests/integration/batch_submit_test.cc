@@ -1,0 +1,164 @@
+// POST /v1/txs on a real dev chain: a department back-office system submitting many signed
+// transactions in one request. Each entry is admitted as POST /v1/tx would admit it (and later
+// committed); a bad entry refuses only itself; the batch limits ([api] max_batch_txs, the
+// submission burst) and a malformed or waiting batch are refused with a reason.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "tests/integration/harness.h"
+
+namespace govledger::itest {
+namespace {
+
+std::string BatchBody(const std::vector<std::string>& b64) {
+  Json j = {{"txs", b64}};
+  return j.dump();
+}
+
+// "pending", "committed", or "" for a transaction the node does not know.
+std::string TxStatusOf(const std::string& url, const std::string& tx_hash) {
+  HttpReply r = Get(url, "/v1/tx/" + tx_hash);
+  Json j = r.json();
+  return r.status == 200 && j.is_object() ? j.value("status", "") : "";
+}
+
+std::string ErrorCodeOf(const HttpReply& r) {
+  Json j = r.json();
+  return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+}
+
+}  // namespace
+
+TEST_CASE("a batch on POST /v1/txs is admitted in order and every transaction in it commits",
+          "[api][batch]") {
+  ConfiguredDevChain chain;
+  TxFactory factory(chain.node.home());
+  const uint64_t until = Status(chain.node.url()).value("height", uint64_t{0}) + 1000;
+  std::vector<std::string> b64, hashes;
+  for (int i = 0; i < 25; ++i) {
+    TxFactory::Built built = factory.Issue({}, until);
+    b64.push_back(Base64Encode(built.tx.raw));
+    hashes.push_back(crypto::DigestHex(built.tx.hash));
+  }
+  HttpReply r = Post(chain.node.url(), "/v1/txs", BatchBody(b64));
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  Json j = r.json();
+  CHECK(j.value("admitted", 0) == 25);
+  CHECK(j.value("rejected", -1) == 0);
+  REQUIRE(j["results"].size() == 25);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    CHECK(j["results"][i].value("tx_hash", "") == hashes[i]);
+    CHECK(j["results"][i].value("status", "") == "pending");
+  }
+  // Admitted means what it means for one transaction: each is committed in time.
+  for (const std::string& h : hashes) {
+    REQUIRE(WaitFor([&] { return TxStatusOf(chain.node.url(), h) == "committed"; },
+                    milliseconds(30'000), milliseconds(50)));
+  }
+  // The same batch again: every entry is a replay now, refused on its own line.
+  HttpReply again = Post(chain.node.url(), "/v1/txs", BatchBody(b64));
+  REQUIRE(again.status == 200);
+  Json k = again.json();
+  CHECK(k.value("admitted", -1) == 0);
+  CHECK(k.value("rejected", 0) == 25);
+  CHECK(k["results"][0]["error"].value("code", "") == "replayed_tx");
+}
+
+TEST_CASE("one bad entry in a batch refuses only itself, with its reason", "[api][batch]") {
+  ConfiguredDevChain chain;
+  TxFactory factory(chain.node.home());
+  const uint64_t until = Status(chain.node.url()).value("height", uint64_t{0}) + 1000;
+  TxFactory::Built good = factory.Issue({}, until);
+  TxFactory::Built forged = factory.Issue({}, until);
+  Bytes tampered = forged.tx.raw;
+  tampered[tampered.size() - 3] ^= 0x01;  // inside the signature
+  TxFactory::Built last = factory.Issue({}, until);
+  Json body = {{"txs",
+                {Base64Encode(good.tx.raw), "not base64!", 42, Base64Encode(tampered),
+                 Base64Encode(Bytes{1, 2, 3}), Base64Encode(last.tx.raw)}}};
+  HttpReply r = Post(chain.node.url(), "/v1/txs", body.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  Json j = r.json();
+  CHECK(j.value("admitted", 0) == 2);
+  CHECK(j.value("rejected", 0) == 4);
+  const Json& res = j["results"];
+  REQUIRE(res.size() == 6);
+  CHECK(res[0].value("status", "") == "pending");
+  CHECK(res[1]["error"].value("code", "") == "bad_request");
+  CHECK(res[1]["error"].value("message", "").find("txs[1]") != std::string::npos);
+  CHECK(res[2]["error"].value("code", "") == "bad_request");
+  CHECK(res[3].contains("error"));  // a bad signature or an undecodable tx: refused
+  CHECK(res[4].contains("error"));
+  CHECK(res[5].value("status", "") == "pending");
+  CHECK(res[5].value("tx_hash", "") == crypto::DigestHex(last.tx.hash));
+  for (const auto* b : {&good, &last}) {
+    const std::string h = crypto::DigestHex(b->tx.hash);
+    REQUIRE(WaitFor([&] { return TxStatusOf(chain.node.url(), h) == "committed"; },
+                    milliseconds(30'000), milliseconds(50)));
+  }
+  CHECK(TxStatusOf(chain.node.url(), crypto::DigestHex(forged.tx.hash)) != "committed");
+}
+
+TEST_CASE("batches over max_batch_txs, empty, malformed or waiting ones are refused with a reason "
+          "and admit nothing",
+          "[api][batch]") {
+  ConfiguredDevChain chain(ConfiguredDevChain::Settings{{"max_batch_txs", "3"}});
+  const std::string url = chain.node.url();
+  TxFactory factory(chain.node.home());
+  const uint64_t until = Status(url).value("height", uint64_t{0}) + 1000;
+  std::vector<std::string> four, hashes;
+  for (int i = 0; i < 4; ++i) {
+    TxFactory::Built built = factory.Issue({}, until);
+    four.push_back(Base64Encode(built.tx.raw));
+    hashes.push_back(crypto::DigestHex(built.tx.hash));
+  }
+  HttpReply big = Post(url, "/v1/txs", BatchBody(four));
+  CHECK(big.status == 413);
+  CHECK(ErrorCodeOf(big) == "batch_too_large");
+  CHECK(big.body.find("max_batch_txs") != std::string::npos);
+
+  CHECK(ErrorCodeOf(Post(url, "/v1/txs", "{\"txs\": []}")) == "bad_request");
+  CHECK(ErrorCodeOf(Post(url, "/v1/txs", "{\"tx\": \"abc\"}")) == "bad_request");
+  CHECK(ErrorCodeOf(Post(url, "/v1/txs", "[1, 2")) == "bad_request");
+  HttpReply waiting = Post(url, "/v1/txs?wait=1", BatchBody({four[0]}));
+  CHECK(waiting.status == 400);
+  CHECK(waiting.body.find("GET /v1/tx/") != std::string::npos);
+  CHECK(Get(url, "/v1/txs").status == 405);
+  for (const std::string& h : hashes) {
+    const std::string status = TxStatusOf(url, h);
+    CHECK(status != "pending");
+    CHECK(status != "committed");
+  }
+}
+
+TEST_CASE("a batch costs one submission token per transaction, and one larger than the burst "
+          "is refused as such",
+          "[api][batch][limits]") {
+  // 1 token a second: the bucket cannot refill between the requests below unless the machine
+  // stalls for seconds (9 of them for the last check to pass wrongly).
+  ConfiguredDevChain chain(ConfiguredDevChain::Settings{{"submit_rate_per_s", "1"}, {"submit_burst", "10"}});
+  const std::string url = chain.node.url();
+  TxFactory factory(chain.node.home());
+  const uint64_t until = Status(url).value("height", uint64_t{0}) + 1000;
+  auto batch = [&](int n) {
+    std::vector<std::string> b64;
+    for (int i = 0; i < n; ++i) b64.push_back(Base64Encode(factory.Issue({}, until).tx.raw));
+    return BatchBody(b64);
+  };
+  HttpReply over = Post(url, "/v1/txs", batch(11));  // takes the request's token: 9 left
+  CHECK(over.status == 413);
+  CHECK(over.body.find("submit_burst") != std::string::npos);
+  HttpReply paid = Post(url, "/v1/txs", batch(9));  // 1 + 8 tokens: none left
+  INFO(paid.body);
+  CHECK(paid.status == 200);
+  CHECK(paid.json().value("admitted", 0) == 9);
+  HttpReply limited = Post(url, "/v1/txs", batch(9));
+  CHECK(limited.status == 429);
+  CHECK(ErrorCodeOf(limited) == "rate_limited");
+}
+
+}  // namespace govledger::itest
