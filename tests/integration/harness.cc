@@ -100,6 +100,10 @@ pid_t SpawnChild(const std::vector<std::string>& argv, int out_fd, int err_fd,
     // Child: async-signal-safe calls only until exec.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    // Its own process group: a child stopped with SIGSTOP by a test is then never in an
+    // orphaned group, which the kernel would send SIGHUP (and kill) when the shell that started
+    // the test exits — a soak run from a detached shell lost a node that way.
+    (void)::setpgid(0, 0);
     if (allow_core) {
       struct rlimit unlimited {RLIM_INFINITY, RLIM_INFINITY};
       (void)::setrlimit(RLIMIT_CORE, &unlimited);
