@@ -144,6 +144,7 @@ struct Conn {
   size_t node;
   bool probe;
   bool connected = false;
+  size_t txs = 1;  // in the request in flight
   beast::flat_buffer buffer;
   http::request<http::string_body> req;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -224,8 +225,9 @@ class Runner {
       empty_nodes = 0;
       Conn* c = idle.back();
       idle.pop_back();
-      --backlog_;
-      if (!Send(c, "/v1/tx")) {
+      const size_t k = std::min<uint64_t>(std::max(o_.batch, 1), backlog_);
+      backlog_ -= k;
+      if (!(k == 1 && o_.batch <= 1 ? Send(c, "/v1/tx") : SendBatch(c, k))) {
         idle.push_back(c);
         backlog_ = 0;
         return;
@@ -257,8 +259,32 @@ class Runner {
       r_.ran_out_of_transactions = true;
       return false;
     }
-    const std::string& body = bodies_[next_++];
-    ++r_.sent;
+    c->txs = 1;
+    return Post(c, target, bodies_[next_++]);
+  }
+
+  // Up to `k` of the next transactions in one POST /v1/txs; false if none is left.
+  bool SendBatch(Conn* c, size_t k) {
+    if (next_ >= bodies_.size()) {
+      r_.ran_out_of_transactions = true;
+      return false;
+    }
+    k = std::min(k, bodies_.size() - next_);
+    // Each body is {"tx":"<base64>"}: the batch is {"txs":["<base64>",...]}.
+    static const std::string kHead = "{\"tx\":";
+    std::string body = "{\"txs\":[";
+    for (size_t i = 0; i < k; ++i) {
+      const std::string& one = bodies_[next_++];
+      if (i > 0) body.push_back(',');
+      body.append(one, kHead.size(), one.size() - kHead.size() - 1);
+    }
+    body += "]}";
+    c->txs = k;
+    return Post(c, "/v1/txs", body);
+  }
+
+  bool Post(Conn* c, const std::string& target, const std::string& body) {
+    r_.sent += c->txs;
     ++in_flight_;
     c->req = http::request<http::string_body>(http::verb::post, target, 11);
     c->req.set(http::field::host, "127.0.0.1");
@@ -298,6 +324,25 @@ class Runner {
     auto& res = c->parser->get();
     const int status = static_cast<int>(res.result_int());
     if (!res.keep_alive()) Close(c);
+    if (c->txs > 1 || (!c->probe && o_.batch > 1)) {
+      // A batch: 200 with a verdict per transaction.
+      json j = json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
+      if (status == 200 && j.is_object() && j.contains("results") && j["results"].is_array()) {
+        r_.admit_latency_ms.push_back(ms);
+        for (const json& one : j["results"]) {
+          if (one.value("status", "") == "pending") {
+            ++r_.accepted;
+          } else {
+            ++r_.rejected[one.contains("error") ? one["error"].value("code", "?") : "?"];
+          }
+        }
+      } else {
+        std::string code = "http_" + std::to_string(status);
+        if (!j.is_discarded() && j.contains("error")) code = j["error"].value("code", code);
+        r_.rejected[code] += c->txs;
+      }
+      return Release(c);
+    }
     if (status == 200 || status == 202) {
       ++r_.accepted;
       if (c->probe) {

@@ -52,6 +52,9 @@ struct LoadOptions {
   double seconds = 5;          // how long transactions are offered
   double probe_rate = 20;      // latency probes per second (part of `rate`)
   int connections_per_node = 16;
+  // Transactions per (non-probe) request: 1 posts each to /v1/tx; more posts up to that many at
+  // once to /v1/txs (the batch endpoint of department back-office systems).
+  int batch = 1;
   double probe_grace_s = 20;   // how long unanswered probes are awaited after the offer ends
 };
 

@@ -63,6 +63,7 @@ Result<LevelRow> RunLevel(Chain& chain, const TxSource& source, std::vector<std:
   lo.seconds = o.seconds;
   lo.probe_rate = std::min(o.probe_rate, rate / 4);
   lo.connections_per_node = o.connections_per_node;
+  lo.batch = o.batch;
   lo.probe_grace_s = o.probe_grace_s;
   LoadGen gen(chain.Urls());
   LoadResult load;
@@ -154,7 +155,10 @@ json LevelRow::ToJson() const {
 Result<RampResult> RunRamp(Chain& chain, const TxSource& source, double ceiling_tps,
                            const RampOptions& o) {
   std::cerr << "  " << o.seconds << " s per level, " << o.connections_per_node
-            << " connections per node, " << o.probe_rate << " latency probes/s\n";
+            << " connections per node, " << o.probe_rate << " latency probes/s"
+            << (o.batch > 1 ? ", " + std::to_string(o.batch) + " transactions per request (POST /v1/txs)"
+                            : std::string())
+            << "\n";
   RampResult out;
   std::vector<std::string> bodies;
   size_t next = 0;

@@ -28,6 +28,7 @@ struct RampOptions {
   double probe_rate = 20;
   double probe_grace_s = 10;      // a probe not committed this long after its level is lost
   int connections_per_node = 16;
+  int batch = 1;                  // transactions per request (> 1: POST /v1/txs)
   unsigned sign_threads = 2;
 };
 

@@ -32,6 +32,7 @@ struct Options {
   size_t block_txs = 1000;
   uint64_t sync_blocks = 10'000;
   size_t sync_block_txs = 10;
+  int batch = 1;            // single, cluster: transactions per submission request
   uint64_t lookups = 2000;  // scale: status lookups (and a quarter as many trace queries)
   bool keep = false;        // keep the filled ledgers in the work directory
 };

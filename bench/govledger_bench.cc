@@ -93,6 +93,7 @@ RampOptions RampFor(const Options& o, bool cluster) {
   if (o.level_seconds > 0) r.seconds = o.level_seconds;
   if (o.start_tps > 0) r.start_tps = o.start_tps;
   if (o.levels > 0) r.max_levels = o.levels;
+  r.batch = o.batch;
   r.sign_threads = std::max(1u, std::thread::hardware_concurrency());
   return r;
 }
@@ -127,6 +128,7 @@ int RunChainBench(const Options& o, bool cluster) {
              CeilingTps(c.per_core_wall(), m.cores, validators), 1e6 / c.per_core_cpu(),
              validators);
   report.Detail("issuers", source->Issuers());
+  report.Detail("batch_txs", o.batch);
   if (!stopped) report.Note("a node did not stop cleanly (see its log in the work directory)");
   return report.Save(o.out_dir) ? 0 : 1;
 }
@@ -138,6 +140,7 @@ struct LoadCmd {
   std::string genesis, keys;
   double rate = 1000, seconds = 10, probe_rate = 20;
   int connections = 16;
+  int batch = 1;
 };
 
 // Offers a steady load to running nodes, e.g. while a profiler watches one of them.
@@ -156,6 +159,7 @@ int RunLoad(const LoadCmd& c) {
   lo.seconds = c.seconds;
   lo.probe_rate = c.probe_rate;
   lo.connections_per_node = c.connections;
+  lo.batch = c.batch;
   size_t next = 0;
   auto s0 = GetJson(c.urls.front(), "/v1/status");
   const double t0 = NowSeconds();
@@ -342,6 +346,10 @@ int main(int argc, char** argv) {
     cmd->add_option("--level-seconds", o.level_seconds, "Seconds per offered-load level");
     cmd->add_option("--start-tps", o.start_tps, "First offered load (tx/s); doubles per level");
     cmd->add_option("--levels", o.levels, "At most this many levels");
+    cmd->add_option("--batch", o.batch,
+                    "Transactions per submission: 1 posts each to /v1/tx, more batches them "
+                    "through /v1/txs (default 1)")
+        ->check(CLI::Range(1, 1000));
   }
   audit->add_option("--txs", o.audit_txs, "Transactions in the audited ledger")
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
@@ -363,6 +371,8 @@ int main(int argc, char** argv) {
   load->add_option("--seconds", load_cmd.seconds, "Seconds of load");
   load->add_option("--probe-rate", load_cmd.probe_rate, "Latency probes per second");
   load->add_option("--connections", load_cmd.connections, "Connections per node");
+  load->add_option("--batch", load_cmd.batch, "Transactions per request (> 1: POST /v1/txs)")
+      ->check(CLI::Range(1, 1000));
   ApiLoadCmd api_cmd;
   CLI::App* api_load = app.add_subcommand(
       "api-load", "One dev node under thousands of slow (slowloris) and fast API connections");
