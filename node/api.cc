@@ -254,6 +254,7 @@ class Api {
                         {"round", c->consensus_round()},
                         {"peers_connected", c->connected_peers()},
                         {"synced_blocks", c->stats().synced_blocks},
+                        {"fill_waits", c->stats().fill_waits},
                         {"evidence", c->stats().evidence}};
     }
 

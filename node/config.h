@@ -55,6 +55,10 @@ struct NodeConfig {
   // Consensus: per-step timeouts growing per round; how often latest messages are resent.
   consensus::Timeouts timeouts;
   int64_t rebroadcast_ms = 500;
+  // A proposer under load builds its block this long after the previous block's time at the
+  // earliest (fewer, fuller blocks: each height costs synced writes whatever it holds). 0 = at
+  // once. Heights that take longer anyway (a network's message rounds) never wait.
+  int64_t block_fill_ms = 5;
   // Storage ([storage]): checks when the node starts (ledger/store_check.h), and the free space
   // below which the node stops committing and signing rather than run its disk full.
   bool startup_full_scan = true;

@@ -64,6 +64,7 @@ ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
       keys_(keys),
       hooks_(std::move(hooks)),
       build_timer_(io),
+      fill_timer_(io),
       rebroadcast_timer_(io),
       commit_retry_(io) {}
 
@@ -275,6 +276,7 @@ void ConsensusDriver::Stop() {
   if (stopped_) return;
   stopped_ = true;
   build_timer_.cancel();
+  fill_timer_.cancel();
   rebroadcast_timer_.cancel();
   commit_retry_.cancel();
   for (auto& [k, t] : timeouts_) t->cancel();
@@ -290,6 +292,8 @@ void ConsensusDriver::StartHeight() {
   MaybeRotateTls(next);
   built_.clear();
   build_timer_.cancel();
+  fill_timer_.cancel();
+  fill_pending_ = false;
   for (auto& [k, t] : timeouts_) t->cancel();
   timeouts_.clear();
   if (Status st = wal_->BeginHeight(next); !st.ok()) {
@@ -444,6 +448,38 @@ void ConsensusDriver::Handle(const Effect& e) {
 
 void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
   if (height != store_.height() + 1) return;
+  // Each height costs synced writes (the WAL's, the block's) whatever it holds: a proposer whose
+  // previous block is only a few ms old (a loaded one-validator chain commits every ~1 ms) lets
+  // the mempool fill for the rest of block_fill_ms first. Round 0 only: a later round is a
+  // recovery and should not wait. A network whose heights take longer than that never waits,
+  // nor does an empty heartbeat block.
+  const size_t full = genesis_.params.max_block_txs;
+  if (round == 0 && config_.block_fill_ms > 0 && mempool_.size() > 0 && mempool_.size() < full) {
+    const int64_t since = NowMs() - store_.tip_time_ms();
+    if (since >= 0 && since < config_.block_fill_ms) {
+      fill_pending_ = true;
+      fill_height_ = height;
+      fill_round_ = round;
+      ++stats_.fill_waits;
+      ArmFill(config_.block_fill_ms - since);
+      return;
+    }
+  }
+  BuildNow(height, round);
+}
+
+void ConsensusDriver::ArmFill(int64_t delay_ms) {
+  fill_timer_.expires_after(std::chrono::milliseconds(delay_ms));
+  fill_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_ || !fill_pending_) return;
+    fill_pending_ = false;
+    BuildNow(fill_height_, fill_round_);
+    Pump();
+  });
+}
+
+void ConsensusDriver::BuildNow(uint64_t height, uint32_t round) {
+  if (height != store_.height() + 1) return;
   const size_t limit = ProposalTxLimit(round);
   std::vector<TxPtr> pending = mempool_.Peek(limit);
   std::vector<const ledger::Tx*> candidates;
@@ -468,6 +504,8 @@ void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
 
 void ConsensusDriver::OnNewTx(const ledger::Tx& tx, bool forward) {
   if (stopped_) return;
+  // A full block's worth arrived while the proposer waited for one: build it now.
+  if (fill_pending_ && mempool_.size() >= genesis_.params.max_block_txs) ArmFill(0);
   if (forward && p2p_) {
     pb::P2pMessage msg;
     msg.mutable_txs()->add_txs(tx.raw.data(), tx.raw.size());

@@ -60,6 +60,7 @@ class ConsensusDriver {
     uint64_t invalid_proposals = 0;
     uint64_t wal_syncs = 0;          // group commits of the WAL and sign guard
     uint64_t blocks_cut_short = 0;   // proposals bounded by time or bytes, not by the mempool
+    uint64_t fill_waits = 0;         // proposals that waited block_fill_ms for a fuller block
   };
   const Stats& stats() const { return stats_; }
   uint64_t consensus_height() const;
@@ -71,7 +72,11 @@ class ConsensusDriver {
   void Feed(consensus::Input in, bool record);
   void Handle(const consensus::Effect& e);
   bool RecordOwn(const consensus::Input& in);
+  // Answers the core's BuildBlock: builds now, or (round 0, under load) once the block has had
+  // block_fill_ms since the previous one to fill (BuildNow then).
   void DoBuild(uint64_t height, uint32_t round);
+  void BuildNow(uint64_t height, uint32_t round);
+  void ArmFill(int64_t delay_ms);
   void OnValidate(const consensus::ValidateBlock& v);
   void OnDecide(const consensus::Decide& d);
   void StartHeight();
@@ -139,6 +144,11 @@ class ConsensusDriver {
   double height_ms_avg_ = 0;     // moving average of start-to-commit of heights decided here
   int64_t height_began_ms_ = 0;
   boost::asio::steady_timer build_timer_;
+  // The proposer's wait for a fuller block (NodeConfig::block_fill_ms): set while armed.
+  boost::asio::steady_timer fill_timer_;
+  bool fill_pending_ = false;
+  uint64_t fill_height_ = 0;
+  uint32_t fill_round_ = 0;
   boost::asio::steady_timer rebroadcast_timer_;
   boost::asio::steady_timer commit_retry_;
   std::map<std::tuple<uint64_t, uint32_t, uint8_t>, std::shared_ptr<boost::asio::steady_timer>>

@@ -3,6 +3,7 @@
 // committed); a bad entry refuses only itself; the batch limits ([api] max_batch_txs, the
 // submission burst) and a malformed or waiting batch are refused with a reason.
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,49 @@ TEST_CASE("a batch costs one submission token per transaction, and one larger th
   HttpReply limited = Post(url, "/v1/txs", batch(9));
   CHECK(limited.status == 429);
   CHECK(ErrorCodeOf(limited) == "rate_limited");
+}
+
+TEST_CASE("under load the proposer waits block_fill_ms for fuller blocks, and a lone "
+          "transaction still commits",
+          "[api][batch][consensus]") {
+  // A long window, so that its effect cannot be mistaken: every block with transactions starts
+  // at least 1 s after the previous one (heartbeats every 200 ms do not wait).
+  ConfiguredDevChain chain(ConfiguredDevChain::Settings{{"block_fill_ms", "1000"}});
+  const std::string url = chain.node.url();
+  TxFactory factory(chain.node.home());
+  const uint64_t until = Status(url).value("height", uint64_t{0}) + 1000;
+  HttpReply lone = Post(url, "/v1/tx?wait=1&timeout_ms=30000",
+                        TxRequestBody(factory.Issue({}, until).tx.raw));
+  INFO(lone.body);
+  REQUIRE(lone.status == 200);
+  CHECK(lone.json().value("status", "") == "committed");
+  // The lone transaction arrived less than 1 s after a heartbeat block: its proposal waited.
+  CHECK(Status(url)["consensus"].value("fill_waits", uint64_t{0}) >= 1);
+
+  std::vector<std::string> b64, hashes;
+  for (int i = 0; i < 150; ++i) {
+    TxFactory::Built built = factory.Issue({}, until);
+    b64.push_back(Base64Encode(built.tx.raw));
+    hashes.push_back(crypto::DigestHex(built.tx.hash));
+  }
+  HttpReply r = Post(url, "/v1/txs", BatchBody(b64));
+  REQUIRE(r.status == 200);
+  REQUIRE(r.json().value("admitted", 0) == 150);
+  std::set<uint64_t> heights;
+  for (const std::string& h : hashes) {
+    Json tx;
+    REQUIRE(WaitFor(
+        [&] {
+          tx = Get(url, "/v1/tx/" + h).json();
+          return tx.is_object() && tx.value("status", "") == "committed";
+        },
+        milliseconds(60'000), milliseconds(50)));
+    heights.insert(tx.value("height", uint64_t{0}));
+  }
+  // The window never splits what arrived together: the 150 share a few blocks (one, as a rule;
+  // the bound leaves room for a machine that stalls for seconds while they are admitted).
+  INFO("heights: " << heights.size());
+  CHECK(heights.size() <= 10);
 }
 
 }  // namespace govledger::itest
