@@ -95,8 +95,10 @@ class Api {
     const int64_t window_ms = node_.config().auth_window_ms;
     auto request = std::make_shared<HttpRequest>(std::move(req));
     const bool queued = node_.read_pool().Run(
+        // `respond` as a non-const copy: a by-copy capture of the const reference would be a
+        // const member, which std::move below would silently copy instead of moving.
         [snap = std::move(*snapshot), genesis, registry, window_ms, needs_signature, request,
-         respond, this]() mutable -> std::function<void()> {
+         respond = Responder(respond), this]() mutable -> std::function<void()> {
           std::string reader;
           HttpResponse r = ServeSigned(*snap, *genesis, *registry, window_ms, needs_signature,
                                        *request, reader);

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "node/log.h"
+
 namespace govledger::node {
 
 ReadPool::ReadPool(boost::asio::io_context& io, unsigned threads, size_t max_queued)
@@ -16,10 +18,21 @@ bool ReadPool::Run(std::function<std::function<void()>()> job) {
     return false;
   }
   boost::asio::post(pool_, [this, job = std::move(job)]() mutable {
-    std::function<void()> then = job();
-    boost::asio::post(io_, [this, then = std::move(then)] {
+    std::function<void()> then;
+    try {
+      then = job();
+    } catch (const std::exception& e) {
+      GOVLEDGER_LOG(kError, "read worker: a job failed: " << e.what());
+    }
+    // The job travels back with its continuation: a capture that was copied rather than moved
+    // into the continuation (a const one cannot be moved) must not be released here. A client
+    // session released on a worker once raced the io thread over the server's per-address
+    // connection table and crashed the node (doc/testing.md, finding 3).
+    boost::asio::post(io_, [this, job = std::move(job), then = std::move(then)]() mutable {
       in_flight_.fetch_sub(1);
-      then();
+      if (then) then();
+      then = nullptr;
+      job = nullptr;
     });
   });
   return true;

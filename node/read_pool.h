@@ -18,7 +18,11 @@ class ReadPool {
   ~ReadPool();
 
   // Runs `job` on a worker; the continuation it returns then runs on the io thread. False, and
-  // nothing runs, when max_queued jobs are already queued or running.
+  // nothing runs, when max_queued jobs are already queued or running. The job object itself (and
+  // so everything it captured: a client's HTTP session, typically) is destroyed on the io thread
+  // too, after the continuation — never on the worker, whatever the job moved or copied. A job
+  // that throws is logged; its continuation is then empty and its captures still die on the io
+  // thread (the client's connection closes without an answer).
   bool Run(std::function<std::function<void()>()> job);
   void Stop();
   size_t in_flight() const { return in_flight_.load(); }
