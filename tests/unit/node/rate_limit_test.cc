@@ -71,3 +71,19 @@ TEST_CASE("rate limiter gains nothing from a clock that steps back", "[node][rat
   REQUIRE_FALSE(limiter.Take("a", 10'000).allowed);
   REQUIRE(limiter.Take("a", 10'100).allowed);
 }
+
+TEST_CASE("rate limiter takes a batch's whole cost at once or nothing, with the wait for all of it",
+          "[node][rate_limit]") {
+  RateLimiter limiter(10, 10);  // 10 tokens a second, bursts of 10
+  REQUIRE(limiter.Take("dept", 0, 6).allowed);  // 4 left
+  govledger::node::RateDecision d = limiter.Take("dept", 0, 6);
+  REQUIRE_FALSE(d.allowed);
+  CHECK(d.retry_after_ms == 200);  // 2 tokens missing at 10 a second
+  // The refused batch took nothing: the 4 tokens are still there for smaller requests.
+  CHECK(limiter.Take("dept", 0, 4).allowed);
+  CHECK_FALSE(limiter.Take("dept", 0).allowed);
+  // Never more than the burst, however long the client waited.
+  CHECK_FALSE(limiter.Take("dept", 3'600'000, 11).allowed);
+  CHECK(limiter.Take("dept", 3'600'000, 10).allowed);
+  CHECK(limiter.burst() == 10);
+}
