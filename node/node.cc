@@ -265,7 +265,9 @@ void Node::Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult
     done(pending);
     return;
   }
+  ++admitting_;
   verifier_->Verify(tx, [this, tx, forward, pending, done = std::move(done)](bool valid) mutable {
+    --admitting_;
     if (stopping_) {
       Reject(Status::Error("shutting_down", "node is shutting down"), 503, tx->hash, done);
       return;
@@ -299,10 +301,11 @@ void Node::Submit(const Bytes& raw, bool wait, int64_t wait_ms,
   // full blocks rather than on admitting transactions it cannot order soon. Forwarded
   // transactions are still admitted up to the mempool's own limit: they are in some validator's
   // mempool already and will be proposed, and admitting them verifies their signatures once here.
-  if (mempool_.size() >= SubmissionLimit()) {
+  if (mempool_.size() + admitting_ >= SubmissionLimit()) {
     Reject(Status::Error("mempool_full", "too many pending transactions (" +
-                                             std::to_string(mempool_.size()) +
-                                             "); retry shortly"),
+                                             std::to_string(mempool_.size()) + " waiting, " +
+                                             std::to_string(admitting_) +
+                                             " being verified); retry shortly"),
            503, crypto::Digest{}, done);
     return;
   }

@@ -77,8 +77,9 @@ class Node {
   // Decode, verify (worker pool), rule-check and add to the mempool; then `done` on the io thread.
   void Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult)> done);
   void OnCommitted(const BuiltBlock& built);
-  // Client submissions are refused (503 mempool_full) while the mempool holds this many:
-  // kSubmissionBlocks full blocks, or the mempool's own limit if that is smaller.
+  // Client submissions are refused (503 mempool_full) while the mempool holds this many, counting
+  // those still being verified (admitting_): kSubmissionBlocks full blocks, or the mempool's own
+  // limit if that is smaller.
   static constexpr size_t kSubmissionBlocks = 3;
   size_t SubmissionLimit() const;
   void Finish(const crypto::Digest& hash, SubmitResult result);
@@ -106,6 +107,9 @@ class Node {
   Mempool mempool_;
   Metrics metrics_;
   std::map<std::string, std::vector<Waiter>> waiters_;  // by tx hash bytes
+  // Transactions handed to the verifier and not back yet: a batch, or many clients at once, must
+  // not pass the mempool's backpressure all together before the first of them is added to it.
+  size_t admitting_ = 0;
   bool stopping_ = false;
 };
 

@@ -1,8 +1,10 @@
 // POST /v1/txs on a real dev chain: a department back-office system submitting many signed
 // transactions in one request. Each entry is admitted as POST /v1/tx would admit it (and later
 // committed); a bad entry refuses only itself; the batch limits ([api] max_batch_txs, the
-// submission burst) and a malformed or waiting batch are refused with a reason.
+// submission burst, the mempool's backpressure) and a malformed or waiting batch are refused
+// with a reason; and the proposer's wait for fuller blocks (block_fill_ms).
 #include <catch2/catch.hpp>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -203,6 +205,37 @@ TEST_CASE("under load the proposer waits block_fill_ms for fuller blocks, and a 
   // the bound leaves room for a machine that stalls for seconds while they are admitted).
   INFO("heights: " << heights.size());
   CHECK(heights.size() <= 10);
+}
+
+TEST_CASE("a batch passes the mempool's backpressure only as far as three blocks' worth, counting "
+          "transactions still being verified",
+          "[api][batch]") {
+  // Blocks of 10: the node takes client submissions while fewer than 30 wait. The batch is
+  // checked entry by entry in one turn of the io thread, before any of its signatures is
+  // verified, so only a count of those being verified keeps the 100 from all passing.
+  TempDir tmp;
+  DevNodeOptions o;
+  o.network_toml = tmp.Sub("network.toml");
+  WriteDevNetworkToml(o.network_toml, 200);
+  std::string toml = ReadFileOrThrow(o.network_toml);
+  static const std::regex kBlockTxs(R"((^|\n)max_block_txs\s*=\s*[0-9]+)");
+  REQUIRE(std::regex_search(toml, kBlockTxs));
+  WriteFileOrThrow(o.network_toml, std::regex_replace(toml, kBlockTxs, "$1max_block_txs = 10"));
+  DevNode node(tmp.Sub("node"), o);
+  node.Start();
+  TxFactory factory(node.home());
+  const uint64_t until = Status(node.url()).value("height", uint64_t{0}) + 1000;
+  std::vector<std::string> b64;
+  for (int i = 0; i < 100; ++i) b64.push_back(Base64Encode(factory.Issue({}, until).tx.raw));
+  HttpReply r = Post(node.url(), "/v1/txs", BatchBody(b64));
+  REQUIRE(r.status == 200);
+  Json j = r.json();
+  INFO(j.dump().substr(0, 2000));
+  CHECK(j.value("admitted", 0) == 30);
+  CHECK(j.value("rejected", 0) == 70);
+  CHECK(j["results"][29].value("status", "") == "pending");
+  CHECK(j["results"][30]["error"].value("code", "") == "mempool_full");
+  CHECK(j["results"][30]["error"].value("message", "").find("being verified") != std::string::npos);
 }
 
 }  // namespace govledger::itest
