@@ -144,7 +144,8 @@ struct Conn {
   size_t node;
   bool probe;
   bool connected = false;
-  size_t txs = 1;  // in the request in flight
+  bool batch = false;  // the request in flight went to POST /v1/txs
+  size_t txs = 1;      // transactions in it
   beast::flat_buffer buffer;
   http::request<http::string_body> req;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -227,7 +228,7 @@ class Runner {
       idle.pop_back();
       const size_t k = std::min<uint64_t>(std::max(o_.batch, 1), backlog_);
       backlog_ -= k;
-      if (!(k == 1 && o_.batch <= 1 ? Send(c, "/v1/tx") : SendBatch(c, k))) {
+      if (!(o_.batch > 1 ? SendBatch(c, k) : Send(c, "/v1/tx"))) {
         idle.push_back(c);
         backlog_ = 0;
         return;
@@ -259,6 +260,7 @@ class Runner {
       r_.ran_out_of_transactions = true;
       return false;
     }
+    c->batch = false;
     c->txs = 1;
     return Post(c, target, bodies_[next_++]);
   }
@@ -279,6 +281,7 @@ class Runner {
       body.append(one, kHead.size(), one.size() - kHead.size() - 1);
     }
     body += "]}";
+    c->batch = true;
     c->txs = k;
     return Post(c, "/v1/txs", body);
   }
@@ -324,8 +327,15 @@ class Runner {
     auto& res = c->parser->get();
     const int status = static_cast<int>(res.result_int());
     if (!res.keep_alive()) Close(c);
-    if (c->txs > 1 || (!c->probe && o_.batch > 1)) {
-      // A batch: 200 with a verdict per transaction.
+    // The reason code of a refusal: the body's error code, else the HTTP status.
+    auto refused = [status](const json& j) {
+      const std::string fallback = "http_" + std::to_string(status);
+      return j.is_object() && j.contains("error") && j["error"].is_object()
+                 ? j["error"].value("code", fallback)
+                 : fallback;
+    };
+    if (c->batch) {
+      // 200 with a verdict per transaction; anything else refused the whole batch.
       json j = json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
       if (status == 200 && j.is_object() && j.contains("results") && j["results"].is_array()) {
         r_.admit_latency_ms.push_back(ms);
@@ -333,13 +343,11 @@ class Runner {
           if (one.value("status", "") == "pending") {
             ++r_.accepted;
           } else {
-            ++r_.rejected[one.contains("error") ? one["error"].value("code", "?") : "?"];
+            ++r_.rejected[refused(one)];
           }
         }
       } else {
-        std::string code = "http_" + std::to_string(status);
-        if (!j.is_discarded() && j.contains("error")) code = j["error"].value("code", code);
-        r_.rejected[code] += c->txs;
+        r_.rejected[refused(j)] += c->txs;
       }
       return Release(c);
     }
@@ -354,10 +362,7 @@ class Runner {
         r_.admit_latency_ms.push_back(ms);
       }
     } else {
-      json j = json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
-      std::string code = "http_" + std::to_string(status);
-      if (!j.is_discarded() && j.contains("error")) code = j["error"].value("code", code);
-      ++r_.rejected[code];
+      ++r_.rejected[refused(json::parse(res.body(), nullptr, /*allow_exceptions=*/false))];
     }
     Release(c);
   }

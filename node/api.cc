@@ -1,5 +1,6 @@
 #include "node/api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -463,15 +464,16 @@ class Api {
     struct Batch {
       std::vector<json> results;
       size_t left;  // verdicts still to come, plus one held until every entry was handed on
-      size_t admitted = 0;
       Responder respond;
     };
-    auto b = std::make_shared<Batch>(Batch{std::vector<json>(n), n + 1, 0, respond});
+    auto b = std::make_shared<Batch>(Batch{std::vector<json>(n), n + 1, respond});
     auto finish = [](Batch& batch) {
       if (--batch.left > 0) return;
-      const size_t count = batch.results.size();
-      json out = {{"admitted", batch.admitted},
-                  {"rejected", count - batch.admitted},
+      const auto admitted = static_cast<size_t>(
+          std::count_if(batch.results.begin(), batch.results.end(),
+                        [](const json& r) { return !r.contains("error"); }));
+      json out = {{"admitted", admitted},
+                  {"rejected", batch.results.size() - admitted},
                   {"results", std::move(batch.results)}};
       batch.respond(Json(200, out));
     };
@@ -480,22 +482,15 @@ class Api {
                               ? Base64Decode(txs[i].get<std::string>())
                               : Result<Bytes>(Status::Error("bad_request", "not a string"));
       if (!raw.ok()) {
-        b->results[i] = {{"error", {{"code", "bad_request"},
-                                    {"message", "txs[" + std::to_string(i) + "]: " +
-                                                    raw.status().message()}}}};
+        SubmitResult bad;
+        bad.status = Status::Error("bad_request",
+                                   "txs[" + std::to_string(i) + "]: " + raw.status().message());
+        b->results[i] = SubmitResultJson(bad);
         finish(*b);
         continue;
       }
       node_.Submit(*raw, /*wait=*/false, 0, [b, i, finish](SubmitResult r) {
-        json j;
-        if (r.hash != crypto::Digest{}) j["tx_hash"] = crypto::DigestHex(r.hash);
-        if (!r.status.ok()) {
-          j["error"] = {{"code", r.status.code()}, {"message", r.status.message()}};
-        } else {
-          j["status"] = "pending";
-          ++b->admitted;
-        }
-        b->results[i] = std::move(j);
+        b->results[i] = SubmitResultJson(r);
         finish(*b);
       });
     }
@@ -519,20 +514,26 @@ class Api {
       wait_ms = static_cast<int64_t>(std::min<uint64_t>(v, 3'600'000));
     }
     node_.Submit(*raw, wait, wait_ms, [respond](SubmitResult r) {
-      json j;
-      if (r.hash != crypto::Digest{}) j["tx_hash"] = crypto::DigestHex(r.hash);
-      if (!r.status.ok()) {
-        j["error"] = {{"code", r.status.code()}, {"message", r.status.message()}};
-      } else if (r.location) {
-        j["status"] = "committed";
-        j["height"] = r.location->height;
-        j["index"] = r.location->index;
-        j["log_index"] = r.location->log_index;
-      } else {
-        j["status"] = "pending";
-      }
-      respond(Json(r.http_status, j));
+      respond(Json(r.http_status, SubmitResultJson(r)));
     });
+  }
+
+  // What a submission answers, alone or as one entry of a batch: the hash (when the bytes
+  // decoded), then the error, or "committed" with where, or "pending".
+  static json SubmitResultJson(const SubmitResult& r) {
+    json j;
+    if (r.hash != crypto::Digest{}) j["tx_hash"] = crypto::DigestHex(r.hash);
+    if (!r.status.ok()) {
+      j["error"] = {{"code", r.status.code()}, {"message", r.status.message()}};
+    } else if (r.location) {
+      j["status"] = "committed";
+      j["height"] = r.location->height;
+      j["index"] = r.location->index;
+      j["log_index"] = r.location->log_index;
+    } else {
+      j["status"] = "pending";
+    }
+    return j;
   }
 
   Node& node_;

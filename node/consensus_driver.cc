@@ -459,7 +459,6 @@ void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
     if (since >= 0 && since < config_.block_fill_ms) {
       fill_pending_ = true;
       fill_height_ = height;
-      fill_round_ = round;
       ++stats_.fill_waits;
       ArmFill(config_.block_fill_ms - since);
       return;
@@ -473,7 +472,7 @@ void ConsensusDriver::ArmFill(int64_t delay_ms) {
   fill_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_ || !fill_pending_) return;
     fill_pending_ = false;
-    BuildNow(fill_height_, fill_round_);
+    BuildNow(fill_height_, 0);
     Pump();
   });
 }

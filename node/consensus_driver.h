@@ -144,11 +144,11 @@ class ConsensusDriver {
   double height_ms_avg_ = 0;     // moving average of start-to-commit of heights decided here
   int64_t height_began_ms_ = 0;
   boost::asio::steady_timer build_timer_;
-  // The proposer's wait for a fuller block (NodeConfig::block_fill_ms): set while armed.
+  // The proposer's wait for a fuller block (NodeConfig::block_fill_ms; round 0 only): set while
+  // armed, for the round-0 proposal of fill_height_.
   boost::asio::steady_timer fill_timer_;
   bool fill_pending_ = false;
   uint64_t fill_height_ = 0;
-  uint32_t fill_round_ = 0;
   boost::asio::steady_timer rebroadcast_timer_;
   boost::asio::steady_timer commit_retry_;
   std::map<std::tuple<uint64_t, uint32_t, uint8_t>, std::shared_ptr<boost::asio::steady_timer>>

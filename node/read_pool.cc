@@ -28,11 +28,9 @@ bool ReadPool::Run(std::function<std::function<void()>()> job) {
     // into the continuation (a const one cannot be moved) must not be released here. A client
     // session released on a worker once raced the io thread over the server's per-address
     // connection table and crashed the node (doc/testing.md, finding 3).
-    boost::asio::post(io_, [this, job = std::move(job), then = std::move(then)]() mutable {
+    boost::asio::post(io_, [this, job = std::move(job), then = std::move(then)] {
       in_flight_.fetch_sub(1);
       if (then) then();
-      then = nullptr;
-      job = nullptr;
     });
   });
   return true;
