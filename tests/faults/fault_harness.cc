@@ -169,10 +169,8 @@ void RequireCommitsResume(Network& net, AckLedger& ledger, const std::vector<siz
 void EndChecks(Network& net, const AckLedger& ledger, const std::vector<size_t>& honest,
                bool evidence_free) {
   ClearAllFaults(net);
+  net.RequireNoneDied(honest);
   for (size_t i : honest) {
-    if (std::string end = net.node(i).UnexpectedEnd(); !end.empty()) {
-      FAIL("node" << i << " " << end << " without the test stopping it\n" << net.Describe());
-    }
     if (!net.node(i).running()) net.node(i).Start();
   }
   const uint64_t target = std::max(net.MaxHeight(honest), ledger.MaxHeight());

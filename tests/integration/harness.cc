@@ -423,7 +423,7 @@ DevNode::~DevNode() {
 bool DevNode::running() { return process_.Running(); }
 
 std::string DevNode::UnexpectedEnd() {
-  if (!started_ || ended_by_harness_ || process_.Running()) return {};
+  if (!should_run_ || process_.Running()) return {};
   const std::optional<ExitStatus>& e = process_.exit_status();
   if (!e) return {};
   if (e->signaled) {
@@ -478,8 +478,7 @@ void DevNode::Start() {
     if (!url_.empty()) {
       auto r = node::HttpGet(url_, "/healthz", 2'000);
       if (r.ok() && r->status == 200) {
-        started_ = true;
-        ended_by_harness_ = false;
+        should_run_ = true;
         return;
       }
     }
@@ -493,7 +492,7 @@ void DevNode::Start() {
 
 void DevNode::Stop() {
   if (!process_.Running()) throw HarnessError("DevNode::Stop: node is not running");
-  ended_by_harness_ = true;
+  should_run_ = false;
   process_.Signal(SIGTERM);
   auto status = process_.Wait(milliseconds(30'000));
   if (!status) {
@@ -508,7 +507,7 @@ void DevNode::Stop() {
 
 void DevNode::Kill9() {
   if (!process_.Running()) throw HarnessError("DevNode::Kill9: node is not running");
-  ended_by_harness_ = true;
+  should_run_ = false;
   ExitStatus e = process_.Kill();
   if (!e.signaled || e.signal != SIGKILL) {
     throw HarnessError("govledger-node ended with code " + std::to_string(e.code) +
@@ -517,27 +516,27 @@ void DevNode::Kill9() {
 }
 
 namespace {
-DevNodeOptions FastDevChainOptions(const TempDir& tmp) {
+DevNodeOptions FastDevChainOptions(const TempDir& tmp, const TomlSettings& network_settings) {
   DevNodeOptions o;
   o.network_toml = tmp.Sub("network.toml");
   WriteDevNetworkToml(o.network_toml, 200);
+  if (!network_settings.empty()) {
+    WriteFileOrThrow(o.network_toml, ApplySettings(ReadFileOrThrow(o.network_toml),
+                                                   network_settings, o.network_toml));
+  }
   return o;
 }
 }  // namespace
 
-ConfiguredDevChain::ConfiguredDevChain(const Settings& settings)
-    : node(tmp.Sub("node"), FastDevChainOptions(tmp)) {
+ConfiguredDevChain::ConfiguredDevChain(const Settings& node_settings,
+                                       const Settings& network_settings)
+    : node(tmp.Sub("node"), FastDevChainOptions(tmp, network_settings)) {
   node.Start();
-  if (settings.empty()) return;
+  if (node_settings.empty()) return;
+  // node.toml is written by the first start: set the keys, then serve with them.
   node.Stop();
   const std::string path = node.home() + "/node.toml";
-  std::string toml = ReadFileOrThrow(path);
-  for (const auto& [key, value] : settings) {
-    std::regex line("\\n" + key + " = [^\\n]*");
-    if (!std::regex_search(toml, line)) throw HarnessError(path + " has no key " + key);
-    toml = std::regex_replace(toml, line, "\n" + key + " = " + value);
-  }
-  WriteFileOrThrow(path, toml);
+  WriteFileOrThrow(path, ApplySettings(ReadFileOrThrow(path), node_settings, path));
   node.Start();
 }
 
@@ -554,14 +553,35 @@ CliResult DevNode::Cli(const std::vector<std::string>& args, bool json) const {
 }
 
 void WriteDevNetworkToml(const std::string& path, int64_t block_interval_ms) {
-  std::string text = ReadFileOrThrow(SourceDir() + "/network-configs/dev/network.toml");
-  static const std::regex kInterval(R"((^|\n)block_interval_ms\s*=\s*[0-9]+)");
-  if (!std::regex_search(text, kInterval)) {
-    throw HarnessError("network-configs/dev/network.toml has no block_interval_ms line");
+  const std::string source = SourceDir() + "/network-configs/dev/network.toml";
+  WriteFileOrThrow(path, ReplaceValues(ReadFileOrThrow(source), "block_interval_ms",
+                                       {std::to_string(block_interval_ms)}, source));
+}
+
+std::string ReplaceValues(const std::string& text, const std::string& key,
+                          const std::vector<std::string>& values, const std::string& what) {
+  std::istringstream in(text);
+  std::ostringstream out;
+  std::string line;
+  size_t used = 0;
+  const std::string prefix = key + " =";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      if (used >= values.size()) break;
+      line = key + " = " + values[used++];
+    }
+    out << line << "\n";
   }
-  text = std::regex_replace(text, kInterval,
-                            "$1block_interval_ms = " + std::to_string(block_interval_ms));
-  WriteFileOrThrow(path, text);
+  if (used != values.size() || !in.eof()) {
+    throw HarnessError(what + ": expected " + std::to_string(values.size()) + " '" + key +
+                       " =' lines");
+  }
+  return out.str();
+}
+
+std::string ApplySettings(std::string text, const TomlSettings& settings, const std::string& what) {
+  for (const auto& [key, value] : settings) text = ReplaceValues(text, key, {value}, what);
+  return text;
 }
 
 // ------------------------------------------------------------------ HTTP

@@ -210,18 +210,29 @@ class DevNode {
   std::string log_path_;
   std::string url_;
   Process process_;
-  bool started_ = false;          // Start() succeeded at least once
-  bool ended_by_harness_ = false;  // the last end was Stop() or Kill9()
+  // Start() succeeded and neither Stop() nor Kill9() has ended it since: a process that is
+  // gone while this holds ended on its own.
+  bool should_run_ = false;
 };
 
 // The built-in dev network description with a different heartbeat interval, written to `path`.
 void WriteDevNetworkToml(const std::string& path, int64_t block_interval_ms);
 
+// TOML edits for the configs the tests write: ReplaceValues replaces the value of every line
+// `key = ...` (at the start of a line) by `values` in turn and throws (naming `what`) unless
+// exactly values.size() such lines exist; ApplySettings does so for keys that appear once.
+using TomlSettings = std::vector<std::pair<std::string, std::string>>;
+std::string ReplaceValues(const std::string& text, const std::string& key,
+                          const std::vector<std::string>& values, const std::string& what);
+std::string ApplySettings(std::string text, const TomlSettings& settings, const std::string& what);
+
 // A dev chain (200 ms heartbeat) in its own temporary directory whose node.toml keys (any
-// section's `key = value` lines, e.g. {"max_batch_txs", "3"}) are set before it serves.
+// section's `key = value` lines, e.g. {"max_batch_txs", "3"}) and network.toml keys (e.g.
+// {"max_block_txs", "10"}) are set before it serves.
 struct ConfiguredDevChain {
-  using Settings = std::vector<std::pair<std::string, std::string>>;
-  explicit ConfiguredDevChain(const Settings& settings = {});
+  using Settings = TomlSettings;
+  explicit ConfiguredDevChain(const Settings& node_settings = {},
+                              const Settings& network_settings = {});
   std::string chain_id();
 
   TempDir tmp;

@@ -43,29 +43,6 @@ bool CanBind(uint16_t port) {
   return ok;
 }
 
-// Replaces the value of every line `key = ...` (at the start of a line) by the values in turn;
-// throws unless exactly values.size() such lines exist.
-std::string ReplaceValues(const std::string& text, const std::string& key,
-                          const std::vector<std::string>& values) {
-  std::istringstream in(text);
-  std::ostringstream out;
-  std::string line;
-  size_t used = 0;
-  while (std::getline(in, line)) {
-    std::string prefix = key + " =";
-    if (line.rfind(prefix, 0) == 0) {
-      if (used >= values.size()) break;
-      line = key + " = " + values[used++];
-    }
-    out << line << "\n";
-  }
-  if (used != values.size() || !in.eof()) {
-    throw HarnessError("network-configs/local-4/network.toml: expected " +
-                       std::to_string(values.size()) + " '" + key + " =' lines");
-  }
-  return out.str();
-}
-
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
 std::string Loopback(uint16_t port) { return Quoted("127.0.0.1:" + std::to_string(port)); }
@@ -96,26 +73,29 @@ uint16_t FreeLoopbackPort(std::vector<uint16_t>& taken) {
 
 Network::Network(const TempDir& dir, NetworkOptions options)
     : out_dir_(dir.Sub("net")), log_level_(options.log_level), node_binary_(options.node_binary) {
-  std::string text = ReadFileOrThrow(SourceDir() + "/network-configs/local-4/network.toml");
+  const std::string source = SourceDir() + "/network-configs/local-4/network.toml";
+  std::string text = ReadFileOrThrow(source);
   std::vector<uint16_t>& taken = taken_ports_;
   std::vector<std::string> api, p2p;
   for (size_t i = 0; i < kSize; ++i) {
     api.push_back(Loopback(FreeLoopbackPort(taken)));
     p2p.push_back(Loopback(FreeLoopbackPort(taken)));
   }
-  text = ReplaceValues(text, "api", api);
-  text = ReplaceValues(text, "p2p", p2p);
-  text = ReplaceValues(text, "block_interval_ms", {std::to_string(options.block_interval_ms)});
+  text = ReplaceValues(text, "api", api, source);
+  text = ReplaceValues(text, "p2p", p2p, source);
   const std::string propose = std::to_string(options.timeout_propose_ms);
   const std::string vote = std::to_string(options.timeout_vote_ms);
   const std::string delta = std::to_string(options.timeout_delta_ms);
-  text = ReplaceValues(text, "timeout_propose_ms", {propose});
-  text = ReplaceValues(text, "timeout_propose_delta_ms", {delta});
-  text = ReplaceValues(text, "timeout_prevote_ms", {vote});
-  text = ReplaceValues(text, "timeout_prevote_delta_ms", {delta});
-  text = ReplaceValues(text, "timeout_precommit_ms", {vote});
-  text = ReplaceValues(text, "timeout_precommit_delta_ms", {delta});
-  text = ReplaceValues(text, "rebroadcast_ms", {std::to_string(options.rebroadcast_ms)});
+  text = ApplySettings(text,
+                       {{"block_interval_ms", std::to_string(options.block_interval_ms)},
+                        {"timeout_propose_ms", propose},
+                        {"timeout_propose_delta_ms", delta},
+                        {"timeout_prevote_ms", vote},
+                        {"timeout_prevote_delta_ms", delta},
+                        {"timeout_precommit_ms", vote},
+                        {"timeout_precommit_delta_ms", delta},
+                        {"rebroadcast_ms", std::to_string(options.rebroadcast_ms)}},
+                       source);
   // The checks read every block of every node from one address (and the load generators submit
   // from it): the per-client rate limits, tested on their own (api_security_test), stay off here.
   text += "\n[api]\nread_rate_per_s = 0\nsubmit_rate_per_s = 0\n";
@@ -189,15 +169,21 @@ size_t Network::NodeOfValidator(uint32_t index) const {
   throw HarnessError("no node is validator " + std::to_string(index));
 }
 
-void Network::StartAll() {
+void Network::RequireNoneDied(const std::vector<size_t>& nodes) {
   // A node that ended without the test ending it crashed: that is a finding, never something
   // to restart over (a soak would otherwise carry on past a segfault unnoticed).
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    if (std::string end = nodes_[i]->UnexpectedEnd(); !end.empty()) {
+  for (size_t i : nodes) {
+    if (std::string end = node(i).UnexpectedEnd(); !end.empty()) {
       throw HarnessError("node" + std::to_string(i) + " " + end +
-                         " without the test stopping it; its log:\n" + nodes_[i]->LogTail());
+                         " without the test stopping it; its log:\n" + node(i).LogTail());
     }
   }
+}
+
+void Network::StartAll() {
+  std::vector<size_t> all;
+  for (size_t i = 0; i < nodes_.size(); ++i) all.push_back(i);
+  RequireNoneDied(all);
   for (auto& n : nodes_) {
     if (!n->running()) n->Start();
   }

@@ -73,7 +73,10 @@ class Network {
   // data, no WAL) as node size(), not started. Returns its index.
   size_t AddTwin(size_t i);
 
-  // Starts every node that is not running and waits until each is healthy.
+  // Throws HarnessError naming the first of `nodes` that ended without the test ending it (a
+  // crash), with its log.
+  void RequireNoneDied(const std::vector<size_t>& nodes);
+  // Starts every node that is not running and waits until each is healthy; RequireNoneDied first.
   void StartAll();
   // Starts nodes 0..3, then waits until every running node is connected to every other running
   // node (consensus.peers_connected) and the chain has committed at least one block.
