@@ -11,6 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev
   libqrencode-dev libpng-dev
+  libgoogle-perftools-dev
   chromium
 )
 
