@@ -27,6 +27,15 @@ Result<Suite> ParseSuite(std::string_view name);
 inline constexpr size_t kDigestSize = 32;
 using Digest = std::array<uint8_t, kDigestSize>;
 
+// For unordered containers keyed by digests: any 8 bytes of a hash output are uniform.
+struct DigestHasher {
+  size_t operator()(const Digest& d) const {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) v = (v << 8) | d[i];
+    return static_cast<size_t>(v);
+  }
+};
+
 Digest Hash(Suite suite, const uint8_t* data, size_t size);
 inline Digest Hash(Suite suite, const Bytes& b) { return Hash(suite, b.data(), b.size()); }
 inline Digest Hash(Suite suite, std::string_view s) {

@@ -24,11 +24,6 @@ std::string Describe(char table, std::string_view key) {
 
 }  // namespace
 
-size_t StateAudit::DigestHash::operator()(const Digest& d) const {
-  // State keys are hash outputs: any 8 of their bytes are uniform.
-  return static_cast<size_t>(ReadU64BE(d.data()));
-}
-
 StateAudit::StateAudit(const Store& store, crypto::Suite suite)
     : store_(store), suite_(suite), tree_(suite, &nodes_) {}
 

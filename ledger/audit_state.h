@@ -47,15 +47,11 @@ class StateAudit {
     std::optional<Digest> value;  // nullopt: removed
     bool seen = false;            // found among the stored entries
   };
-  struct DigestHash {
-    size_t operator()(const Digest& d) const;
-  };
-
   const Store& store_;
   const crypto::Suite suite_;
   crypto::MemorySmtNodeStore nodes_;
   crypto::SparseMerkleTree tree_;
-  std::unordered_map<Digest, Latest, DigestHash> latest_;
+  std::unordered_map<Digest, Latest, crypto::DigestHasher> latest_;
 };
 
 }  // namespace govledger::ledger

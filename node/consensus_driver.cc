@@ -684,17 +684,19 @@ void ConsensusDriver::OnPeerMessage(uint32_t peer, Bytes payload) {
   }
 }
 
-void ConsensusDriver::RequestBlocks(uint32_t peer) {
+void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
   if (!p2p_) return;
   sync_requested_at_ms_ = SteadyMs();
   pb::P2pMessage req;
-  req.mutable_block_request()->set_from_height(store_.height() + 1);
+  req.mutable_block_request()->set_from_height(from_height ? from_height : store_.height() + 1);
   req.mutable_block_request()->set_max_blocks(kMaxSyncBlocks);
   p2p_->Send(peer, Serialize(req));
 }
 
 void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
-  uint64_t before = store_.height();
+  // Blocks continue the store's tip, or the batch in hand while one is being verified.
+  uint64_t next = std::max(store_.height(), sync_busy_ ? sync_fetched_to_ : 0) + 1;
+  std::vector<FetchedBlock> fetched;
   for (const auto& sb : msg.blocks().blocks()) {
     auto block = ledger::DecodeBlock(ToBytes(sb.block()));
     auto commit = ledger::DecodeCommit(ToBytes(sb.commit()));
@@ -702,25 +704,59 @@ void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
       GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent an undecodable block; ignored");
       break;
     }
-    uint64_t h = block->header.height;
-    if (h <= store_.height()) continue;
+    const uint64_t h = block->header.height;
+    if (h < next) continue;
+    if (h != next) break;
+    fetched.push_back({std::move(*block), std::move(*commit)});
+    ++next;
+  }
+  if (fetched.empty()) return;
+  if (sync_busy_) {
+    if (!sync_next_) sync_next_.emplace(peer, std::move(fetched));
+    return;
+  }
+  VerifyFetched(peer, std::move(fetched));
+}
+
+void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched) {
+  sync_busy_ = true;
+  sync_fetched_to_ = fetched.back().block.header.height;
+  // The next batch travels while this one is verified and applied.
+  if (peer_heights_[peer] > sync_fetched_to_) RequestBlocks(peer, sync_fetched_to_ + 1);
+  if (!hooks_.preverify_txs) return ApplyFetched(peer, std::move(fetched));
+  auto raws = std::make_shared<std::vector<Bytes>>();
+  for (const FetchedBlock& f : fetched) {
+    raws->insert(raws->end(), f.block.txs.begin(), f.block.txs.end());
+  }
+  auto batch = std::make_shared<std::vector<FetchedBlock>>(std::move(fetched));
+  hooks_.preverify_txs(std::move(raws), [this, peer, batch] {
+    if (!stopped_) ApplyFetched(peer, std::move(*batch));
+  });
+}
+
+void ConsensusDriver::ApplyFetched(uint32_t peer, std::vector<FetchedBlock> fetched) {
+  sync_busy_ = false;
+  const uint64_t before = store_.height();
+  for (FetchedBlock& f : fetched) {
+    const uint64_t h = f.block.header.height;
+    if (h <= store_.height()) continue;  // consensus committed it meanwhile
     if (h != store_.height() + 1) break;
-    Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, block->header_bytes));
+    Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, f.block.header_bytes));
     // Every certificate is checked against the validator set before anything is executed.
     Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, executor_.ValidatorsAt(h),
-                                     *commit, h, hash);
+                                     f.commit, h, hash);
     if (!st.ok()) {
       GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
                                          << " with a bad certificate: " << st.ToString());
       break;
     }
-    auto built = executor_.Execute(*block);
+    auto built = executor_.Execute(f.block);
     if (!built.ok()) {
       GOVLEDGER_LOG(kWarn, "sync: block " << h << " from peer " << peer
                                           << " does not execute: " << built.status().ToString());
       break;
     }
-    built->write.commit = *commit;
+    built->write.commit = f.commit;
     if (hooks_.can_commit && !hooks_.can_commit(h)) break;  // retried on the next sync round
     if (Status cs = store_.CommitBlock(built->write); !cs.ok()) {
       GOVLEDGER_LOG(kError, "sync: cannot commit block " << h << ": " << cs.ToString());
@@ -729,12 +765,21 @@ void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
     ++stats_.synced_blocks;
     hooks_.on_commit(*built);
   }
-  if (store_.height() > before) {
-    GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
-    if (core_->height() <= store_.height()) StartHeight();
-    sync_requested_at_ms_ = 0;
-    if (peer_heights_[peer] > store_.height()) RequestBlocks(peer);
+  if (store_.height() == before) {
+    sync_next_.reset();  // it continued a batch that did not apply
+    return;
   }
+  GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
+  if (core_->height() <= store_.height()) StartHeight();
+  sync_requested_at_ms_ = 0;
+  if (sync_next_) {
+    auto [next_peer, next_batch] = std::move(*sync_next_);
+    sync_next_.reset();
+    // ApplyFetched skips what consensus committed meanwhile.
+    VerifyFetched(next_peer, std::move(next_batch));
+    return;
+  }
+  if (peer_heights_[peer] > store_.height()) RequestBlocks(peer);
 }
 
 }  // namespace govledger::node

@@ -39,6 +39,11 @@ class ConsensusDriver {
     // Before committing block `height`: false (not enough free space, node/storage_guard.h)
     // holds the commit back; it is retried every second. Unset: always true.
     std::function<bool(uint64_t height)> can_commit;
+    // Block sync: verify these serialized transactions' signatures off the io thread (so that
+    // executing the fetched blocks finds them verified), then call done on the io thread.
+    // Unset: execution verifies them itself.
+    std::function<void(std::shared_ptr<const std::vector<Bytes>> raws, std::function<void()> done)>
+        preverify_txs;
   };
 
   ConsensusDriver(boost::asio::io_context& io, const NodeConfig& config,
@@ -93,8 +98,18 @@ class ConsensusDriver {
   void Rebroadcast();
   void ArmRebroadcast();
   void OnPeerMessage(uint32_t peer, Bytes payload);
+  // Block sync, in three steps: a fetched batch is decoded (OnBlocks), its transactions'
+  // signatures are verified on the worker pool while the next batch is already requested
+  // (VerifyFetched), then its blocks are checked, executed and committed in order (ApplyFetched).
+  // One batch is verified or applied at a time; one more that arrives meanwhile waits.
+  struct FetchedBlock {
+    ledger::Block block;
+    ledger::Commit commit;
+  };
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
-  void RequestBlocks(uint32_t peer);
+  void VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched);
+  void ApplyFetched(uint32_t peer, std::vector<FetchedBlock> fetched);
+  void RequestBlocks(uint32_t peer, uint64_t from_height = 0);  // 0: from the tip + 1
   void SendStatus(std::optional<uint32_t> peer);
   // The validators of `height` and of the next one, with this node's index if it is one and the
   // key it signs with there (the next key from the height a rotation takes effect).
@@ -155,6 +170,9 @@ class ConsensusDriver {
       timeouts_;
   std::map<uint32_t, uint64_t> peer_heights_;
   int64_t sync_requested_at_ms_ = 0;
+  bool sync_busy_ = false;       // a fetched batch is being verified or applied
+  uint64_t sync_fetched_to_ = 0;  // the last height of that batch
+  std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
   Stats stats_;
 };
 

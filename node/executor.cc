@@ -121,8 +121,11 @@ BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates,
 namespace govledger::node {
 
 void Executor::MarkVerified(const ledger::Tx& tx) {
+  MarkVerifiedRaw(crypto::Hash(genesis_.suite, tx.raw));
+}
+
+void Executor::MarkVerifiedRaw(const crypto::Digest& key) {
   constexpr size_t kMaxVerified = 200'000;
-  crypto::Digest key = crypto::Hash(genesis_.suite, tx.raw);
   if (!verified_.insert(key).second) return;
   verified_order_.push_back(key);
   if (verified_order_.size() > kMaxVerified) {

@@ -6,7 +6,7 @@
 
 #include <deque>
 #include <optional>
-#include <set>
+#include <unordered_set>
 #include <vector>
 
 #include "contracts/material.h"
@@ -54,6 +54,9 @@ class Executor : public BlockExecutor {
   // SignedTx bytes, so a different signature over the same body is verified again), so that
   // executing a block does not re-verify it. Bounded: the oldest half is forgotten when full.
   void MarkVerified(const ledger::Tx& tx);
+  // The same, by the hash of the SignedTx bytes (SignatureVerifier::VerifyRaw computes it on a
+  // worker, so the io thread does not hash the transaction again).
+  void MarkVerifiedRaw(const crypto::Digest& raw_hash);
 
   // Builds block height()+1 at `time_ms` (which must be after the tip's time). Rejected candidates
   // are left out of the block and reported in outcomes. The previous block's certificate is read
@@ -89,7 +92,7 @@ class Executor : public BlockExecutor {
   const ledger::Store& store_;
   const contracts::Registry& registry_;
   // Signature-verified SignedTx hashes (io thread only).
-  mutable std::set<crypto::Digest> verified_;
+  mutable std::unordered_set<crypto::Digest, crypto::DigestHasher> verified_;
   mutable std::deque<crypto::Digest> verified_order_;
   mutable VerifyStats verify_stats_;
 };

@@ -126,6 +126,14 @@ Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::S
       Admit(raw, /*forward=*/false, [](SubmitResult) {});
     }
   };
+  hooks.preverify_txs = [this](std::shared_ptr<const std::vector<Bytes>> raws,
+                               std::function<void()> done) {
+    verifier_->VerifyRaw(std::move(raws), genesis_.params.max_tx_bytes,
+                         [this, done = std::move(done)](std::vector<crypto::Digest> verified) {
+                           for (const crypto::Digest& d : verified) executor_->MarkVerifiedRaw(d);
+                           done();
+                         });
+  };
   driver_ = std::make_unique<ConsensusDriver>(io_, config_, genesis_, *store_, *executor_,
                                               mempool_, keys_, std::move(hooks));
 }

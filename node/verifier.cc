@@ -1,6 +1,10 @@
 #include "node/verifier.h"
 
+#include <atomic>
 #include <boost/asio/post.hpp>
+#include <mutex>
+
+#include "ledger/codec.h"
 
 namespace govledger::node {
 
@@ -15,6 +19,47 @@ void SignatureVerifier::Verify(std::shared_ptr<const ledger::Tx> tx, std::functi
     bool ok = crypto::Verify(suite_, tx->signer, tx->body_bytes, tx->signature);
     boost::asio::post(io_, [ok, done = std::move(done)] { done(ok); });
   });
+}
+
+void SignatureVerifier::VerifyRaw(std::shared_ptr<const std::vector<Bytes>> raws,
+                                  size_t max_tx_bytes,
+                                  std::function<void(std::vector<crypto::Digest>)> done) {
+  // Chunks big enough that posting costs little, small enough that every worker gets some.
+  constexpr size_t kChunk = 16;
+  struct Batch {
+    std::mutex mu;
+    std::vector<crypto::Digest> verified;
+    std::atomic<size_t> chunks_left{0};
+    std::function<void(std::vector<crypto::Digest>)> done;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->done = std::move(done);
+  const size_t chunks = (raws->size() + kChunk - 1) / kChunk;
+  if (chunks == 0) {
+    boost::asio::post(io_, [batch] { batch->done({}); });
+    return;
+  }
+  batch->chunks_left = chunks;
+  for (size_t c = 0; c < chunks; ++c) {
+    boost::asio::post(pool_, [this, raws, max_tx_bytes, batch, c] {
+      std::vector<crypto::Digest> ok;
+      const size_t end = std::min(raws->size(), (c + 1) * kChunk);
+      for (size_t i = c * kChunk; i < end; ++i) {
+        const Bytes& raw = (*raws)[i];
+        auto tx = ledger::DecodeTx(suite_, raw, max_tx_bytes);
+        if (tx.ok() && crypto::Verify(suite_, tx->signer, tx->body_bytes, tx->signature)) {
+          ok.push_back(crypto::Hash(suite_, raw));
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(batch->mu);
+        batch->verified.insert(batch->verified.end(), ok.begin(), ok.end());
+      }
+      if (batch->chunks_left.fetch_sub(1) == 1) {
+        boost::asio::post(io_, [batch] { batch->done(std::move(batch->verified)); });
+      }
+    });
+  }
 }
 
 void SignatureVerifier::Stop() {

@@ -18,6 +18,12 @@ class SignatureVerifier {
 
   // Calls done(valid) on the io thread.
   void Verify(std::shared_ptr<const ledger::Tx> tx, std::function<void(bool)> done);
+  // Decodes and verifies many serialized transactions (a synced batch of blocks) on every worker,
+  // then calls done on the io thread with the hashes of the full SignedTx bytes of those whose
+  // signature verifies (Executor::MarkVerifiedRaw's key). An undecodable or badly signed one is
+  // left out: block execution checks it again and names it.
+  void VerifyRaw(std::shared_ptr<const std::vector<Bytes>> raws, size_t max_tx_bytes,
+                 std::function<void(std::vector<crypto::Digest>)> done);
   void Stop();
 
  private:

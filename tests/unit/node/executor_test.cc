@@ -136,3 +136,29 @@ TEST_CASE("executor expires due materials before applying the block's transactio
   REQUIRE(block2->header.prev_hash ==
           crypto::DigestBytes(crypto::Hash(crypto::Suite::kP256, block1->header_bytes)));
 }
+
+TEST_CASE("a block whose transactions were pre-verified by hash executes without verifying them "
+          "again, and one that was not is verified",
+          "[node]") {
+  Fixture proposer;
+  int64_t t = proposer.genesis.genesis_time_ms + 1000;
+  ledger::Tx a = proposer.Issue("11", t + 86'400'000);
+  ledger::Tx b = proposer.Issue("12", t + 86'400'000);
+  auto built = proposer.executor->Build({&a, &b}, t, proposer.validator.public_key());
+  REQUIRE(built.write.block.txs.size() == 2);
+
+  // A second executor over its own store of the same genesis, as a syncing node.
+  Fixture follower;
+  follower.genesis = proposer.genesis;
+  follower.store.reset();
+  std::filesystem::remove_all(follower.dir);
+  follower.store = std::move(ledger::Store::Open(follower.dir, follower.genesis).value());
+  follower.registry = std::make_unique<contracts::Registry>(follower.genesis);
+  follower.executor =
+      std::make_unique<node::Executor>(follower.genesis, *follower.store, *follower.registry);
+  follower.executor->MarkVerifiedRaw(crypto::Hash(crypto::Suite::kP256, a.raw));
+  auto executed = follower.executor->Execute(built.write.block);
+  REQUIRE(executed.ok());
+  REQUIRE(follower.executor->verify_stats().cached == 1);
+  REQUIRE(follower.executor->verify_stats().verified == 1);
+}
