@@ -162,3 +162,25 @@ TEST_CASE("a block whose transactions were pre-verified by hash executes without
   REQUIRE(follower.executor->verify_stats().cached == 1);
   REQUIRE(follower.executor->verify_stats().verified == 1);
 }
+
+TEST_CASE("a block embedding its parent's stored certificate executes, and one whose embedded "
+          "certificate carries a forged signature is refused at the certificate",
+          "[node]") {
+  Fixture f;
+  int64_t t = f.genesis.genesis_time_ms + 1000;
+  ledger::Tx a = f.Issue("21", t + 86'400'000);
+  auto b1 = f.executor->Build({&a}, t, f.validator.public_key());
+  REQUIRE(f.Commit(b1).ok());
+  ledger::Tx b = f.Issue("22", t + 86'400'000);
+  auto b2 = f.executor->Build({&b}, t + 1000, f.validator.public_key());
+  ledger::Block block = b2.write.block;
+  REQUIRE(block.last_commit.has_value());
+  REQUIRE(f.executor->Execute(block).ok());
+
+  block.last_commit->sigs[0].signature.back() ^= 0x01;
+  auto forged = f.executor->Execute(block);
+  REQUIRE_FALSE(forged.ok());
+  REQUIRE(forged.status().code() == "bad_block");
+  REQUIRE(forged.status().message().find("certificate of the previous block") != std::string::npos);
+  REQUIRE(forged.status().message().find("bad_commit_signature") != std::string::npos);
+}
