@@ -159,14 +159,17 @@ double ProcessCpuSeconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-uint64_t ProcessRssBytes(pid_t pid) {
-  std::string line = FirstLineWith("/proc/" + std::to_string(pid) + "/status", "VmRSS:");
+uint64_t ProcessStatusBytes(pid_t pid, const std::string& field) {
+  const std::string key = field + ":";
+  std::string line = FirstLineWith("/proc/" + std::to_string(pid) + "/status", key);
   if (line.empty()) return 0;
-  std::istringstream in(line.substr(6));
+  std::istringstream in(line.substr(key.size()));
   uint64_t kb = 0;
   in >> kb;
   return kb * 1024;
 }
+
+uint64_t ProcessRssBytes(pid_t pid) { return ProcessStatusBytes(pid, "VmRSS"); }
 
 double ThreadCpuSeconds() {
   timespec ts{};
