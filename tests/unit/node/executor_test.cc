@@ -72,6 +72,18 @@ struct Fixture {
     return ledger::SignTx(samr, body);
   }
 
+  // Starts over with an empty store of another fixture's genesis (a second node of its chain).
+  void UseGenesis(const ledger::Genesis& other) {
+    executor.reset();
+    registry.reset();
+    store.reset();
+    std::filesystem::remove_all(dir);
+    genesis = other;
+    store = std::move(ledger::Store::Open(dir, genesis).value());
+    registry = std::make_unique<contracts::Registry>(genesis);
+    executor = std::make_unique<node::Executor>(genesis, *store, *registry);
+  }
+
   Status Commit(node::BuiltBlock& built) {
     auto& w = built.write;
     Bytes hash = crypto::DigestBytes(w.block_hash);
@@ -149,13 +161,7 @@ TEST_CASE("a block whose transactions were pre-verified by hash executes without
 
   // A second executor over its own store of the same genesis, as a syncing node.
   Fixture follower;
-  follower.genesis = proposer.genesis;
-  follower.store.reset();
-  std::filesystem::remove_all(follower.dir);
-  follower.store = std::move(ledger::Store::Open(follower.dir, follower.genesis).value());
-  follower.registry = std::make_unique<contracts::Registry>(follower.genesis);
-  follower.executor =
-      std::make_unique<node::Executor>(follower.genesis, *follower.store, *follower.registry);
+  follower.UseGenesis(proposer.genesis);
   follower.executor->MarkVerifiedRaw(crypto::Hash(crypto::Suite::kP256, a.raw));
   auto executed = follower.executor->Execute(built.write.block);
   REQUIRE(executed.ok());
