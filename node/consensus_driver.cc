@@ -687,8 +687,9 @@ void ConsensusDriver::OnPeerMessage(uint32_t peer, Bytes payload) {
 void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
   if (!p2p_) return;
   sync_requested_at_ms_ = SteadyMs();
+  sync_requested_from_ = from_height ? from_height : store_.height() + 1;
   pb::P2pMessage req;
-  req.mutable_block_request()->set_from_height(from_height ? from_height : store_.height() + 1);
+  req.mutable_block_request()->set_from_height(sync_requested_from_);
   req.mutable_block_request()->set_max_blocks(kMaxSyncBlocks);
   p2p_->Send(peer, Serialize(req));
 }
@@ -771,7 +772,6 @@ void ConsensusDriver::ApplyFetched(uint32_t peer, std::vector<FetchedBlock> fetc
   }
   GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
   if (core_->height() <= store_.height()) StartHeight();
-  sync_requested_at_ms_ = 0;
   if (sync_next_) {
     auto [next_peer, next_batch] = std::move(*sync_next_);
     sync_next_.reset();
@@ -779,6 +779,12 @@ void ConsensusDriver::ApplyFetched(uint32_t peer, std::vector<FetchedBlock> fetc
     VerifyFetched(next_peer, std::move(next_batch));
     return;
   }
+  // The batch requested ahead may still be on its way: asking again would fetch it twice.
+  if (sync_requested_from_ == store_.height() + 1 &&
+      SteadyMs() - sync_requested_at_ms_ <= kSyncRetryMs) {
+    return;
+  }
+  sync_requested_at_ms_ = 0;  // the next status from a peer ahead asks at once
   if (peer_heights_[peer] > store_.height()) RequestBlocks(peer);
 }
 

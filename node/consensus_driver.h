@@ -170,6 +170,7 @@ class ConsensusDriver {
       timeouts_;
   std::map<uint32_t, uint64_t> peer_heights_;
   int64_t sync_requested_at_ms_ = 0;
+  uint64_t sync_requested_from_ = 0;  // the first height of the last block request
   bool sync_busy_ = false;       // a fetched batch is being verified or applied
   uint64_t sync_fetched_to_ = 0;  // the last height of that batch
   std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
