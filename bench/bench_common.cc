@@ -169,8 +169,6 @@ uint64_t ProcessStatusBytes(pid_t pid, const std::string& field) {
   return kb * 1024;
 }
 
-uint64_t ProcessRssBytes(pid_t pid) { return ProcessStatusBytes(pid, "VmRSS"); }
-
 double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

@@ -59,8 +59,6 @@ double ProcessCpuSeconds(pid_t pid);
 // A "Field:  N kB" line of /proc/PID/status in bytes (VmRSS, VmHWM, RssAnon, RssFile...); 0 if
 // the process or the field is gone.
 uint64_t ProcessStatusBytes(pid_t pid, const std::string& field);
-// Resident memory of a process in bytes (VmRSS); 0 if it is gone.
-uint64_t ProcessRssBytes(pid_t pid);
 // CPU time of the calling thread / whole calling process, in seconds.
 double ThreadCpuSeconds();
 double SelfCpuSeconds();

@@ -696,7 +696,7 @@ void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
 
 void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
   // Blocks continue the store's tip, or the batch in hand while one is being verified.
-  uint64_t next = std::max(store_.height(), sync_busy_ ? sync_fetched_to_ : 0) + 1;
+  uint64_t next = std::max(store_.height(), sync_in_hand_to_) + 1;
   std::vector<FetchedBlock> fetched;
   for (const auto& sb : msg.blocks().blocks()) {
     auto block = ledger::DecodeBlock(ToBytes(sb.block()));
@@ -712,7 +712,7 @@ void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
     ++next;
   }
   if (fetched.empty()) return;
-  if (sync_busy_) {
+  if (sync_in_hand_to_ > 0) {
     if (!sync_next_) sync_next_.emplace(peer, std::move(fetched));
     return;
   }
@@ -720,10 +720,9 @@ void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
 }
 
 void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched) {
-  sync_busy_ = true;
-  sync_fetched_to_ = fetched.back().block.header.height;
+  sync_in_hand_to_ = fetched.back().block.header.height;
   // The next batch travels while this one is verified and applied.
-  if (peer_heights_[peer] > sync_fetched_to_) RequestBlocks(peer, sync_fetched_to_ + 1);
+  if (peer_heights_[peer] > sync_in_hand_to_) RequestBlocks(peer, sync_in_hand_to_ + 1);
   if (!hooks_.preverify_txs) return ApplyFetched(peer, std::move(fetched));
   auto raws = std::make_shared<std::vector<Bytes>>();
   for (const FetchedBlock& f : fetched) {
@@ -736,7 +735,7 @@ void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fet
 }
 
 void ConsensusDriver::ApplyFetched(uint32_t peer, std::vector<FetchedBlock> fetched) {
-  sync_busy_ = false;
+  sync_in_hand_to_ = 0;
   const uint64_t before = store_.height();
   for (FetchedBlock& f : fetched) {
     const uint64_t h = f.block.header.height;

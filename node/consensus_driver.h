@@ -171,8 +171,7 @@ class ConsensusDriver {
   std::map<uint32_t, uint64_t> peer_heights_;
   int64_t sync_requested_at_ms_ = 0;
   uint64_t sync_requested_from_ = 0;  // the first height of the last block request
-  bool sync_busy_ = false;       // a fetched batch is being verified or applied
-  uint64_t sync_fetched_to_ = 0;  // the last height of that batch
+  uint64_t sync_in_hand_to_ = 0;  // last height of the batch being verified or applied; 0: none
   std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
   Stats stats_;
 };

@@ -54,8 +54,8 @@ class Executor : public BlockExecutor {
   // SignedTx bytes, so a different signature over the same body is verified again), so that
   // executing a block does not re-verify it. Bounded: the oldest half is forgotten when full.
   void MarkVerified(const ledger::Tx& tx);
-  // The same, by the hash of the SignedTx bytes (SignatureVerifier::VerifyRaw computes it on a
-  // worker, so the io thread does not hash the transaction again).
+  // The same, by the hash of the SignedTx bytes (SignatureVerifier computes it on a worker, so
+  // the io thread does not hash the transaction for it).
   void MarkVerifiedRaw(const crypto::Digest& raw_hash);
 
   // Builds block height()+1 at `time_ms` (which must be after the tip's time). Rejected candidates

@@ -274,18 +274,19 @@ void Node::Admit(const Bytes& raw, bool forward, std::function<void(SubmitResult
     return;
   }
   ++admitting_;
-  verifier_->Verify(tx, [this, tx, forward, pending, done = std::move(done)](bool valid) mutable {
+  verifier_->Verify(tx, [this, tx, forward, pending,
+                         done = std::move(done)](std::optional<crypto::Digest> raw_hash) mutable {
     --admitting_;
     if (stopping_) {
       Reject(Status::Error("shutting_down", "node is shutting down"), 503, tx->hash, done);
       return;
     }
-    if (!valid) {
+    if (!raw_hash) {
       Reject(Status::Error("bad_signature", "the signature does not verify for the signer's key"),
              400, tx->hash, done);
       return;
     }
-    executor_->MarkVerified(*tx);
+    executor_->MarkVerifiedRaw(*raw_hash);
     if (!mempool_.Contains(tx->hash)) {
       if (Status st = executor_->Check(*tx, NowMs()); !st.ok()) {
         Reject(st, st.code() == "replayed_tx" ? 409 : 422, tx->hash, done);

@@ -14,10 +14,16 @@ SignatureVerifier::SignatureVerifier(boost::asio::io_context& io, crypto::Suite 
 
 SignatureVerifier::~SignatureVerifier() { Stop(); }
 
-void SignatureVerifier::Verify(std::shared_ptr<const ledger::Tx> tx, std::function<void(bool)> done) {
+std::optional<crypto::Digest> SignatureVerifier::VerifiedRawHash(const ledger::Tx& tx) const {
+  if (!crypto::Verify(suite_, tx.signer, tx.body_bytes, tx.signature)) return std::nullopt;
+  return crypto::Hash(suite_, tx.raw);
+}
+
+void SignatureVerifier::Verify(std::shared_ptr<const ledger::Tx> tx,
+                               std::function<void(std::optional<crypto::Digest>)> done) {
   boost::asio::post(pool_, [this, tx = std::move(tx), done = std::move(done)]() mutable {
-    bool ok = crypto::Verify(suite_, tx->signer, tx->body_bytes, tx->signature);
-    boost::asio::post(io_, [ok, done = std::move(done)] { done(ok); });
+    std::optional<crypto::Digest> raw_hash = VerifiedRawHash(*tx);
+    boost::asio::post(io_, [raw_hash, done = std::move(done)] { done(raw_hash); });
   });
 }
 
@@ -47,9 +53,8 @@ void SignatureVerifier::VerifyRaw(std::shared_ptr<const std::vector<Bytes>> raws
       for (size_t i = c * kChunk; i < end; ++i) {
         const Bytes& raw = (*raws)[i];
         auto tx = ledger::DecodeTx(suite_, raw, max_tx_bytes);
-        if (tx.ok() && crypto::Verify(suite_, tx->signer, tx->body_bytes, tx->signature)) {
-          ok.push_back(crypto::Hash(suite_, raw));
-        }
+        if (!tx.ok()) continue;
+        if (auto raw_hash = VerifiedRawHash(*tx)) ok.push_back(*raw_hash);
       }
       {
         std::lock_guard<std::mutex> lock(batch->mu);

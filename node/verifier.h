@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "ledger/types.h"
 
@@ -16,8 +17,10 @@ class SignatureVerifier {
   SignatureVerifier(boost::asio::io_context& io, crypto::Suite suite, unsigned threads);
   ~SignatureVerifier();
 
-  // Calls done(valid) on the io thread.
-  void Verify(std::shared_ptr<const ledger::Tx> tx, std::function<void(bool)> done);
+  // Calls done on the io thread with the hash of the full SignedTx bytes (Executor's
+  // verified-signature key, computed on the worker) if the signature verifies, else nullopt.
+  void Verify(std::shared_ptr<const ledger::Tx> tx,
+              std::function<void(std::optional<crypto::Digest>)> done);
   // Decodes and verifies many serialized transactions (a synced batch of blocks) on every worker,
   // then calls done on the io thread with the hashes of the full SignedTx bytes of those whose
   // signature verifies (Executor::MarkVerifiedRaw's key). An undecodable or badly signed one is
@@ -27,6 +30,9 @@ class SignatureVerifier {
   void Stop();
 
  private:
+  // On a worker: the transaction's SignedTx hash if its signature verifies.
+  std::optional<crypto::Digest> VerifiedRawHash(const ledger::Tx& tx) const;
+
   boost::asio::io_context& io_;
   crypto::Suite suite_;
   boost::asio::thread_pool pool_;
