@@ -47,11 +47,33 @@ Result<Suite> ParseSuite(std::string_view name) {
                        "unknown crypto suite '" + std::string(name) + "' (use p256 or sm)");
 }
 
+namespace {
+
+// One digest context per thread, reused: EVP_Digest allocates, initialises and frees a context on
+// every call, which is a third of the cost of hashing the ledger's small inputs (a 64-byte tree
+// node: about 105 ns reused against 140-165 ns).
+class ThreadDigestContext {
+ public:
+  ThreadDigestContext() : ctx_(EVP_MD_CTX_new()) { GOVLEDGER_CHECK(ctx_ != nullptr); }
+  ~ThreadDigestContext() { EVP_MD_CTX_free(ctx_); }
+  ThreadDigestContext(const ThreadDigestContext&) = delete;
+  ThreadDigestContext& operator=(const ThreadDigestContext&) = delete;
+  EVP_MD_CTX* get() { return ctx_; }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+}  // namespace
+
 Digest Hash(Suite suite, const uint8_t* data, size_t size) {
+  thread_local ThreadDigestContext ctx;
   Digest out{};
   unsigned int len = 0;
   // Digesting memory cannot fail for a fetched digest except on allocation failure.
-  GOVLEDGER_CHECK(EVP_Digest(data, size, out.data(), &len, Md(suite), nullptr) == 1);
+  GOVLEDGER_CHECK(EVP_DigestInit_ex2(ctx.get(), Md(suite), nullptr) == 1);
+  GOVLEDGER_CHECK(EVP_DigestUpdate(ctx.get(), data, size) == 1);
+  GOVLEDGER_CHECK(EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1);
   GOVLEDGER_CHECK(len == kDigestSize);
   return out;
 }

@@ -322,10 +322,8 @@ SparseMerkleTree::Sub SparseMerkleTree::Build(const SmtPos& pos,
   return Sub{SmtInternalHash(suite_, node.left, node.right), std::nullopt, false};
 }
 
-namespace {
-
-std::vector<SmtLeaf> Inserts(std::vector<SmtUpdate>::const_iterator first,
-                             std::vector<SmtUpdate>::const_iterator last) {
+std::vector<SmtLeaf> SmtInserts(std::vector<SmtUpdate>::const_iterator first,
+                                std::vector<SmtUpdate>::const_iterator last) {
   std::vector<SmtLeaf> out;
   for (auto it = first; it != last; ++it) {
     if (it->value) out.push_back(SmtLeaf{it->key, *it->value});
@@ -333,9 +331,9 @@ std::vector<SmtLeaf> Inserts(std::vector<SmtUpdate>::const_iterator first,
   return out;
 }
 
-// The leaves of a subtree that held only `old` after applying the (sorted) updates.
-std::vector<SmtLeaf> MergeLeaf(const SmtLeaf& old, std::vector<SmtUpdate>::const_iterator first,
-                               std::vector<SmtUpdate>::const_iterator last) {
+std::vector<SmtLeaf> SmtMergeLeaf(const SmtLeaf& old,
+                                  std::vector<SmtUpdate>::const_iterator first,
+                                  std::vector<SmtUpdate>::const_iterator last) {
   std::vector<SmtLeaf> out;
   bool old_placed = false;
   for (auto it = first; it != last; ++it) {
@@ -350,13 +348,23 @@ std::vector<SmtLeaf> MergeLeaf(const SmtLeaf& old, std::vector<SmtUpdate>::const
   return out;
 }
 
-}  // namespace
+Status SmtSortUpdates(std::vector<SmtUpdate>& updates) {
+  std::sort(updates.begin(), updates.end(),
+            [](const SmtUpdate& a, const SmtUpdate& b) { return a.key < b.key; });
+  for (size_t i = 1; i < updates.size(); ++i) {
+    if (updates[i].key == updates[i - 1].key) {
+      return Status::Error("duplicate_key",
+                           "key " + DigestHex(updates[i].key) + " appears twice in one update");
+    }
+  }
+  return Status::Ok();
+}
 
 Result<SparseMerkleTree::Sub> SparseMerkleTree::UpdateChild(const SmtPos& pos, const Digest& hash,
                                                             Iter first, Iter last) {
   if (first == last) return Sub{hash, std::nullopt, true};
   if (hash == kSmtEmpty) {
-    const std::vector<SmtLeaf> leaves = Inserts(first, last);
+    const std::vector<SmtLeaf> leaves = SmtInserts(first, last);
     return Build(pos, leaves.begin(), leaves.end());
   }
   return UpdateAt(pos, first, last);
@@ -371,7 +379,7 @@ Result<SparseMerkleTree::Sub> SparseMerkleTree::UpdateAt(const SmtPos& pos, Iter
 Result<SparseMerkleTree::Sub> SparseMerkleTree::UpdateNode(const SmtPos& pos, const SmtNode& node,
                                                            Iter first, Iter last) {
   if (const auto* old = std::get_if<SmtLeaf>(&node)) {
-    const std::vector<SmtLeaf> leaves = MergeLeaf(*old, first, last);
+    const std::vector<SmtLeaf> leaves = SmtMergeLeaf(*old, first, last);
     if (leaves.size() == 1 && leaves[0] == *old) {
       return Sub{SmtLeafHash(suite_, old->key, old->value), *old, false};
     }
@@ -423,20 +431,13 @@ Result<SparseMerkleTree::Sub> SparseMerkleTree::Combine(const SmtPos& pos, const
 }
 
 Result<Digest> SparseMerkleTree::Update(std::vector<SmtUpdate> updates) {
-  std::sort(updates.begin(), updates.end(),
-            [](const SmtUpdate& a, const SmtUpdate& b) { return a.key < b.key; });
-  for (size_t i = 1; i < updates.size(); ++i) {
-    if (updates[i].key == updates[i - 1].key) {
-      return Status::Error("duplicate_key",
-                           "key " + DigestHex(updates[i].key) + " appears twice in one update");
-    }
-  }
+  if (Status st = SmtSortUpdates(updates); !st.ok()) return st;
   if (updates.empty()) return Root();
   const SmtPos root;
   auto node = store_->GetNode(root);
   if (!node.ok()) return node.status();
   if (!node->has_value()) {
-    const std::vector<SmtLeaf> leaves = Inserts(updates.begin(), updates.end());
+    const std::vector<SmtLeaf> leaves = SmtInserts(updates.begin(), updates.end());
     return Build(root, leaves.begin(), leaves.end()).hash;
   }
   auto sub = UpdateNode(root, **node, updates.begin(), updates.end());

@@ -112,6 +112,16 @@ struct SmtUpdate {
   bool operator==(const SmtUpdate&) const = default;
 };
 
+// Sorts a batch by key; "duplicate_key" when a key appears twice.
+Status SmtSortUpdates(std::vector<SmtUpdate>& updates);
+// The leaves a subtree holds after a sorted batch: SmtInserts when it was empty, SmtMergeLeaf
+// when it held only the leaf `old` (the batch replaces or removes it when it names its key).
+std::vector<SmtLeaf> SmtInserts(std::vector<SmtUpdate>::const_iterator first,
+                                std::vector<SmtUpdate>::const_iterator last);
+std::vector<SmtLeaf> SmtMergeLeaf(const SmtLeaf& old,
+                                  std::vector<SmtUpdate>::const_iterator first,
+                                  std::vector<SmtUpdate>::const_iterator last);
+
 struct SmtProof {
   // Sibling hashes from depth 1 (the root's other child) down to the depth where the key's path
   // ends; kSmtEmpty for an empty sibling. siblings.size() is that depth.

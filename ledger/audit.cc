@@ -42,6 +42,10 @@ class FrontierNodeStore : public crypto::NodeStore {
   std::vector<std::array<Slot, 2>> levels_;
 };
 
+unsigned ThreadCount(const AuditOptions& opts) {
+  return opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
 // Walks the chain once in batches of heights: the next batch is read and checked block by block
 // on the thread pool (ledger/audit_prepare.h) while this thread links the current one to the
 // chain (previous hash, time, Merkle log, state root) in height order; the first failed check
@@ -55,7 +59,7 @@ class Auditor {
         suite_(genesis.suite),
         sets_(genesis, GetValidatorChanges(store)),
         log_(suite_, &log_nodes_, 0),
-        state_(store, suite_) {}
+        state_(store, suite_, ThreadCount(opts)) {}
 
   AuditReport Run() {
     const Digest genesis_hash = GenesisHash(genesis_);
@@ -67,8 +71,7 @@ class Auditor {
     }
     prev_hash_ = crypto::DigestBytes(genesis_hash);
     const uint64_t total = store_.height();
-    const unsigned threads =
-        opts_.threads > 0 ? opts_.threads : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads = ThreadCount(opts_);
     const PrepareContext ctx{store_, genesis_, sets_, opts_.verify_tx_signatures, threads};
     // Batches of about kBatchTxs transactions (sized from the chain's average block), so that a
     // batch spreads over every thread however small the blocks are.

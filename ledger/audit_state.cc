@@ -1,8 +1,10 @@
 #include "ledger/audit_state.h"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
+#include "ledger/audit_prepare.h"
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/state_tree.h"
@@ -24,8 +26,8 @@ std::string Describe(char table, std::string_view key) {
 
 }  // namespace
 
-StateAudit::StateAudit(const Store& store, crypto::Suite suite)
-    : store_(store), suite_(suite), tree_(suite, &nodes_) {}
+StateAudit::StateAudit(const Store& store, crypto::Suite suite, unsigned threads)
+    : store_(store), suite_(suite), threads_(std::max(1u, threads)), tree_(suite) {}
 
 Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header) {
   auto changes = store_.GetStateChanges(h);
@@ -54,55 +56,98 @@ Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header,
 }
 
 std::optional<StateAudit::Failure> StateAudit::CheckFinalState(uint64_t tip) {
+  if (auto bad = CheckStateEntries(tip)) return bad;
+  return CheckStateTree(tip);
+}
+
+std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
   std::optional<Failure> first;
   auto note = [&first](uint64_t h, const std::string& detail) {
     if (!first || h < first->height) first = Failure{h, "bad_state_entry", detail};
   };
-  store_.ForEachStateEntry([&](const std::string& k, const std::string& v) {
-    if (k.empty() || !InStateMap(k[0])) return;
-    const char table = k[0];
-    const std::string_view key = std::string_view(k).substr(1);
-    const Bytes bytes(v.begin(), v.end());
-    std::optional<Digest> value;
-    if (table == kMaterialStateTable) {
-      auto m = DecodeMaterial(bytes);
-      if (m.ok()) value = MaterialStateValue(suite_, *m);
-    } else {
-      value = RecordStateValue(suite_, bytes);
+  // Entries are read in chunks; each chunk's keys and values are hashed on the threads, then
+  // looked up here, in key order.
+  struct Entry {
+    std::string key;  // table byte + key
+    std::string value;
+    Digest state_key{};
+    std::optional<Digest> state_value;  // nullopt: does not decode
+  };
+  constexpr size_t kChunk = 8192;
+  constexpr size_t kUnit = 256;
+  std::vector<Entry> chunk;
+  chunk.reserve(kChunk);
+  auto check_chunk = [&] {
+    ParallelFor((chunk.size() + kUnit - 1) / kUnit, threads_, [&](size_t u) {
+      for (size_t i = u * kUnit; i < std::min(chunk.size(), (u + 1) * kUnit); ++i) {
+        Entry& e = chunk[i];
+        const char table = e.key[0];
+        const std::string_view key = std::string_view(e.key).substr(1);
+        e.state_key = StateKey(suite_, table, key);
+        const Bytes bytes(e.value.begin(), e.value.end());
+        if (table == kMaterialStateTable) {
+          auto m = DecodeMaterial(bytes);
+          if (m.ok()) e.state_value = MaterialStateValue(suite_, *m);
+        } else {
+          e.state_value = RecordStateValue(suite_, bytes);
+        }
+      }
+    });
+    for (const Entry& e : chunk) {
+      const std::string_view key = std::string_view(e.key).substr(1);
+      auto it = latest_.find(e.state_key);
+      if (it == latest_.end() || !it->second.value) {
+        note(tip, Describe(e.key[0], key) + " is stored, but no block wrote it");
+        continue;
+      }
+      it->second.seen = true;
+      if (e.state_value != it->second.value) {
+        note(it->second.height, Describe(e.key[0], key) +
+                                    (e.state_value ? " differs from the state committed at this height"
+                                                   : " does not decode"));
+      }
     }
-    auto it = latest_.find(StateKey(suite_, table, key));
-    if (it == latest_.end() || !it->second.value) {
-      note(tip, Describe(table, key) + " is stored, but no block wrote it");
-      return;
-    }
-    it->second.seen = true;
-    if (value != it->second.value) {
-      note(it->second.height,
-           Describe(table, key) +
-               (value ? " differs from the state committed at this height" : " does not decode"));
-    }
+    chunk.clear();
+  };
+  Status scanned = store_.ForEachStateMapEntry([&](std::string_view k, std::string_view v) {
+    chunk.push_back(Entry{std::string(k), std::string(v), {}, std::nullopt});
+    if (chunk.size() == kChunk) check_chunk();
   });
+  if (!scanned.ok()) return Failure{tip, "bad_state_entry", "stored state: " + scanned.ToString()};
+  check_chunk();
   for (const auto& [key, latest] : latest_) {
     if (latest.value && !latest.seen) {
       note(latest.height, "the state entry with key " + crypto::DigestHex(key) +
                               " written at this height is missing from the store");
     }
   }
-  if (first) return first;
+  return first;
+}
 
+std::optional<StateAudit::Failure> StateAudit::CheckStateTree(uint64_t tip) const {
+  // Both walks go by depth, then path: one merge pairs each stored node with the replayed node at
+  // its position. Whatever order the store yields, a node is counted as matching only when the
+  // replayed walk stands at its position, so a store out of order fails rather than passes.
+  crypto::MemorySmt::Cursor replayed(tree_);
+  std::optional<crypto::MemorySmt::Cursor::Entry> at = replayed.Next();
   size_t stored = 0;
   size_t differing = 0;
   Status st = store_.ForEachStateNode([&](const crypto::SmtPos& pos, const crypto::SmtNode& node) {
     ++stored;
-    auto it = nodes_.nodes().find(pos);
-    if (it == nodes_.nodes().end() || !(it->second == node)) ++differing;
+    while (at && at->pos < pos) at = replayed.Next();
+    if (at && at->pos == pos) {
+      if (!(at->node == node)) ++differing;
+      at = replayed.Next();
+    } else {
+      ++differing;
+    }
   });
   if (!st.ok()) return Failure{tip, "bad_state_tree", "stored state tree: " + st.ToString()};
-  if (differing > 0 || stored != nodes_.nodes().size()) {
+  if (differing > 0 || stored != tree_.node_count()) {
     return Failure{tip, "bad_state_tree",
                    "the stored state tree (" + std::to_string(stored) + " nodes, " +
                        std::to_string(differing) + " not as replayed) differs from the " +
-                       std::to_string(nodes_.nodes().size()) +
+                       std::to_string(tree_.node_count()) +
                        " nodes the chain's state changes build"};
   }
   return std::nullopt;

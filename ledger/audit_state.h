@@ -4,8 +4,14 @@
 // (materials and record tables) and every stored state tree node against it. A state entry that
 // does not match is reported at the height that last wrote it.
 //
-// Memory: the replay holds the whole state map (about 400 bytes per state entry), which is what
-// an offline audit of a data directory can afford; time is O(changes x log n).
+// The replay is a MemorySmt (crypto/smt_memory.h): nodes linked by index with their hashes, so a
+// change walks links rather than looking positions up. The final check hashes the stored entries
+// on `threads` threads and compares the stored tree with the replayed one in one ordered merge
+// (both walk positions by depth, then path).
+//
+// Memory: the replay holds the whole state map (about 250 bytes per state entry: the tree's
+// leaf and internal node, and the height that last wrote the key), which is what an offline
+// audit of a data directory can afford; time is O(changes x log n).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +20,7 @@
 #include <unordered_map>
 
 #include "crypto/smt.h"
+#include "crypto/smt_memory.h"
 #include "ledger/store.h"
 #include "ledger/types.h"
 #include "util/status.h"
@@ -22,7 +29,8 @@ namespace govledger::ledger {
 
 class StateAudit {
  public:
-  StateAudit(const Store& store, crypto::Suite suite);
+  // `threads` hash the stored entries in the final check (at least 1).
+  StateAudit(const Store& store, crypto::Suite suite, unsigned threads);
 
   // Applies block h's journal and compares the root with the header's state_root. Reason code
   // "bad_state_root" (with what differs) on failure.
@@ -47,10 +55,13 @@ class StateAudit {
     std::optional<Digest> value;  // nullopt: removed
     bool seen = false;            // found among the stored entries
   };
+  std::optional<Failure> CheckStateEntries(uint64_t tip);
+  std::optional<Failure> CheckStateTree(uint64_t tip) const;
+
   const Store& store_;
   const crypto::Suite suite_;
-  crypto::MemorySmtNodeStore nodes_;
-  crypto::SparseMerkleTree tree_;
+  const unsigned threads_;
+  crypto::MemorySmt tree_;
   std::unordered_map<Digest, Latest, crypto::DigestHasher> latest_;
 };
 

@@ -564,6 +564,28 @@ void Store::ForEachStateEntry(
   }
 }
 
+Status Store::ForEachStateMapEntry(
+    const std::function<void(std::string_view key, std::string_view value)>& fn) const {
+  std::string tables;  // in LevelDB's (unsigned byte) order, so keys come in order throughout
+  for (int c = 0; c < 256; ++c) {
+    if (InStateMap(static_cast<char>(c))) tables.push_back(static_cast<char>(c));
+  }
+  leveldb::ReadOptions ro = Checked();
+  ro.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
+  for (char t : tables) {
+    for (it->Seek(leveldb::Slice(&t, 1)); it->Valid() && it->key()[0] == t; it->Next()) {
+      fn(std::string_view(it->key().data(), it->key().size()),
+         std::string_view(it->value().data(), it->value().size()));
+    }
+    if (!it->status().ok()) {
+      return CorruptStore(std::string("scanning state table '") + t +
+                          "': " + it->status().ToString());
+    }
+  }
+  return Status::Ok();
+}
+
 std::vector<std::string> Store::MaterialsByDigest(const Bytes& doc_digest,
                                                   const ListQuery& q) const {
   return impl_->ScanIds(Key(kDigestIndex, doc_digest), q);

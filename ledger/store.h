@@ -48,6 +48,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -139,6 +140,12 @@ class Store : public StateReader {
   // comparison; reads the whole table.
   void ForEachStateEntry(
       const std::function<void(const std::string& key, const std::string& value)>& fn) const;
+  // The entries the state tree commits to — materials ('S') and the record tables, nothing else —
+  // in key order, each key with its table byte first. Reads only those tables, without filling
+  // the block cache (an audit's scan would evict a node's hot entries). The views are valid during
+  // the call. "corrupt_store" when LevelDB reports damage.
+  Status ForEachStateMapEntry(
+      const std::function<void(std::string_view key, std::string_view value)>& fn) const;
 
   std::vector<std::string> MaterialsByDigest(const Bytes& doc_digest, const ListQuery& q) const;
   std::vector<std::string> MaterialsByHolder(const Bytes& holder_commitment,

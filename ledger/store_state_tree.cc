@@ -77,14 +77,24 @@ crypto::SmtPos ParentAt(crypto::SmtPos pos, uint16_t d) {
 }
 
 // Calls fn for every internal node of the top (its leaves are persisted and listed from there).
-void ForEachTopInternal(
-    const TopNode* n, const crypto::SmtPos& pos,
-    const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) {
-  if (n == nullptr) return;
-  if (n->node && !IsLeaf(n->node)) fn(pos, *n->node);
-  if (pos.depth >= LevelStateTree::kTopDepth) return;
-  ForEachTopInternal(n->child[0].get(), crypto::SmtChild(pos, false), fn);
-  ForEachTopInternal(n->child[1].get(), crypto::SmtChild(pos, true), fn);
+// The top's internal nodes (which are not stored) in position order — by depth, then path — as a
+// level-order walk visiting each level's nodes left to right.
+std::vector<std::pair<crypto::SmtPos, crypto::SmtNode>> TopInternals(const TopNode* root) {
+  std::vector<std::pair<crypto::SmtPos, crypto::SmtNode>> out;
+  std::vector<std::pair<const TopNode*, crypto::SmtPos>> level, next;
+  if (root != nullptr) level.emplace_back(root, crypto::SmtPos{});
+  while (!level.empty()) {
+    for (const auto& [n, pos] : level) {
+      if (n->node && !IsLeaf(n->node)) out.emplace_back(pos, *n->node);
+      if (pos.depth >= LevelStateTree::kTopDepth) continue;
+      for (int side = 0; side < 2; ++side) {
+        if (n->child[side]) next.emplace_back(n->child[side].get(), crypto::SmtChild(pos, side));
+      }
+    }
+    level.swap(next);
+    next.clear();
+  }
+  return out;
 }
 
 // Calls fn(key, position, node) for the stored nodes in key order — by depth, then path — until
@@ -283,13 +293,25 @@ Status LevelStateTree::ForEachNode(
     if (!top_error_.ok()) return top_error_;
     top = top_;
   }
-  ForEachTopInternal(top.get(), crypto::SmtPos{}, fn);
-  return ScanStoredNodes(
+  // The top's internal nodes interleaved with the stored ones, so that the whole walk is in
+  // position order (the chain audit merges it with its replayed tree).
+  const auto top_internals = TopInternals(top.get());
+  size_t next_top = 0;
+  Status st = ScanStoredNodes(
       db_, snapshot_,
-      [&fn](const leveldb::Slice&, const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+      [&](const leveldb::Slice&, const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+        for (; next_top < top_internals.size() && top_internals[next_top].first < pos;
+             ++next_top) {
+          fn(top_internals[next_top].first, top_internals[next_top].second);
+        }
         fn(pos, node);
         return true;
       });
+  if (!st.ok()) return st;
+  for (; next_top < top_internals.size(); ++next_top) {
+    fn(top_internals[next_top].first, top_internals[next_top].second);
+  }
+  return Status::Ok();
 }
 
 

@@ -73,7 +73,8 @@ class LevelStateTree : public crypto::SmtNodeStore {
   void Committed(const StateUpdate& update);
 
   Result<std::vector<crypto::SmtUpdate>> Changes(uint64_t height) const;
-  // Every node of the tree: the top's from memory, the rest from LevelDB.
+  // Every node of the tree in position order (by depth, then path): the top's internal nodes
+  // from memory, the rest from LevelDB.
   Status ForEachNode(
       const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) const;
 

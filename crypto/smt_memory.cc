@@ -1,0 +1,182 @@
+#include "crypto/smt_memory.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace govledger::crypto {
+
+// Slots in chunks that never move (no copy of the whole pool when it grows, links stay valid),
+// with a free list so that replaced nodes are reused.
+template <typename T>
+class MemorySmt::Pool {
+ public:
+  uint32_t Add(const T& value) {
+    uint32_t i;
+    if (!free_.empty()) {
+      i = free_.back();
+      free_.pop_back();
+    } else {
+      GOVLEDGER_CHECK(next_ < kMaxSlots);
+      i = next_++;
+      if ((i >> kChunkBits) == chunks_.size()) {
+        chunks_.push_back(std::make_unique<T[]>(size_t{1} << kChunkBits));
+      }
+    }
+    At(i) = value;
+    return i;
+  }
+  void Remove(uint32_t i) { free_.push_back(i); }
+  T& At(uint32_t i) { return chunks_[i >> kChunkBits][i & kChunkMask]; }
+  const T& At(uint32_t i) const { return chunks_[i >> kChunkBits][i & kChunkMask]; }
+  size_t size() const { return next_ - free_.size(); }
+
+ private:
+  static constexpr unsigned kChunkBits = 16;
+  static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
+  // Below kLeafBit, and one less so that an internal slot's link (slot + 1) stays below it.
+  static constexpr uint32_t kMaxSlots = kLeafBit - 1;
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  std::vector<uint32_t> free_;
+  uint32_t next_ = 0;
+};
+
+MemorySmt::MemorySmt(Suite suite)
+    : suite_(suite),
+      internals_(std::make_unique<Pool<Internal>>()),
+      leaves_(std::make_unique<Pool<Leaf>>()) {}
+
+MemorySmt::~MemorySmt() = default;
+
+Digest MemorySmt::Root() const { return root_ == kEmptyRef ? kSmtEmpty : HashOf(root_); }
+
+size_t MemorySmt::node_count() const { return internals_->size() + leaves_->size(); }
+
+const Digest& MemorySmt::HashOf(Ref r) const {
+  return IsLeaf(r) ? leaves_->At(r & ~kLeafBit).hash : internals_->At(r - 1).hash;
+}
+
+SmtNode MemorySmt::NodeOf(Ref r) const {
+  if (IsLeaf(r)) {
+    const Leaf& l = leaves_->At(r & ~kLeafBit);
+    return SmtLeaf{l.key, l.value};
+  }
+  const Internal& in = internals_->At(r - 1);
+  return SmtInternal{in.child[0] == kEmptyRef ? kSmtEmpty : HashOf(in.child[0]),
+                     in.child[1] == kEmptyRef ? kSmtEmpty : HashOf(in.child[1])};
+}
+
+MemorySmt::Ref MemorySmt::NewLeaf(const SmtLeaf& leaf) {
+  return kLeafBit | leaves_->Add(Leaf{SmtLeafHash(suite_, leaf.key, leaf.value), leaf.key,
+                                      leaf.value});
+}
+
+MemorySmt::Ref MemorySmt::NewInternal(Ref left, Ref right) {
+  const Digest& l = left == kEmptyRef ? kSmtEmpty : HashOf(left);
+  const Digest& r = right == kEmptyRef ? kSmtEmpty : HashOf(right);
+  return internals_->Add(Internal{SmtInternalHash(suite_, l, r), {left, right}}) + 1;
+}
+
+void MemorySmt::Free(Ref r) {
+  if (r == kEmptyRef) return;
+  if (IsLeaf(r)) {
+    leaves_->Remove(r & ~kLeafBit);
+  } else {
+    internals_->Remove(r - 1);
+  }
+}
+
+MemorySmt::Ref MemorySmt::Build(uint16_t depth, LeafIter first, LeafIter last) {
+  if (first == last) return kEmptyRef;
+  if (last - first == 1) return NewLeaf(*first);
+  // Distinct keys differ somewhere in their 256 bits, so two of them never reach depth 256.
+  GOVLEDGER_CHECK(depth < kSmtMaxDepth);
+  auto mid = std::partition_point(first, last,
+                                  [depth](const SmtLeaf& l) { return !SmtBit(l.key, depth); });
+  const Ref left = Build(static_cast<uint16_t>(depth + 1), first, mid);
+  const Ref right = Build(static_cast<uint16_t>(depth + 1), mid, last);
+  return NewInternal(left, right);
+}
+
+// The subtree at `depth` linked by `ref` after the sorted updates [first, last) below it.
+MemorySmt::Ref MemorySmt::UpdateAt(Ref ref, uint16_t depth, Iter first, Iter last) {
+  if (first == last) return ref;
+  if (ref == kEmptyRef) {
+    const std::vector<SmtLeaf> leaves = SmtInserts(first, last);
+    return Build(depth, leaves.begin(), leaves.end());
+  }
+  if (IsLeaf(ref)) {
+    Leaf& old = leaves_->At(ref & ~kLeafBit);
+    const std::vector<SmtLeaf> leaves = SmtMergeLeaf(SmtLeaf{old.key, old.value}, first, last);
+    if (leaves.size() == 1 && leaves[0].key == old.key) {
+      if (leaves[0].value != old.value) {
+        old.value = leaves[0].value;
+        old.hash = SmtLeafHash(suite_, old.key, old.value);
+      }
+      return ref;
+    }
+    Free(ref);
+    return Build(depth, leaves.begin(), leaves.end());
+  }
+  const Ref self = ref;
+  const auto mid = std::partition_point(
+      first, last, [depth](const SmtUpdate& u) { return !SmtBit(u.key, depth); });
+  const uint16_t below = static_cast<uint16_t>(depth + 1);
+  // Read the links before recursing: the pool may grow (chunks never move, but be plain).
+  const Ref old_left = internals_->At(self - 1).child[0];
+  const Ref old_right = internals_->At(self - 1).child[1];
+  const Ref left = UpdateAt(old_left, below, first, mid);
+  const Ref right = UpdateAt(old_right, below, mid, last);
+  if (left == kEmptyRef && right == kEmptyRef) {
+    Free(self);
+    return kEmptyRef;
+  }
+  // A subtree holding one key is that key's leaf, so a lone leaf child moves up here; a lone
+  // internal child (two keys or more) stays where it is.
+  if (left == kEmptyRef && IsLeaf(right)) {
+    Free(self);
+    return right;
+  }
+  if (right == kEmptyRef && IsLeaf(left)) {
+    Free(self);
+    return left;
+  }
+  Internal& node = internals_->At(self - 1);
+  node.child[0] = left;
+  node.child[1] = right;
+  node.hash = SmtInternalHash(suite_, left == kEmptyRef ? kSmtEmpty : HashOf(left),
+                              right == kEmptyRef ? kSmtEmpty : HashOf(right));
+  return self;
+}
+
+Result<Digest> MemorySmt::Update(std::vector<SmtUpdate> updates) {
+  if (Status st = SmtSortUpdates(updates); !st.ok()) return st;
+  root_ = UpdateAt(root_, 0, updates.begin(), updates.end());
+  return Root();
+}
+
+// ------------------------------------------------------------------ Cursor
+
+MemorySmt::Cursor::Cursor(const MemorySmt& tree) : tree_(tree) {
+  if (tree.root_ != kEmptyRef) level_.push_back(Pending{tree.root_, SmtPos{}});
+}
+
+std::optional<MemorySmt::Cursor::Entry> MemorySmt::Cursor::Next() {
+  if (at_ == level_.size()) {
+    level_.swap(next_level_);
+    next_level_.clear();
+    at_ = 0;
+    if (level_.empty()) return std::nullopt;
+  }
+  const Pending p = level_[at_++];
+  if (!IsLeaf(p.ref)) {
+    const Internal& in = tree_.internals_->At(p.ref - 1);
+    for (int side = 0; side < 2; ++side) {
+      if (in.child[side] != kEmptyRef) {
+        next_level_.push_back(Pending{in.child[side], SmtChild(p.pos, side == 1)});
+      }
+    }
+  }
+  return Entry{p.pos, tree_.NodeOf(p.ref)};
+}
+
+}  // namespace govledger::crypto

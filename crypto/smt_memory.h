@@ -1,0 +1,95 @@
+// An in-memory sparse Merkle tree for replaying a whole state map at once (the chain audit).
+//
+// Same shape and hashes as SparseMerkleTree (crypto/smt.h) — a function of the key set alone —
+// but the nodes are held in two pools linked by index, each with its hash: an update follows
+// child links from the root instead of looking every position up in a map, and recomputes only
+// the hashes on the changed paths. For the same batches it produces the same roots and the same
+// nodes at the same positions as SparseMerkleTree over any SmtNodeStore
+// (tests/unit/crypto/smt_memory_test.cc checks both, node for node).
+//
+// About 40 bytes per internal node and 96 per leaf (a map of n keys has n leaves and n - 1
+// internal nodes). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "crypto/smt.h"
+
+namespace govledger::crypto {
+
+class MemorySmt {
+ public:
+  explicit MemorySmt(Suite suite);
+  ~MemorySmt();
+  MemorySmt(const MemorySmt&) = delete;
+  MemorySmt& operator=(const MemorySmt&) = delete;
+
+  Digest Root() const;
+  // Applies a batch as SparseMerkleTree::Update does (any order, each key at most once:
+  // "duplicate_key" otherwise, and then the tree is unchanged) and returns the new root.
+  Result<Digest> Update(std::vector<SmtUpdate> updates);
+  // Internal nodes plus leaves.
+  size_t node_count() const;
+
+  // Walks every node with its position in storage order — by depth, then by path, the order of
+  // SmtPosKey bytes — so that it can be merged with a scan of a stored tree. Holds one level of
+  // the tree (position and link) at a time.
+  class Cursor {
+   public:
+    explicit Cursor(const MemorySmt& tree);
+    // The next node, or nullopt after the last.
+    struct Entry {
+      SmtPos pos;
+      SmtNode node;
+    };
+    std::optional<Entry> Next();
+
+   private:
+    struct Pending {
+      uint32_t ref;
+      SmtPos pos;
+    };
+    const MemorySmt& tree_;
+    std::vector<Pending> level_, next_level_;
+    size_t at_ = 0;
+  };
+
+ private:
+  // A link: 0 is the empty subtree, kLeafBit | i the leaf in slot i, otherwise internal slot
+  // (link - 1).
+  using Ref = uint32_t;
+  static constexpr Ref kEmptyRef = 0;
+  static constexpr Ref kLeafBit = 0x80000000u;
+  struct Internal {
+    Digest hash;
+    Ref child[2];
+  };
+  struct Leaf {
+    Digest hash;
+    Digest key;
+    Digest value;
+  };
+  template <typename T>
+  class Pool;
+  using Iter = std::vector<SmtUpdate>::const_iterator;
+  using LeafIter = std::vector<SmtLeaf>::const_iterator;
+
+  static bool IsLeaf(Ref r) { return (r & kLeafBit) != 0; }
+  const Digest& HashOf(Ref r) const;
+  SmtNode NodeOf(Ref r) const;
+  Ref NewLeaf(const SmtLeaf& leaf);
+  Ref NewInternal(Ref left, Ref right);
+  void Free(Ref r);
+  Ref Build(uint16_t depth, LeafIter first, LeafIter last);
+  Ref UpdateAt(Ref ref, uint16_t depth, Iter first, Iter last);
+
+  Suite suite_;
+  std::unique_ptr<Pool<Internal>> internals_;
+  std::unique_ptr<Pool<Leaf>> leaves_;
+  Ref root_ = kEmptyRef;
+};
+
+}  // namespace govledger::crypto
