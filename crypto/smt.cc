@@ -29,8 +29,12 @@ size_t PrefixBytes(uint16_t depth) { return (static_cast<size_t>(depth) + 7) / 8
 
 // True when the bits of `path` from `depth` on are all zero.
 bool ZeroFrom(const Digest& path, uint16_t depth) {
-  for (uint16_t i = depth; i < kSmtMaxDepth; ++i) {
-    if (SmtBit(path, i)) return false;
+  if (depth >= kSmtMaxDepth) return true;
+  const size_t byte = depth / 8;
+  // The bits of the first byte from `depth` on, then every later byte whole.
+  if ((path[byte] & (0xFFu >> (depth % 8))) != 0) return false;
+  for (size_t i = byte + 1; i < path.size(); ++i) {
+    if (path[i] != 0) return false;
   }
   return true;
 }

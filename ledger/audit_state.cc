@@ -65,52 +65,52 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
   auto note = [&first](uint64_t h, const std::string& detail) {
     if (!first || h < first->height) first = Failure{h, "bad_state_entry", detail};
   };
-  // Entries are read in chunks; each chunk's keys and values are hashed on the threads, then
-  // looked up here, in key order.
+  // Entries are read here in chunks and checked on the threads: each hashes its entries' keys
+  // and values and looks them up in the replayed map (read-only but for the `seen` flag of its own
+  // entries' keys). Failures are then noted here in key order, as one thread would.
   struct Entry {
     std::string key;  // table byte + key
     std::string value;
-    Digest state_key{};
-    std::optional<Digest> state_value;  // nullopt: does not decode
+    std::optional<Failure> bad;
   };
   constexpr size_t kChunk = 8192;
   constexpr size_t kUnit = 256;
   std::vector<Entry> chunk;
   chunk.reserve(kChunk);
+  auto check = [this, tip](Entry& e) {
+    const char table = e.key[0];
+    const std::string_view key = std::string_view(e.key).substr(1);
+    auto it = latest_.find(StateKey(suite_, table, key));
+    if (it == latest_.end() || !it->second.value) {
+      e.bad = Failure{tip, "", Describe(table, key) + " is stored, but no block wrote it"};
+      return;
+    }
+    it->second.seen = true;
+    const Bytes bytes(e.value.begin(), e.value.end());
+    std::optional<Digest> value;
+    if (table == kMaterialStateTable) {
+      auto m = DecodeMaterial(bytes);
+      if (m.ok()) value = MaterialStateValue(suite_, *m);
+    } else {
+      value = RecordStateValue(suite_, bytes);
+    }
+    if (value != it->second.value) {
+      e.bad = Failure{it->second.height, "",
+                      Describe(table, key) + (value ? " differs from the state committed at this height"
+                                                    : " does not decode")};
+    }
+  };
   auto check_chunk = [&] {
     ParallelFor((chunk.size() + kUnit - 1) / kUnit, threads_, [&](size_t u) {
-      for (size_t i = u * kUnit; i < std::min(chunk.size(), (u + 1) * kUnit); ++i) {
-        Entry& e = chunk[i];
-        const char table = e.key[0];
-        const std::string_view key = std::string_view(e.key).substr(1);
-        e.state_key = StateKey(suite_, table, key);
-        const Bytes bytes(e.value.begin(), e.value.end());
-        if (table == kMaterialStateTable) {
-          auto m = DecodeMaterial(bytes);
-          if (m.ok()) e.state_value = MaterialStateValue(suite_, *m);
-        } else {
-          e.state_value = RecordStateValue(suite_, bytes);
-        }
-      }
+      for (size_t i = u * kUnit; i < std::min(chunk.size(), (u + 1) * kUnit); ++i) check(chunk[i]);
     });
     for (const Entry& e : chunk) {
-      const std::string_view key = std::string_view(e.key).substr(1);
-      auto it = latest_.find(e.state_key);
-      if (it == latest_.end() || !it->second.value) {
-        note(tip, Describe(e.key[0], key) + " is stored, but no block wrote it");
-        continue;
-      }
-      it->second.seen = true;
-      if (e.state_value != it->second.value) {
-        note(it->second.height, Describe(e.key[0], key) +
-                                    (e.state_value ? " differs from the state committed at this height"
-                                                   : " does not decode"));
-      }
+      if (e.bad) note(e.bad->height, e.bad->detail);
     }
     chunk.clear();
   };
   Status scanned = store_.ForEachStateMapEntry([&](std::string_view k, std::string_view v) {
-    chunk.push_back(Entry{std::string(k), std::string(v), {}, std::nullopt});
+    chunk.push_back(Entry{std::string(k), std::string(v), std::nullopt});
     if (chunk.size() == kChunk) check_chunk();
   });
   if (!scanned.ok()) return Failure{tip, "bad_state_entry", "stored state: " + scanned.ToString()};

@@ -245,6 +245,26 @@ void ChainBuilder::CommitBlocks(size_t n, size_t txs_per_block) {
   }
 }
 
+void ChainBuilder::CommitMaterials(int blocks, int per_block, uint64_t& serial) {
+  for (int b = 0; b < blocks; ++b) {
+    PendingBlock block;
+    for (int i = 0; i < per_block; ++i) {
+      Material m;
+      m.material_id = "M" + std::to_string(++serial);
+      m.type_code = "LIC001";
+      m.issuer = "civil";
+      m.holder_commitment.assign(32, 1);
+      m.doc_digest.assign(32, 2);
+      m.fields_root.assign(32, 3);
+      m.issue_tx.assign(32, 4);
+      m.last_event.assign(32, 5);
+      m.updated_height = store_->height() + 1;
+      block.materials.push_back(std::move(m));
+    }
+    GOVLEDGER_CHECK(Commit(block).ok());
+  }
+}
+
 Digest TipStateRoot(const Store& store) {
   if (store.height() == 0) return crypto::kSmtEmpty;
   return crypto::DigestFromBytes(store.GetBlock(store.height())->header.state_root).value();

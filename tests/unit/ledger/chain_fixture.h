@@ -75,6 +75,9 @@ class ChainBuilder {
   Status Commit(const PendingBlock& b) { return store_->CommitBlock(Build(b)); }
   // Commits `n` blocks of `txs_per_block` issues each.
   void CommitBlocks(size_t n, size_t txs_per_block);
+  // Commits `blocks` blocks of `per_block` materials each and no transactions (ids "M<serial>",
+  // `serial` counting on): a large state map, quickly.
+  void CommitMaterials(int blocks, int per_block, uint64_t& serial);
 
   // Private keys of validators added by governance (records in the state), so that blocks from
   // their effective height on are certified by the set then in force.

@@ -31,26 +31,8 @@ const testing::TestNetwork& Net() {
 }
 
 
-// Blocks of materials only (no transactions): fills a large state map quickly.
 void CommitMaterials(Store& store, int blocks, int per_block, uint64_t& serial) {
-  ChainBuilder chain(Net(), &store);
-  for (int b = 0; b < blocks; ++b) {
-    PendingBlock block;
-    for (int i = 0; i < per_block; ++i) {
-      Material m;
-      m.material_id = "M" + std::to_string(++serial);
-      m.type_code = "LIC001";
-      m.issuer = "civil";
-      m.holder_commitment.assign(32, 1);
-      m.doc_digest.assign(32, 2);
-      m.fields_root.assign(32, 3);
-      m.issue_tx.assign(32, 4);
-      m.last_event.assign(32, 5);
-      m.updated_height = store.height() + 1;
-      block.materials.push_back(std::move(m));
-    }
-    REQUIRE(chain.Commit(block).ok());
-  }
+  ChainBuilder(Net(), &store).CommitMaterials(blocks, per_block, serial);
 }
 
 // Every stored 'A' entry: position -> node.
