@@ -185,10 +185,9 @@ void CheckTxs(const PrepareContext& ctx, PreparedBlock& b, size_t first, size_t 
               std::optional<AuditFailure>& failure, size_t& failure_index) {
   const crypto::Suite suite = ctx.genesis.suite;
   for (size_t i = first; i < last; ++i) {
-    const std::string where = "tx " + std::to_string(i) + ": ";
     const Bytes& raw = b.raw_txs[i];
     auto fail = [&](std::string code, std::string detail) {
-      failure = Failure(std::move(code), where + detail);
+      failure = Failure(std::move(code), "tx " + std::to_string(i) + ": " + detail);
       failure_index = i;
     };
     auto tx = DecodeTx(suite, raw, std::numeric_limits<size_t>::max());
