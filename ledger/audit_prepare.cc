@@ -196,12 +196,7 @@ void CheckTxs(const PrepareContext& ctx, PreparedBlock& b, size_t first, size_t 
         !crypto::Verify(suite, tx->signer, tx->body_bytes, tx->signature)) {
       return fail("bad_tx_signature", "signature does not verify");
     }
-    std::optional<TxLocation> loc = ctx.store.FindTx(tx->hash);
-    if (!loc || loc->height != b.height || loc->index != i) {
-      return fail("bad_tx_location",
-                  "tx index entry for " + crypto::DigestHex(tx->hash) + " does not point here");
-    }
-    b.txs[i].location = loc;
+    b.txs[i].tx_hash = tx->hash;
     b.txs[i].leaf_hash = crypto::MerkleLeafHash(suite, raw);
   }
 }

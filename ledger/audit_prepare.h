@@ -2,7 +2,7 @@
 // reads the stored rows with one iterator per table (blocks, certificates, block events, state
 // changes), then, on a pool of threads, does every check that depends on one block alone:
 // decoding, the header's own fields, both commit certificates, every transaction's decoding,
-// signature and index entry, and the events hash. What links a block to the chain before it
+// signature and hashes, and the events hash. What links a block to the chain before it
 // (previous hash, time, log, state root) is left to the sequential half, which walks the
 // prepared blocks in height order and reports the first failure exactly as a block-by-block
 // audit would: each check's outcome is kept in the position that audit would have reached it.
@@ -49,8 +49,8 @@ class AuditValidatorSets {
 };
 
 struct PreparedTx {
-  Digest leaf_hash{};                  // Merkle leaf hash of the SignedTx bytes
-  std::optional<TxLocation> location;  // the 'T' index entry of its hash
+  Digest leaf_hash{};  // Merkle leaf hash of the SignedTx bytes
+  Digest tx_hash{};    // what the transaction index ('T') is keyed by
 };
 
 // One block after the parallel checks. `early` is a failure before the link to the previous

@@ -458,6 +458,26 @@ std::optional<TxLocation> Store::FindTx(const Digest& tx_hash) const {
   return *loc;
 }
 
+Status Store::ForEachTxLocation(
+    const std::function<void(const Digest& tx_hash, const TxLocation& loc)>& fn) const {
+  leveldb::ReadOptions ro = Checked();
+  ro.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
+  const char prefix = kTxLoc;
+  for (it->Seek(leveldb::Slice(&prefix, 1)); it->Valid() && it->key()[0] == kTxLoc; it->Next()) {
+    const leveldb::Slice k = it->key();
+    if (k.size() != 1 + crypto::kDigestSize) continue;
+    const leveldb::Slice v = it->value();
+    auto loc = DecodeTxLocation(Bytes(v.data(), v.data() + v.size()));
+    if (!loc.ok()) continue;
+    Digest hash;
+    std::memcpy(hash.data(), k.data() + 1, crypto::kDigestSize);
+    fn(hash, *loc);
+  }
+  if (!it->status().ok()) return CorruptStore("scanning the tx index: " + it->status().ToString());
+  return Status::Ok();
+}
+
 Result<Bytes> Store::GetTxBytes(const TxLocation& loc) const {
   auto block = GetBlock(loc.height);
   if (!block.ok()) return block.status();

@@ -121,6 +121,12 @@ class Store : public StateReader {
   // Height of the committed block with this hash (the 'H' index).
   std::optional<uint64_t> FindBlock(const Digest& block_hash) const;
   std::optional<TxLocation> FindTx(const Digest& tx_hash) const;
+  // Every transaction index entry (tx hash -> location) in hash order, for the chain audit, read
+  // without filling the block cache; entries that do not decode are passed over (FindTx finds
+  // nothing for them either). "corrupt_store" when LevelDB reports damage: entries of a damaged
+  // table block may then have been skipped.
+  Status ForEachTxLocation(
+      const std::function<void(const Digest& tx_hash, const TxLocation& loc)>& fn) const;
   Result<Bytes> GetTxBytes(const TxLocation& loc) const;
   std::vector<Event> GetEvents(std::string_view material_id) const;
   Result<std::vector<Event>> GetBlockEvents(uint64_t height) const;

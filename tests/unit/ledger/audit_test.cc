@@ -3,6 +3,7 @@
 #include <leveldb/db.h>
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "ledger/codec.h"
 #include "tests/unit/ledger/chain_fixture.h"
@@ -189,6 +190,75 @@ TEST_CASE("audit reports a tampered tx signature in block 5 as bad_tx_signature"
   no_sigs.verify_tx_signatures = false;
   // Without signature checks the tampered bytes still break the log root.
   CheckBadAt5(Audit(dir.path(), no_sigs), "bad_log_root");
+}
+
+// The transaction index key ('T' + tx hash) of the first transaction of block `h`.
+std::string FirstTxIndexKey(const std::string& dir, uint64_t h) {
+  const std::string block = ReadStored(dir, HeightKey('B', h));
+  const Block decoded = DecodeBlock(Bytes(block.begin(), block.end())).value();
+  REQUIRE(!decoded.txs.empty());
+  const Tx tx =
+      DecodeTx(Net().genesis.suite, decoded.txs[0], std::numeric_limits<size_t>::max()).value();
+  return "T" + std::string(tx.hash.begin(), tx.hash.end());
+}
+
+void DeleteStored(const std::string& dir, const std::string& key) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  REQUIRE(db->Delete(leveldb::WriteOptions(), key).ok());
+}
+
+TEST_CASE("audit reports a missing or misdirected tx index entry in block 5 as bad_tx_location "
+          "at 5",
+          "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());  // blocks 1-4 hold 1 + 2 + 3 + 1 transactions (4: a revocation)
+  const std::string key = FirstTxIndexKey(dir.path(), 5);
+  const TxLocation right = DecodeTxLocation(ToBytes(ReadStored(dir.path(), key))).value();
+  REQUIRE(right.height == 5);
+  REQUIRE(right.log_index == 7);
+  auto rewrite = [&](const TxLocation& loc) {
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    const Bytes v = EncodeTxLocation(loc);
+    REQUIRE(db->Put(leveldb::WriteOptions(), key, std::string(v.begin(), v.end())).ok());
+  };
+  SECTION("deleted") { DeleteStored(dir.path(), key); }
+  SECTION("another height") { rewrite(TxLocation{6, right.index, right.log_index}); }
+  SECTION("another index in the block") { rewrite(TxLocation{5, 1, right.log_index}); }
+  SECTION("another log index") { rewrite(TxLocation{5, right.index, right.log_index + 1}); }
+  for (unsigned threads : {1u, 3u}) {
+    AuditOptions opts;
+    opts.threads = threads;
+    const AuditReport r = Audit(dir.path(), opts);
+    CheckBadAt5(r, "bad_tx_location");
+    CHECK(r.txs_checked == 7);
+  }
+}
+
+TEST_CASE("audit reports a missing tx index entry before a later failure, and not before an "
+          "earlier one",
+          "[ledger]") {
+  TempDir dir;
+  BuildChain(dir.path());
+  DeleteStored(dir.path(), FirstTxIndexKey(dir.path(), 5));
+  SECTION("a later bad certificate at 7: the index entry at 5 comes first") {
+    const std::string cert = ReadStored(dir.path(), HeightKey('C', 7));
+    FlipStoredByte(dir.path(), HeightKey('C', 7), cert.size() - 2);
+    CheckBadAt5(Audit(dir.path()), "bad_tx_location");
+  }
+  SECTION("a bad certificate at 5 itself is checked before its transactions") {
+    const std::string cert = ReadStored(dir.path(), HeightKey('C', 5));
+    FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);
+    CheckBadAt5(Audit(dir.path()), "bad_commit");
+  }
+  SECTION("a flipped state tree node (reported at the tip) is checked after the whole chain") {
+    const std::string node_key = FirstKeyWithPrefix(dir.path(), "A");
+    FlipStoredByte(dir.path(), node_key, ReadStored(dir.path(), node_key).size() - 1);
+    CheckBadAt5(Audit(dir.path()), "bad_tx_location");
+  }
 }
 
 TEST_CASE("audit reports a flipped byte in certificate 5 as bad_commit at 5", "[ledger]") {
