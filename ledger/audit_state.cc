@@ -27,6 +27,44 @@ std::string Describe(char table, std::string_view key) {
 
 }  // namespace
 
+// ------------------------------------------------------------------ LatestWrites
+
+StateAudit::LatestWrites::LatestWrites() : slots_(1024) {}
+
+StateAudit::LatestWrites::Slot* StateAudit::LatestWrites::Find(const Digest& key) {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = crypto::DigestHasher()(key) & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (!s.used) return nullptr;
+    if (s.key == key) return &s;
+  }
+}
+
+void StateAudit::LatestWrites::Put(const Digest& key, uint64_t height,
+                                   const std::optional<Digest>& value) {
+  if (10 * (used_ + 1) > 7 * slots_.size()) Grow();
+  const size_t mask = slots_.size() - 1;
+  size_t i = crypto::DigestHasher()(key) & mask;
+  while (slots_[i].used && slots_[i].key != key) i = (i + 1) & mask;
+  Slot& s = slots_[i];
+  if (!s.used) ++used_;
+  s = Slot{height, key, value.value_or(Digest{}), true, !value.has_value(), false};
+}
+
+void StateAudit::LatestWrites::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (!s.used) continue;
+    size_t i = crypto::DigestHasher()(s.key) & mask;
+    while (slots_[i].used) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+// ------------------------------------------------------------------ StateAudit
+
 StateAudit::StateAudit(const Store& store, crypto::Suite suite, unsigned threads)
     : store_(store), suite_(suite), threads_(std::max(1u, threads)), tree_(suite) {}
 
@@ -41,7 +79,7 @@ Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header) {
 Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header,
                               std::vector<crypto::SmtUpdate> changes) {
   const size_t count = changes.size();
-  for (const crypto::SmtUpdate& u : changes) latest_[u.key] = Latest{h, u.value, false};
+  for (const crypto::SmtUpdate& u : changes) latest_.Put(u.key, h, u.value);
   auto root = tree_.Update(std::move(changes));
   if (!root.ok()) {
     return Status::Error("bad_state_root", "stored state changes: " + root.status().ToString());
@@ -86,12 +124,12 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
   auto check = [this, tip](Entry& e) {
     const char table = e.key[0];
     const std::string_view key = std::string_view(e.key).substr(1);
-    auto it = latest_.find(StateKey(suite_, table, key));
-    if (it == latest_.end() || !it->second.value) {
+    LatestWrites::Slot* latest = latest_.Find(StateKey(suite_, table, key));
+    if (latest == nullptr || latest->removed) {
       e.bad = Failure{tip, "", Describe(table, key) + " is stored, but no block wrote it"};
       return;
     }
-    it->second.seen = true;
+    latest->seen = true;
     const Bytes bytes(e.value.begin(), e.value.end());
     std::optional<Digest> value;
     if (table == kMaterialStateTable) {
@@ -100,8 +138,8 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
     } else {
       value = RecordStateValue(suite_, bytes);
     }
-    if (value != it->second.value) {
-      e.bad = Failure{it->second.height, "",
+    if (value != latest->value) {
+      e.bad = Failure{latest->height, "",
                       Describe(table, key) + (value ? " differs from the state committed at this height"
                                                     : " does not decode")};
     }
@@ -121,9 +159,9 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
   });
   if (!scanned.ok()) return Failure{tip, "bad_state_entry", "stored state: " + scanned.ToString()};
   check_chunk();
-  for (const auto& [key, latest] : latest_) {
-    if (latest.value && !latest.seen) {
-      note(latest.height, "the state entry with key " + crypto::DigestHex(key) +
+  for (const LatestWrites::Slot& latest : latest_.slots()) {
+    if (latest.used && !latest.removed && !latest.seen) {
+      note(latest.height, "the state entry with key " + crypto::DigestHex(latest.key) +
                               " written at this height is missing from the store");
     }
   }
