@@ -1,6 +1,7 @@
 #include "node/consensus_driver.h"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <chrono>
 
 #include "ledger/codec.h"
@@ -723,28 +724,69 @@ void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fet
   sync_in_hand_to_ = fetched.back().block.header.height;
   // The next batch travels while this one is verified and applied.
   if (peer_heights_[peer] > sync_in_hand_to_) RequestBlocks(peer, sync_in_hand_to_ + 1);
-  if (!hooks_.preverify_txs) return ApplyFetched(peer, std::move(fetched));
-  auto raws = std::make_shared<std::vector<Bytes>>();
-  for (const FetchedBlock& f : fetched) {
-    raws->insert(raws->end(), f.block.txs.begin(), f.block.txs.end());
+  auto batch = std::make_shared<FetchedBatch>();
+  batch->peer = peer;
+  batch->blocks = std::move(fetched);
+  auto verified = [this, batch] {
+    if (--batch->pending == 0 && !stopped_) ApplyFetched(std::move(*batch));
+  };
+  batch->pending = 1;  // until both verifications are on their way
+  if (hooks_.preverify_txs) {
+    auto raws = std::make_shared<std::vector<Bytes>>();
+    for (const FetchedBlock& f : batch->blocks) {
+      raws->insert(raws->end(), f.block.txs.begin(), f.block.txs.end());
+    }
+    ++batch->pending;
+    hooks_.preverify_txs(std::move(raws), verified);
   }
-  auto batch = std::make_shared<std::vector<FetchedBlock>>(std::move(fetched));
-  hooks_.preverify_txs(std::move(raws), [this, peer, batch] {
-    if (!stopped_) ApplyFetched(peer, std::move(*batch));
-  });
+  if (hooks_.on_workers) {
+    batch->set = executor_.ValidatorsAt(store_.height() + 1);
+    ++batch->pending;
+    // Workers read the batch's blocks and set and write only their own block's flag; the io
+    // thread leaves the batch alone until `verified` runs.
+    hooks_.on_workers(
+        batch->blocks.size(),
+        [batch, suite = genesis_.suite, chain_id = genesis_.chain_id](size_t i) {
+          FetchedBlock& f = batch->blocks[i];
+          const Bytes hash = crypto::DigestBytes(crypto::Hash(suite, f.block.header_bytes));
+          f.certified = ledger::VerifyCommit(suite, chain_id, batch->set, f.commit,
+                                             f.block.header.height, hash)
+                            .ok();
+        },
+        verified);
+  }
+  verified();
 }
 
-void ConsensusDriver::ApplyFetched(uint32_t peer, std::vector<FetchedBlock> fetched) {
+namespace {
+
+// Whether two validator sets accept the same certificates: VerifyCommit reads only the keys.
+bool SameKeys(const std::vector<ledger::Validator>& a, const std::vector<ledger::Validator>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const ledger::Validator& x, const ledger::Validator& y) {
+                      return x.key == y.key;
+                    });
+}
+
+}  // namespace
+
+void ConsensusDriver::ApplyFetched(FetchedBatch batch) {
+  const uint32_t peer = batch.peer;
+  std::vector<FetchedBlock>& fetched = batch.blocks;
   sync_in_hand_to_ = 0;
   const uint64_t before = store_.height();
   for (FetchedBlock& f : fetched) {
     const uint64_t h = f.block.header.height;
     if (h <= store_.height()) continue;  // consensus committed it meanwhile
     if (h != store_.height() + 1) break;
-    Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, f.block.header_bytes));
-    // Every certificate is checked against the validator set before anything is executed.
-    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, executor_.ValidatorsAt(h),
-                                     f.commit, h, hash);
+    // Every certificate is checked against the validator set before anything is executed: on a
+    // worker already, unless the set changed within the batch.
+    const std::vector<ledger::Validator> set = executor_.ValidatorsAt(h);
+    Status st = Status::Ok();
+    if (!f.certified || !SameKeys(set, batch.set)) {
+      Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, f.block.header_bytes));
+      st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, f.commit, h, hash);
+    }
     if (!st.ok()) {
       GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
                                          << " with a bad certificate: " << st.ToString());

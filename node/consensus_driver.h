@@ -44,6 +44,11 @@ class ConsensusDriver {
     // Unset: execution verifies them itself.
     std::function<void(std::shared_ptr<const std::vector<Bytes>> raws, std::function<void()> done)>
         preverify_txs;
+    // Block sync: runs work(0) ... work(n - 1) off the io thread (on the verifier's workers; work
+    // must touch nothing the io thread owns), then done on the io thread. Unset: the fetched
+    // blocks' certificates are checked on the io thread as they are applied.
+    std::function<void(size_t n, std::function<void(size_t)> work, std::function<void()> done)>
+        on_workers;
   };
 
   ConsensusDriver(boost::asio::io_context& io, const NodeConfig& config,
@@ -99,16 +104,28 @@ class ConsensusDriver {
   void ArmRebroadcast();
   void OnPeerMessage(uint32_t peer, Bytes payload);
   // Block sync, in three steps: a fetched batch is decoded (OnBlocks), its transactions'
-  // signatures are verified on the worker pool while the next batch is already requested
-  // (VerifyFetched), then its blocks are checked, executed and committed in order (ApplyFetched).
-  // One batch is verified or applied at a time; one more that arrives meanwhile waits.
+  // signatures and its blocks' certificates are verified on the worker pool while the next batch
+  // is already requested (VerifyFetched), then its blocks are checked, executed and committed in
+  // order (ApplyFetched). One batch is verified or applied at a time; one more that arrives
+  // meanwhile waits.
   struct FetchedBlock {
     ledger::Block block;
     ledger::Commit commit;
+    // Its certificate verified on a worker against the validator set of the batch (below).
+    bool certified = false;
+  };
+  struct FetchedBatch {
+    uint32_t peer = 0;
+    std::vector<FetchedBlock> blocks;
+    // The validator set of the height after the tip when the batch was fetched. A block's
+    // certificate checked against it stands only if its own height has the same set (a
+    // governance change inside the batch makes the io thread check again).
+    std::vector<ledger::Validator> set;
+    int pending = 0;  // verifications still running (io thread only)
   };
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
   void VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched);
-  void ApplyFetched(uint32_t peer, std::vector<FetchedBlock> fetched);
+  void ApplyFetched(FetchedBatch batch);
   void RequestBlocks(uint32_t peer, uint64_t from_height = 0);  // 0: from the tip + 1
   void SendStatus(std::optional<uint32_t> peer);
   // The validators of `height` and of the next one, with this node's index if it is one and the

@@ -134,6 +134,10 @@ Node::Node(NodeConfig config, ledger::Genesis genesis, std::unique_ptr<ledger::S
                            done();
                          });
   };
+  hooks.on_workers = [this](size_t n, std::function<void(size_t)> work,
+                            std::function<void()> done) {
+    verifier_->RunOnWorkers(n, std::move(work), std::move(done));
+  };
   driver_ = std::make_unique<ConsensusDriver>(io_, config_, genesis_, *store_, *executor_,
                                               mempool_, keys_, std::move(hooks));
 }

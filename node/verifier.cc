@@ -67,6 +67,32 @@ void SignatureVerifier::VerifyRaw(std::shared_ptr<const std::vector<Bytes>> raws
   }
 }
 
+void SignatureVerifier::RunOnWorkers(size_t n, std::function<void(size_t)> work,
+                                     std::function<void()> done) {
+  struct Run {
+    std::function<void(size_t)> work;
+    std::function<void()> done;
+    std::atomic<size_t> left{0};
+  };
+  auto run = std::make_shared<Run>();
+  run->work = std::move(work);
+  run->done = std::move(done);
+  run->left = n;
+  if (n == 0) {
+    boost::asio::post(io_, [run] { run->done(); });
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    boost::asio::post(pool_, [this, run, i] {
+      run->work(i);
+      // The last to finish hands over to the io thread; fetch_sub orders every work before it.
+      if (run->left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        boost::asio::post(io_, [run] { run->done(); });
+      }
+    });
+  }
+}
+
 void SignatureVerifier::Stop() {
   pool_.stop();
   pool_.join();

@@ -27,6 +27,9 @@ class SignatureVerifier {
   // left out: block execution checks it again and names it.
   void VerifyRaw(std::shared_ptr<const std::vector<Bytes>> raws, size_t max_tx_bytes,
                  std::function<void(std::vector<crypto::Digest>)> done);
+  // Runs work(0) ... work(n - 1) on the workers, then done on the io thread (done is posted even
+  // when n is 0). For other checks of a synced batch (its certificates).
+  void RunOnWorkers(size_t n, std::function<void(size_t)> work, std::function<void()> done);
   void Stop();
 
  private:

@@ -1,9 +1,12 @@
 #include "node/verifier.h"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <set>
+#include <thread>
 
 #include "ledger/codec.h"
 
@@ -69,4 +72,33 @@ TEST_CASE("VerifyRaw reports exactly the well-signed transactions of a batch, wh
 
 TEST_CASE("VerifyRaw of an empty batch still answers on the io thread", "[node]") {
   REQUIRE(VerifyAll({}, 2).empty());
+}
+
+TEST_CASE("RunOnWorkers runs every index once off the io thread, then done on the io thread",
+          "[node]") {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{37}}) {
+    for (unsigned threads : {1u, 3u}) {
+      INFO("n " << n << ", threads " << threads);
+      boost::asio::io_context io;
+      node::SignatureVerifier verifier(io, kSuite, threads);
+      const std::thread::id io_thread = std::this_thread::get_id();
+      std::vector<int> runs(n, 0);  // each index written by the one worker that runs it
+      std::atomic<int> on_io_thread{0};
+      bool done = false;
+      verifier.RunOnWorkers(
+          n,
+          [&](size_t i) {
+            ++runs[i];
+            if (std::this_thread::get_id() == io_thread) ++on_io_thread;
+          },
+          [&] {
+            REQUIRE(std::this_thread::get_id() == io_thread);
+            done = true;
+          });
+      auto work = boost::asio::make_work_guard(io);
+      while (!done) io.run_one();
+      CHECK(on_io_thread == 0);
+      CHECK(std::all_of(runs.begin(), runs.end(), [](int r) { return r == 1; }));
+    }
+  }
 }
