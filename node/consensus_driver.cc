@@ -696,8 +696,8 @@ void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
 }
 
 void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
-  // Blocks continue the store's tip, or the batch in hand while one is being verified.
-  uint64_t next = std::max(store_.height(), sync_in_hand_to_) + 1;
+  // Blocks continue the store's tip, or the last batch being verified or waiting to be applied.
+  uint64_t next = std::max(store_.height(), SyncInHandTo()) + 1;
   std::vector<FetchedBlock> fetched;
   for (const auto& sb : msg.blocks().blocks()) {
     auto block = ledger::DecodeBlock(ToBytes(sb.block()));
@@ -713,22 +713,26 @@ void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
     ++next;
   }
   if (fetched.empty()) return;
-  if (sync_in_hand_to_ > 0) {
+  if (sync_batches_.size() >= kSyncBatchesInFlight) {
     if (!sync_next_) sync_next_.emplace(peer, std::move(fetched));
     return;
   }
   VerifyFetched(peer, std::move(fetched));
 }
 
+uint64_t ConsensusDriver::SyncInHandTo() const {
+  return sync_batches_.empty() ? 0 : sync_batches_.back()->blocks.back().block.header.height;
+}
+
 void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched) {
-  sync_in_hand_to_ = fetched.back().block.header.height;
-  // The next batch travels while this one is verified and applied.
-  if (peer_heights_[peer] > sync_in_hand_to_) RequestBlocks(peer, sync_in_hand_to_ + 1);
   auto batch = std::make_shared<FetchedBatch>();
   batch->peer = peer;
   batch->blocks = std::move(fetched);
+  sync_batches_.push_back(batch);
+  // The next batch travels while this one is verified and the one before it applied.
+  if (peer_heights_[peer] > SyncInHandTo()) RequestBlocks(peer, SyncInHandTo() + 1);
   auto verified = [this, batch] {
-    if (--batch->pending == 0 && !stopped_) ApplyFetched(std::move(*batch));
+    if (--batch->pending == 0 && !stopped_) ApplyVerified();
   };
   batch->pending = 1;  // until both verifications are on their way
   if (hooks_.preverify_txs) {
@@ -770,12 +774,47 @@ bool SameKeys(const std::vector<ledger::Validator>& a, const std::vector<ledger:
 
 }  // namespace
 
-void ConsensusDriver::ApplyFetched(FetchedBatch batch) {
+void ConsensusDriver::ApplyVerified() {
+  if (sync_applying_) return;  // the loop below takes it
+  sync_applying_ = true;
+  std::optional<uint32_t> peer;  // of the last batch applied
+  while (!sync_batches_.empty() && sync_batches_.front()->pending == 0) {
+    std::shared_ptr<FetchedBatch> batch = std::move(sync_batches_.front());
+    sync_batches_.pop_front();
+    peer = batch->peer;
+    if (!ApplyFetched(*batch)) {
+      // The tip stopped short of the batch's end (a block that does not check, execute or
+      // commit): what was fetched after it cannot continue the tip either. Verifications still
+      // running for those batches find them gone.
+      sync_batches_.clear();
+      sync_next_.reset();
+      break;
+    }
+  }
+  sync_applying_ = false;
+  if (!peer) return;  // the head of the queue is still being verified
+  if (sync_next_ && sync_batches_.size() < kSyncBatchesInFlight) {
+    auto [next_peer, next_batch] = std::move(*sync_next_);
+    sync_next_.reset();
+    // ApplyFetched skips what consensus committed meanwhile.
+    VerifyFetched(next_peer, std::move(next_batch));
+    return;
+  }
+  if (!sync_batches_.empty()) return;  // more is being verified; its turn comes
+  // The batch requested ahead may still be on its way: asking again would fetch it twice.
+  if (sync_requested_from_ == store_.height() + 1 &&
+      SteadyMs() - sync_requested_at_ms_ <= kSyncRetryMs) {
+    return;
+  }
+  sync_requested_at_ms_ = 0;  // the next status from a peer ahead asks at once
+  if (peer_heights_[*peer] > store_.height()) RequestBlocks(*peer);
+}
+
+bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
   const uint32_t peer = batch.peer;
-  std::vector<FetchedBlock>& fetched = batch.blocks;
-  sync_in_hand_to_ = 0;
+  const std::vector<FetchedBlock>& fetched = batch.blocks;
   const uint64_t before = store_.height();
-  for (FetchedBlock& f : fetched) {
+  for (const FetchedBlock& f : fetched) {
     const uint64_t h = f.block.header.height;
     if (h <= store_.height()) continue;  // consensus committed it meanwhile
     if (h != store_.height() + 1) break;
@@ -807,26 +846,11 @@ void ConsensusDriver::ApplyFetched(FetchedBatch batch) {
     ++stats_.synced_blocks;
     hooks_.on_commit(*built);
   }
-  if (store_.height() == before) {
-    sync_next_.reset();  // it continued a batch that did not apply
-    return;
+  if (store_.height() > before) {
+    GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
+    if (core_->height() <= store_.height()) StartHeight();
   }
-  GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
-  if (core_->height() <= store_.height()) StartHeight();
-  if (sync_next_) {
-    auto [next_peer, next_batch] = std::move(*sync_next_);
-    sync_next_.reset();
-    // ApplyFetched skips what consensus committed meanwhile.
-    VerifyFetched(next_peer, std::move(next_batch));
-    return;
-  }
-  // The batch requested ahead may still be on its way: asking again would fetch it twice.
-  if (sync_requested_from_ == store_.height() + 1 &&
-      SteadyMs() - sync_requested_at_ms_ <= kSyncRetryMs) {
-    return;
-  }
-  sync_requested_at_ms_ = 0;  // the next status from a peer ahead asks at once
-  if (peer_heights_[peer] > store_.height()) RequestBlocks(peer);
+  return store_.height() >= fetched.back().block.header.height;
 }
 
 }  // namespace govledger::node

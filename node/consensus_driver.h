@@ -105,9 +105,10 @@ class ConsensusDriver {
   void OnPeerMessage(uint32_t peer, Bytes payload);
   // Block sync, in three steps: a fetched batch is decoded (OnBlocks), its transactions'
   // signatures and its blocks' certificates are verified on the worker pool while the next batch
-  // is already requested (VerifyFetched), then its blocks are checked, executed and committed in
-  // order (ApplyFetched). One batch is verified or applied at a time; one more that arrives
-  // meanwhile waits.
+  // is already requested (VerifyFetched), then, once verified and in height order, its blocks
+  // are checked, executed and committed (ApplyVerified, ApplyFetched). Up to
+  // kSyncBatchesInFlight batches are verified or waiting to be applied — the next one is verified
+  // while this one is applied — and one more that arrives meanwhile waits.
   struct FetchedBlock {
     ledger::Block block;
     ledger::Commit commit;
@@ -123,9 +124,15 @@ class ConsensusDriver {
     std::vector<ledger::Validator> set;
     int pending = 0;  // verifications still running (io thread only)
   };
+  static constexpr size_t kSyncBatchesInFlight = 2;
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
   void VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched);
-  void ApplyFetched(FetchedBatch batch);
+  void ApplyVerified();
+  // True when the tip reached the batch's last height (blocks consensus committed meanwhile are
+  // skipped).
+  bool ApplyFetched(const FetchedBatch& batch);
+  // The last height of the batches being verified or waiting to be applied; 0: none.
+  uint64_t SyncInHandTo() const;
   void RequestBlocks(uint32_t peer, uint64_t from_height = 0);  // 0: from the tip + 1
   void SendStatus(std::optional<uint32_t> peer);
   // The validators of `height` and of the next one, with this node's index if it is one and the
@@ -188,7 +195,9 @@ class ConsensusDriver {
   std::map<uint32_t, uint64_t> peer_heights_;
   int64_t sync_requested_at_ms_ = 0;
   uint64_t sync_requested_from_ = 0;  // the first height of the last block request
-  uint64_t sync_in_hand_to_ = 0;  // last height of the batch being verified or applied; 0: none
+  // Fetched batches in height order, each verified or being verified (FetchedBatch::pending).
+  std::deque<std::shared_ptr<FetchedBatch>> sync_batches_;
+  bool sync_applying_ = false;  // ApplyVerified is running (a batch verified meanwhile waits)
   std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
   Stats stats_;
 };
