@@ -51,24 +51,16 @@ struct StoredNode {
   std::string key, value;
 };
 StoredNode DeepNode(const std::string& dir, bool internal) {
-  leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
-  std::unique_ptr<leveldb::DB> db(raw);
-  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
-  for (it->Seek("A"); it->Valid() && it->key()[0] == 'A'; it->Next()) {
-    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(it->key().data()) + 1,
-                                     it->key().size() - 1);
-    REQUIRE(pos.ok());
-    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(it->value().data()),
-                                      it->value().size());
-    REQUIRE(node.ok());
-    if (pos->depth > LevelStateTree::kTopDepth + 1 &&
-        std::holds_alternative<crypto::SmtInternal>(*node) == internal) {
-      return {*pos, it->key().ToString(), it->value().ToString()};
+  std::optional<StoredNode> found;
+  testing::ForEachStoredNode(dir, [&](const std::string& key, const std::string& value,
+                                      const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+    if (!found && pos.depth > LevelStateTree::kTopDepth + 1 &&
+        std::holds_alternative<crypto::SmtInternal>(node) == internal) {
+      found = StoredNode{pos, key, value};
     }
-  }
-  FAIL("no stored node below depth " << LevelStateTree::kTopDepth + 1);
-  return {};
+  });
+  if (!found) FAIL("no stored node below depth " << LevelStateTree::kTopDepth + 1);
+  return *found;
 }
 
 void Rewrite(const std::string& dir, const std::string& key, const std::optional<std::string>& v) {

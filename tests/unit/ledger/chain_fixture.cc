@@ -1,8 +1,10 @@
 #include "tests/unit/ledger/chain_fixture.h"
 
+#include <leveldb/db.h>
 #include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
 #include <utility>
 
 #include "crypto/merkle.h"
@@ -262,6 +264,24 @@ void ChainBuilder::CommitMaterials(int blocks, int per_block, uint64_t& serial) 
       block.materials.push_back(std::move(m));
     }
     GOVLEDGER_CHECK(Commit(block).ok());
+  }
+}
+
+void ForEachStoredNode(const std::string& dir,
+                       const std::function<void(const std::string& key, const std::string& value,
+                                                const crypto::SmtPos& pos,
+                                                const crypto::SmtNode& node)>& fn) {
+  leveldb::DB* raw = nullptr;
+  GOVLEDGER_CHECK(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek("A"); it->Valid() && it->key()[0] == 'A'; it->Next()) {
+    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(it->key().data()) + 1,
+                                     it->key().size() - 1);
+    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(it->value().data()),
+                                      it->value().size());
+    GOVLEDGER_CHECK(pos.ok() && node.ok());
+    fn(it->key().ToString(), it->value().ToString(), *pos, *node);
   }
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,13 @@ struct PendingBlock {
 
 // The state_root of the store's tip block (the empty map's root at height 0).
 Digest TipStateRoot(const Store& store);
+
+// Every stored state tree node ('A' rows) of a data directory no store has open, in key order:
+// fn(raw key, raw value, position, node).
+void ForEachStoredNode(const std::string& dir,
+                       const std::function<void(const std::string& key, const std::string& value,
+                                                const crypto::SmtPos& pos,
+                                                const crypto::SmtNode& node)>& fn);
 
 class ChainBuilder {
  public:

@@ -37,20 +37,11 @@ void CommitMaterials(Store& store, int blocks, int per_block, uint64_t& serial) 
 
 // Every stored 'A' entry: position -> node.
 std::map<crypto::SmtPos, crypto::SmtNode> StoredNodes(const std::string& dir) {
-  leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
-  std::unique_ptr<leveldb::DB> db(raw);
   std::map<crypto::SmtPos, crypto::SmtNode> out;
-  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
-  for (it->Seek("A"); it->Valid() && it->key()[0] == 'A'; it->Next()) {
-    auto pos = crypto::SmtPosFromKey(reinterpret_cast<const uint8_t*>(it->key().data()) + 1,
-                                     it->key().size() - 1);
-    REQUIRE(pos.ok());
-    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(it->value().data()),
-                                      it->value().size());
-    REQUIRE(node.ok());
-    out.emplace(*pos, *node);
-  }
+  testing::ForEachStoredNode(dir, [&](const std::string&, const std::string&,
+                                      const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+    out.emplace(pos, node);
+  });
   return out;
 }
 
