@@ -251,5 +251,52 @@ TEST_CASE("a block unreadable from a damaged table is named by audit chain",
   CHECK(r.reason_code == "unreadable_block");
 }
 
+TEST_CASE("a damaged table block of the tx index is found by the audit's index check as "
+          "bad_tx_location, not passed over",
+          "[ledger][store_check]") {
+  TempDir dir;
+  BuildChainInTables(dir.path());
+  // Block 5's first transaction: its hash's last bytes occur in the table files in its index
+  // key ('T' + hash; not shared with the key before it) and in its material's record (issue_tx).
+  // Flip a byte at each occurrence in turn until the index entry is the one damaged.
+  auto store_probe = Store::Open(dir.path(), Net().genesis).value();
+  const Block block5 = store_probe->GetBlock(5).value();
+  const Tx tx = DecodeTx(Net().genesis.suite, block5.txs[0], 1 << 20).value();
+  store_probe.reset();
+  const std::string tail(tx.hash.end() - 16, tx.hash.end());
+  auto flip = [](const std::string& file, size_t at) {
+    int fd = ::open(file.c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    char b = 0;
+    REQUIRE(::pread(fd, &b, 1, static_cast<off_t>(at)) == 1);
+    b = static_cast<char>(b ^ 0x01);
+    REQUIRE(::pwrite(fd, &b, 1, static_cast<off_t>(at)) == 1);
+    ::close(fd);
+  };
+  std::unique_ptr<Store> store;
+  for (const std::string& t : TableFiles(dir.path())) {
+    const std::string data = ReadWholeFile(t);
+    for (size_t at = data.find(tail); at != std::string::npos && !store;
+         at = data.find(tail, at + 1)) {
+      flip(t, at + 3);
+      auto opened = Store::Open(dir.path(), Net().genesis);
+      if (opened.ok() && !(*opened)->FindTx(tx.hash).has_value()) {
+        store = std::move(opened).value();
+      } else {
+        opened = Status::Error("closed", "");
+        flip(t, at + 3);  // restored: not the index entry
+      }
+    }
+    if (store) break;
+  }
+  REQUIRE(store != nullptr);
+  AuditReport r = AuditChain(*store, Net().genesis, {});
+  INFO(r.reason_code << " at " << r.bad_height << ": " << r.detail);
+  CHECK_FALSE(r.ok);
+  CHECK(r.reason_code == "bad_tx_location");
+  CHECK(r.bad_height >= 1);
+  CHECK(r.bad_height <= 5);  // the damaged block holds block 5's entry, maybe earlier ones too
+}
+
 }  // namespace
 }  // namespace govledger::ledger
