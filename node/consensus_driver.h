@@ -103,10 +103,10 @@ class ConsensusDriver {
   void Rebroadcast();
   void ArmRebroadcast();
   void OnPeerMessage(uint32_t peer, Bytes payload);
-  // Block sync, in three steps: a fetched batch is decoded (OnBlocks), its transactions'
-  // signatures and its blocks' certificates are verified on the worker pool while the next batch
-  // is already requested (VerifyFetched), then, once verified and in height order, its blocks
-  // are checked, executed and committed (ApplyVerified, ApplyFetched). Up to
+  // Block sync (node/consensus_sync.cc), in three steps: a fetched batch is decoded (OnBlocks),
+  // its transactions' signatures and its blocks' certificates are verified on the worker pool
+  // while the next batch is already requested (VerifyFetched), then, once verified and in height
+  // order, its blocks are checked, executed and committed (ApplyVerified, ApplyFetched). Up to
   // kSyncBatchesInFlight batches are verified or waiting to be applied — the next one is verified
   // while this one is applied — and one more that arrives meanwhile waits.
   struct FetchedBlock {
@@ -125,6 +125,9 @@ class ConsensusDriver {
     int pending = 0;  // verifications still running (io thread only)
   };
   static constexpr size_t kSyncBatchesInFlight = 2;
+  static constexpr uint32_t kMaxSyncBlocks = 64;       // per batch asked for
+  static constexpr size_t kMaxSyncBytes = 8u << 20;    // per batch served
+  static constexpr int64_t kSyncRetryMs = 2000;        // before asking again
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
   void VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched);
   void ApplyVerified();

@@ -7,6 +7,12 @@
 
 namespace govledger {
 
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 namespace {
 constexpr int64_t kCstOffsetMs = 8LL * 3600 * 1000;
 

@@ -12,6 +12,9 @@ namespace govledger {
 
 // Milliseconds since the Unix epoch.
 int64_t NowMs();
+// Milliseconds on the steady clock (arbitrary origin): for pacing retries and timeouts, which a
+// wall clock stepped back (NTP, a skewed clock) would hold up for as long as the step.
+int64_t SteadyMs();
 
 // RFC 3339 in China Standard Time, e.g. "2026-11-22T10:15:00+08:00" (no DST in China).
 std::string FormatTimeCst(int64_t ms);

@@ -1,0 +1,185 @@
+// Block sync, the ConsensusDriver's catching up (node/consensus_driver.h): requesting batches of
+// blocks from a peer that is ahead, verifying their transactions' signatures and certificates on
+// the verifier's workers, and applying them in height order on the io thread.
+#include "node/consensus_driver.h"
+
+#include <algorithm>
+
+#include "ledger/codec.h"
+#include "ledger/commit.h"
+#include "node/log.h"
+#include "node/p2p_messages.h"
+#include "proto/p2p.pb.h"
+#include "util/time.h"
+
+namespace govledger::node {
+
+void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
+  if (!p2p_) return;
+  sync_requested_at_ms_ = SteadyMs();
+  sync_requested_from_ = from_height ? from_height : store_.height() + 1;
+  pb::P2pMessage req;
+  req.mutable_block_request()->set_from_height(sync_requested_from_);
+  req.mutable_block_request()->set_max_blocks(kMaxSyncBlocks);
+  p2p_->Send(peer, Serialize(req));
+}
+
+void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
+  // Blocks continue the store's tip, or the last batch being verified or waiting to be applied.
+  uint64_t next = std::max(store_.height(), SyncInHandTo()) + 1;
+  std::vector<FetchedBlock> fetched;
+  for (const auto& sb : msg.blocks().blocks()) {
+    auto block = ledger::DecodeBlock(ToBytes(sb.block()));
+    auto commit = ledger::DecodeCommit(ToBytes(sb.commit()));
+    if (!block.ok() || !commit.ok()) {
+      GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent an undecodable block; ignored");
+      break;
+    }
+    const uint64_t h = block->header.height;
+    if (h < next) continue;
+    if (h != next) break;
+    fetched.push_back({std::move(*block), std::move(*commit)});
+    ++next;
+  }
+  if (fetched.empty()) return;
+  if (sync_batches_.size() >= kSyncBatchesInFlight) {
+    if (!sync_next_) sync_next_.emplace(peer, std::move(fetched));
+    return;
+  }
+  VerifyFetched(peer, std::move(fetched));
+}
+
+uint64_t ConsensusDriver::SyncInHandTo() const {
+  return sync_batches_.empty() ? 0 : sync_batches_.back()->blocks.back().block.header.height;
+}
+
+void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched) {
+  auto batch = std::make_shared<FetchedBatch>();
+  batch->peer = peer;
+  batch->blocks = std::move(fetched);
+  sync_batches_.push_back(batch);
+  // The next batch travels while this one is verified and the one before it applied.
+  if (peer_heights_[peer] > SyncInHandTo()) RequestBlocks(peer, SyncInHandTo() + 1);
+  auto verified = [this, batch] {
+    if (--batch->pending == 0 && !stopped_) ApplyVerified();
+  };
+  batch->pending = 1;  // until both verifications are on their way
+  if (hooks_.preverify_txs) {
+    auto raws = std::make_shared<std::vector<Bytes>>();
+    for (const FetchedBlock& f : batch->blocks) {
+      raws->insert(raws->end(), f.block.txs.begin(), f.block.txs.end());
+    }
+    ++batch->pending;
+    hooks_.preverify_txs(std::move(raws), verified);
+  }
+  if (hooks_.on_workers) {
+    batch->set = executor_.ValidatorsAt(store_.height() + 1);
+    ++batch->pending;
+    // Workers read the batch's blocks and set and write only their own block's flag; the io
+    // thread leaves the batch alone until `verified` runs.
+    hooks_.on_workers(
+        batch->blocks.size(),
+        [batch, suite = genesis_.suite, chain_id = genesis_.chain_id](size_t i) {
+          FetchedBlock& f = batch->blocks[i];
+          const Bytes hash = crypto::DigestBytes(crypto::Hash(suite, f.block.header_bytes));
+          f.certified = ledger::VerifyCommit(suite, chain_id, batch->set, f.commit,
+                                             f.block.header.height, hash)
+                            .ok();
+        },
+        verified);
+  }
+  verified();
+}
+
+namespace {
+
+// Whether two validator sets accept the same certificates: VerifyCommit reads only the keys.
+bool SameKeys(const std::vector<ledger::Validator>& a, const std::vector<ledger::Validator>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const ledger::Validator& x, const ledger::Validator& y) {
+                      return x.key == y.key;
+                    });
+}
+
+}  // namespace
+
+void ConsensusDriver::ApplyVerified() {
+  if (sync_applying_) return;  // the loop below takes it
+  sync_applying_ = true;
+  std::optional<uint32_t> peer;  // of the last batch applied
+  while (!sync_batches_.empty() && sync_batches_.front()->pending == 0) {
+    std::shared_ptr<FetchedBatch> batch = std::move(sync_batches_.front());
+    sync_batches_.pop_front();
+    peer = batch->peer;
+    if (!ApplyFetched(*batch)) {
+      // The tip stopped short of the batch's end (a block that does not check, execute or
+      // commit): what was fetched after it cannot continue the tip either. Verifications still
+      // running for those batches find them gone.
+      sync_batches_.clear();
+      sync_next_.reset();
+      break;
+    }
+  }
+  sync_applying_ = false;
+  if (!peer) return;  // the head of the queue is still being verified
+  if (sync_next_ && sync_batches_.size() < kSyncBatchesInFlight) {
+    auto [next_peer, next_batch] = std::move(*sync_next_);
+    sync_next_.reset();
+    // ApplyFetched skips what consensus committed meanwhile.
+    VerifyFetched(next_peer, std::move(next_batch));
+    return;
+  }
+  if (!sync_batches_.empty()) return;  // more is being verified; its turn comes
+  // The batch requested ahead may still be on its way: asking again would fetch it twice.
+  if (sync_requested_from_ == store_.height() + 1 &&
+      SteadyMs() - sync_requested_at_ms_ <= kSyncRetryMs) {
+    return;
+  }
+  sync_requested_at_ms_ = 0;  // the next status from a peer ahead asks at once
+  if (peer_heights_[*peer] > store_.height()) RequestBlocks(*peer);
+}
+
+bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
+  const uint32_t peer = batch.peer;
+  const std::vector<FetchedBlock>& fetched = batch.blocks;
+  const uint64_t before = store_.height();
+  for (const FetchedBlock& f : fetched) {
+    const uint64_t h = f.block.header.height;
+    if (h <= store_.height()) continue;  // consensus committed it meanwhile
+    if (h != store_.height() + 1) break;
+    // Every certificate is checked against the validator set before anything is executed: on a
+    // worker already, unless the set changed within the batch.
+    const std::vector<ledger::Validator> set = executor_.ValidatorsAt(h);
+    Status st = Status::Ok();
+    if (!f.certified || !SameKeys(set, batch.set)) {
+      Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, f.block.header_bytes));
+      st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, f.commit, h, hash);
+    }
+    if (!st.ok()) {
+      GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
+                                         << " with a bad certificate: " << st.ToString());
+      break;
+    }
+    auto built = executor_.Execute(f.block);
+    if (!built.ok()) {
+      GOVLEDGER_LOG(kWarn, "sync: block " << h << " from peer " << peer
+                                          << " does not execute: " << built.status().ToString());
+      break;
+    }
+    built->write.commit = f.commit;
+    if (hooks_.can_commit && !hooks_.can_commit(h)) break;  // retried on the next sync round
+    if (Status cs = store_.CommitBlock(built->write); !cs.ok()) {
+      GOVLEDGER_LOG(kError, "sync: cannot commit block " << h << ": " << cs.ToString());
+      break;
+    }
+    ++stats_.synced_blocks;
+    hooks_.on_commit(*built);
+  }
+  if (store_.height() > before) {
+    GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
+    if (core_->height() <= store_.height()) StartHeight();
+  }
+  return store_.height() >= fetched.back().block.header.height;
+}
+
+}  // namespace govledger::node
