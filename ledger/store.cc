@@ -17,283 +17,100 @@
 
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
+#include "ledger/store_internal.h"
 #include "ledger/store_state_tree.h"
 #include "util/file.h"
 
 namespace govledger::ledger {
 
-namespace {
+using namespace store_internal;  // the key layout (ledger/store_internal.h)
 
-// Table prefixes; see the key layout at the top of store.h.
-constexpr char kMeta = 'M';
-constexpr char kBlock = 'B';
-constexpr char kCommit = 'C';
-constexpr char kBlockHash = 'H';
-constexpr char kTxLoc = 'T';
-constexpr char kState = 'S';
-constexpr char kMaterialEvent = 'V';
-constexpr char kBlockEvents = 'W';
-constexpr char kDigestIndex = 'D';
-constexpr char kHolderIndex = 'O';
-constexpr char kIssuerIndex = 'I';
-constexpr char kTypeIndex = 'Y';
-constexpr char kExpiryIndex = 'X';
-constexpr char kLogNode = 'L';
+// ------------------------------------------------------------------ Store::Impl
 
-// Metadata names. The tip is kept in metadata (written in every block's batch) so Open is O(1).
-constexpr std::string_view kMetaGenesis = "genesis";
-constexpr std::string_view kMetaHeight = "height";
-constexpr std::string_view kMetaTipHash = "tip_hash";
-constexpr std::string_view kMetaLogSize = "log_size";
-constexpr std::string_view kMetaTipTime = "tip_time";
-// Layout version of the state tree ('A') and journal ('J'). A store without it was written before
-// blocks carried a state_root and cannot serve one. "smt-v1" wrote every node; "smt-v2" keeps the
-// top levels in memory (ledger/store_state_tree.h) and is what a v1 store is migrated to on open.
-constexpr std::string_view kMetaStateTree = "state_tree";
-constexpr std::string_view kStateTreeVersion = "smt-v2";
-constexpr std::string_view kStateTreeV1 = "smt-v1";
-
-// Releases a LevelDB snapshot on scope exit (a store snapshot's view releases nothing).
-class SnapshotGuard {
- public:
-  SnapshotGuard(leveldb::DB* db, const leveldb::Snapshot* snapshot)
-      : db_(db), snapshot_(snapshot) {}
-  ~SnapshotGuard() { db_->ReleaseSnapshot(snapshot_); }
-  SnapshotGuard(const SnapshotGuard&) = delete;
-  SnapshotGuard& operator=(const SnapshotGuard&) = delete;
-  const leveldb::Snapshot* get() const { return snapshot_; }
-
- private:
-  leveldb::DB* db_;
-  const leveldb::Snapshot* snapshot_;
-};
-
-std::string Key(char table, std::string_view rest) {
-  std::string k(1, table);
-  k.append(rest);
-  return k;
-}
-std::string Key(char table, const Bytes& rest) {
-  std::string k(1, table);
-  k.append(rest.begin(), rest.end());
-  return k;
-}
-std::string Key(char table, const Digest& d) {
-  std::string k(1, table);
-  k.append(d.begin(), d.end());
-  return k;
-}
-std::string U64Key(char table, uint64_t v) {
-  std::string k(1, table);
-  AppendU64BE(k, v);
-  return k;
-}
-std::string U64String(uint64_t v) {
-  std::string s;
-  AppendU64BE(s, v);
-  return s;
-}
-// 'I' issuer 0x00 id and 'Y' type 0x00 id: the separator keeps "ab"+"c" apart from "a"+"bc".
-std::string SeparatedPrefix(char table, std::string_view name) {
-  std::string k = Key(table, name);
-  k.push_back('\0');
-  return k;
-}
-std::string EventKey(std::string_view material_id, uint32_t seq) {
-  std::string k = SeparatedPrefix(kMaterialEvent, material_id);
-  for (int s = 24; s >= 0; s -= 8) k.push_back(static_cast<char>(static_cast<uint8_t>(seq >> s)));
-  return k;
-}
-// Only positive expiries are indexed, so the u64 cast preserves order.
-std::string ExpiryKey(int64_t until_ms, std::string_view id) {
-  std::string k = U64Key(kExpiryIndex, static_cast<uint64_t>(until_ms));
-  k.append(id);
-  return k;
-}
-std::string LogNodeKey(uint32_t level, uint64_t index) {
-  std::string k(1, kLogNode);
-  k.push_back(static_cast<char>(static_cast<uint8_t>(level)));
-  AppendU64BE(k, index);
-  return k;
+Result<std::string> Store::Impl::Get(const std::string& key, const std::string& what) const {
+  std::string value;
+  leveldb::Status s = db->Get(Checked(), key, &value);
+  if (s.IsNotFound()) return Status::Error("not_found", what + " not found");
+  if (!s.ok()) return CorruptStore("reading " + what + ": " + s.ToString());
+  return value;
 }
 
-Bytes ToBytesS(const std::string& s) { return Bytes(s.begin(), s.end()); }
-leveldb::Slice AsSlice(const Bytes& b) {
-  return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size());
-}
-bool StartsWith(const leveldb::Slice& s, const std::string& prefix) {
-  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+Store::Impl::Pinned Store::Impl::PinTip() const {
+  std::lock_guard<std::mutex> lock(commit_mu);
+  return {std::make_unique<SnapshotGuard>(db.get(), db->GetSnapshot()), state_tree.top()};
 }
 
-bool InExpiryIndex(const Material& m) {
-  return ExpiresInStatus(m.status) && m.valid_until_ms > 0;
-}
-
-// Record tables are written by contracts; a prefix that collides with a store table would corrupt
-// the store, so the two sets are checked against each other once.
-bool IsRecordTable(char c) {
-  for (Table t : {Table::kGrant, Table::kGrantByMaterial, Table::kUsage, Table::kChildren,
-                  Table::kContract, Table::kContractByDigest, Table::kContractDeadline,
-                  Table::kProposal, Table::kRegistry, Table::kCounter}) {
-    if (static_cast<char>(t) == c) return true;
-  }
-  return false;
-}
-
-leveldb::ReadOptions Checked() {
-  leveldb::ReadOptions o;
-  o.verify_checksums = true;
-  return o;
-}
-
-// The StateReader interface has no error channel, and its answers drive consensus: a node that
-// cannot read its own committed state must stop rather than execute blocks on a wrong view.
-[[noreturn]] void FatalStateRead(const std::string& what) {
-  std::cerr << "govledger: fatal: cannot read committed state: " << what
-            << " (run `govledger audit chain` on this data directory)\n";
-  std::abort();
-}
-
-Status CorruptStore(const std::string& what) { return Status::Error("corrupt_store", what); }
-
-// LevelDB's NodeStore view of the committed Merkle log ('L' keys).
-class LevelNodeStore : public crypto::NodeStore {
- public:
-  void set_db(leveldb::DB* db) { db_ = db; }
-  std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override {
-    std::string value;
-    leveldb::Status s = db_->Get(Checked(), LogNodeKey(level, index), &value);
-    if (!s.ok() || value.size() != crypto::kDigestSize) return std::nullopt;
-    Digest d;
-    std::copy(value.begin(), value.end(), d.begin());
-    return d;
-  }
-  void PutNode(uint32_t, uint64_t, const Digest&) override {
-    // Committed nodes are only written by Store::CommitBlock, through PendingLogNodes.
-    GOVLEDGER_CHECK(false && "the committed log is read-only; use PendingLogNodes");
-  }
-
- private:
-  leveldb::DB* db_ = nullptr;
-};
-
-}  // namespace
-
-struct Store::Impl {
-  std::string dir;
-  crypto::Suite suite = crypto::Suite::kP256;
-  Digest genesis_hash{};
-  int64_t genesis_time_ms = 0;
-
-  // Declared before db so that they outlive it.
-  std::unique_ptr<const leveldb::FilterPolicy> filter;
-  std::unique_ptr<leveldb::Cache> cache;
-  std::unique_ptr<leveldb::DB> db;
-  LevelNodeStore nodes;
-  LevelStateTree state_tree;
-
-  // Held by CommitBlock from its LevelDB write until the state tree's top has moved to the new
-  // tip, and by whoever pairs a LevelDB snapshot with that top (proofs, Snapshot()).
-  mutable std::mutex commit_mu;
-  // The tip; readers may run on other threads while CommitBlock advances it.
-  mutable std::mutex mu;
-  uint64_t height = 0;
-  Digest tip_hash{};
-  uint64_t log_size = 0;
-  int64_t tip_time_ms = 0;
-
-  // Reads a key: OK with the value, "not_found", or "corrupt_store".
-  Result<std::string> Get(const std::string& key, const std::string& what) const {
-    std::string value;
-    leveldb::Status s = db->Get(Checked(), key, &value);
-    if (s.IsNotFound()) return Status::Error("not_found", what + " not found");
-    if (!s.ok()) return CorruptStore("reading " + what + ": " + s.ToString());
-    return value;
-  }
-
-  // A LevelDB snapshot and the state tree's top of the same tip.
-  struct Pinned {
-    std::unique_ptr<SnapshotGuard> snapshot;
-    TopTree top;
+Status Store::Impl::LoadTip() {
+  auto read_u64 = [this](std::string_view name) -> Result<uint64_t> {
+    auto raw = Get(Key(kMeta, name), "metadata " + std::string(name));
+    if (!raw.ok()) return CorruptStore(raw.status().message());
+    if (raw->size() != 8) {
+      return CorruptStore("metadata " + std::string(name) + " has a bad size");
+    }
+    return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
   };
-  Pinned PinTip() const {
-    std::lock_guard<std::mutex> lock(commit_mu);
-    return {std::make_unique<SnapshotGuard>(db.get(), db->GetSnapshot()), state_tree.top()};
-  }
+  auto h = read_u64(kMetaHeight);
+  if (!h.ok()) return h.status();
+  auto size = read_u64(kMetaLogSize);
+  if (!size.ok()) return size.status();
+  auto time = read_u64(kMetaTipTime);
+  if (!time.ok()) return time.status();
+  auto tip_raw = Get(Key(kMeta, kMetaTipHash), "metadata tip_hash");
+  if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
+  auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
+  if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
+  height = *h;
+  log_size = *size;
+  tip_time_ms = static_cast<int64_t>(*time);
+  tip_hash = *tip;
+  return Status::Ok();
+}
 
-  // Reads the tip (height, log size, time, hash) from the metadata into the fields above.
-  Status LoadTip() {
-    auto read_u64 = [this](std::string_view name) -> Result<uint64_t> {
-      auto raw = Get(Key(kMeta, name), "metadata " + std::string(name));
-      if (!raw.ok()) return CorruptStore(raw.status().message());
-      if (raw->size() != 8) {
-        return CorruptStore("metadata " + std::string(name) + " has a bad size");
-      }
-      return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
-    };
-    auto h = read_u64(kMetaHeight);
-    if (!h.ok()) return h.status();
-    auto size = read_u64(kMetaLogSize);
-    if (!size.ok()) return size.status();
-    auto time = read_u64(kMetaTipTime);
-    if (!time.ok()) return time.status();
-    auto tip_raw = Get(Key(kMeta, kMetaTipHash), "metadata tip_hash");
-    if (!tip_raw.ok()) return CorruptStore(tip_raw.status().message());
-    auto tip = crypto::DigestFromBytes(ToBytesS(*tip_raw));
-    if (!tip.ok()) return CorruptStore("metadata tip_hash has a bad size");
-    height = *h;
-    log_size = *size;
-    tip_time_ms = static_cast<int64_t>(*time);
-    tip_hash = *tip;
-    return Status::Ok();
+Result<std::optional<Material>> Store::Impl::ReadMaterial(std::string_view id) const {
+  auto raw = Get(Key(kState, id), "material " + std::string(id));
+  if (!raw.ok()) {
+    if (raw.status().code() == "not_found") return std::optional<Material>();
+    return raw.status();
   }
+  auto m = DecodeMaterial(ToBytesS(*raw));
+  if (!m.ok()) return CorruptStore("material " + std::string(id) + ": " + m.status().message());
+  return std::optional<Material>(std::move(m).value());
+}
 
-  // Committed material state, for CommitBlock's index maintenance (errors are reported there).
-  Result<std::optional<Material>> ReadMaterial(std::string_view id) const {
-    auto raw = Get(Key(kState, id), "material " + std::string(id));
-    if (!raw.ok()) {
-      if (raw.status().code() == "not_found") return std::optional<Material>();
-      return raw.status();
-    }
-    auto m = DecodeMaterial(ToBytesS(*raw));
-    if (!m.ok()) return CorruptStore("material " + std::string(id) + ": " + m.status().message());
-    return std::optional<Material>(std::move(m).value());
+std::vector<std::string> Store::Impl::ScanIds(const std::string& prefix, const ListQuery& q) const {
+  std::vector<std::string> out;
+  if (q.limit == 0) return out;
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
+  const std::string start = prefix + q.after;
+  it->Seek(start);
+  if (!q.after.empty() && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
+  for (; it->Valid() && out.size() < q.limit; it->Next()) {
+    leveldb::Slice k = it->key();
+    if (!StartsWith(k, prefix)) break;
+    out.emplace_back(k.data() + prefix.size(), k.size() - prefix.size());
   }
+  return out;
+}
 
-  // Material ids from an index whose keys are prefix || id, in id order, after q.after.
-  std::vector<std::string> ScanIds(const std::string& prefix, const ListQuery& q) const {
-    std::vector<std::string> out;
-    if (q.limit == 0) return out;
-    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
-    const std::string start = prefix + q.after;
-    it->Seek(start);
-    if (!q.after.empty() && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
-    for (; it->Valid() && out.size() < q.limit; it->Next()) {
-      leveldb::Slice k = it->key();
-      if (!StartsWith(k, prefix)) break;
-      out.emplace_back(k.data() + prefix.size(), k.size() - prefix.size());
-    }
-    return out;
+std::vector<std::string> Store::Impl::ScanExpiry(const std::string& start, bool skip_start, int64_t to_ms,
+                                            size_t limit) const {
+  std::vector<std::string> out;
+  if (limit == 0 || to_ms <= 0) return out;
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
+  it->Seek(start);
+  if (skip_start && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    leveldb::Slice k = it->key();
+    if (k.size() < 9 || k[0] != kExpiryIndex) break;
+    uint64_t until = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data() + 1));
+    if (until > static_cast<uint64_t>(to_ms)) break;
+    out.emplace_back(k.data() + 9, k.size() - 9);
   }
+  return out;
+}
 
-  // Ids from the expiry index in [from_ms, to_ms], ordered by (expiry, id), starting at `start`.
-  std::vector<std::string> ScanExpiry(const std::string& start, bool skip_start, int64_t to_ms,
-                                      size_t limit) const {
-    std::vector<std::string> out;
-    if (limit == 0 || to_ms <= 0) return out;
-    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
-    it->Seek(start);
-    if (skip_start && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
-    for (; it->Valid() && out.size() < limit; it->Next()) {
-      leveldb::Slice k = it->key();
-      if (k.size() < 9 || k[0] != kExpiryIndex) break;
-      uint64_t until = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data() + 1));
-      if (until > static_cast<uint64_t>(to_ms)) break;
-      out.emplace_back(k.data() + 9, k.size() - 9);
-    }
-    return out;
-  }
-};
+// ------------------------------------------------------------------ Store
+
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
@@ -458,26 +275,6 @@ std::optional<TxLocation> Store::FindTx(const Digest& tx_hash) const {
   return *loc;
 }
 
-Status Store::ForEachTxLocation(
-    const std::function<void(const Digest& tx_hash, const TxLocation& loc)>& fn) const {
-  leveldb::ReadOptions ro = Checked();
-  ro.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
-  const char prefix = kTxLoc;
-  for (it->Seek(leveldb::Slice(&prefix, 1)); it->Valid() && it->key()[0] == kTxLoc; it->Next()) {
-    const leveldb::Slice k = it->key();
-    if (k.size() != 1 + crypto::kDigestSize) continue;
-    const leveldb::Slice v = it->value();
-    auto loc = DecodeTxLocation(Bytes(v.data(), v.data() + v.size()));
-    if (!loc.ok()) continue;
-    Digest hash;
-    std::memcpy(hash.data(), k.data() + 1, crypto::kDigestSize);
-    fn(hash, *loc);
-  }
-  if (!it->status().ok()) return CorruptStore("scanning the tx index: " + it->status().ToString());
-  return Status::Ok();
-}
-
 Result<Bytes> Store::GetTxBytes(const TxLocation& loc) const {
   auto block = GetBlock(loc.height);
   if (!block.ok()) return block.status();
@@ -570,42 +367,6 @@ std::vector<std::pair<std::string, Bytes>> Store::ScanRecords(Table table, std::
   return out;
 }
 
-void Store::ForEachStateEntry(
-    const std::function<void(const std::string& key, const std::string& value)>& fn) const {
-  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(Checked()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    leveldb::Slice k = it->key();
-    if (k.empty()) continue;
-    const char t = k[0];
-    const bool state = t == kState || t == kMaterialEvent || t == kDigestIndex ||
-                       t == kHolderIndex || t == kIssuerIndex || t == kTypeIndex ||
-                       t == kExpiryIndex || t == kTxLoc || IsRecordTable(t);
-    if (state) fn(k.ToString(), it->value().ToString());
-  }
-}
-
-Status Store::ForEachStateMapEntry(
-    const std::function<void(std::string_view key, std::string_view value)>& fn) const {
-  std::string tables;  // in LevelDB's (unsigned byte) order, so keys come in order throughout
-  for (int c = 0; c < 256; ++c) {
-    if (InStateMap(static_cast<char>(c))) tables.push_back(static_cast<char>(c));
-  }
-  leveldb::ReadOptions ro = Checked();
-  ro.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
-  for (char t : tables) {
-    for (it->Seek(leveldb::Slice(&t, 1)); it->Valid() && it->key()[0] == t; it->Next()) {
-      fn(std::string_view(it->key().data(), it->key().size()),
-         std::string_view(it->value().data(), it->value().size()));
-    }
-    if (!it->status().ok()) {
-      return CorruptStore(std::string("scanning state table '") + t +
-                          "': " + it->status().ToString());
-    }
-  }
-  return Status::Ok();
-}
-
 std::vector<std::string> Store::MaterialsByDigest(const Bytes& doc_digest,
                                                   const ListQuery& q) const {
   return impl_->ScanIds(Key(kDigestIndex, doc_digest), q);
@@ -648,11 +409,6 @@ const crypto::SmtNodeStore& Store::state_nodes() const { return impl_->state_tre
 
 Result<std::vector<crypto::SmtUpdate>> Store::GetStateChanges(uint64_t height) const {
   return impl_->state_tree.Changes(height);
-}
-
-Status Store::ForEachStateNode(
-    const std::function<void(const crypto::SmtPos&, const crypto::SmtNode&)>& fn) const {
-  return impl_->state_tree.ForEachNode(fn);
 }
 
 Result<StateProof> Store::ProveMaterial(std::string_view material_id) const {
@@ -856,68 +612,6 @@ Status Store::CommitBlock(const BlockWrite& w) {
 }
 
 // ------------------------------------------------------------------ bulk reads
-
-Status Store::ScanHeights(char table, uint64_t from, uint64_t count,
-                          std::vector<std::optional<Bytes>>* out,
-                          std::vector<std::string>* errors) const {
-  if (table != kBlock && table != kCommit && table != kBlockEvents &&
-      table != LevelStateTree::kJournalTable) {
-    return Status::Error("invalid_argument", std::string("table '") + table +
-                                                 "' is not keyed by height");
-  }
-  out->assign(count, std::nullopt);
-  errors->assign(count, std::string());
-  if (count == 0) return Status::Ok();
-  leveldb::ReadOptions ro = Checked();
-  ro.fill_cache = false;  // a scan of the whole chain would only evict the node's hot entries
-  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
-  for (it->Seek(U64Key(table, from)); it->Valid(); it->Next()) {
-    leveldb::Slice k = it->key();
-    if (k.size() != 9 || k[0] != table) break;
-    const uint64_t h = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data()) + 1);
-    if (h >= from + count) break;
-    leveldb::Slice v = it->value();
-    (*out)[h - from] = Bytes(reinterpret_cast<const uint8_t*>(v.data()),
-                             reinterpret_cast<const uint8_t*>(v.data()) + v.size());
-  }
-  if (!it->status().ok()) {
-    // LevelDB skips a damaged block and reports it at the end: read what is missing one by one.
-    for (uint64_t i = 0; i < count; ++i) {
-      if ((*out)[i]) continue;
-      auto raw = impl_->Get(U64Key(table, from + i),
-                            std::string(1, table) + " row of height " + std::to_string(from + i));
-      if (raw.ok()) {
-        (*out)[i] = ToBytesS(*raw);
-      } else if (raw.status().code() != "not_found") {
-        (*errors)[i] = raw.status().ToString();
-      }
-    }
-  }
-  return Status::Ok();
-}
-
-std::map<char, Store::TableUsage> Store::TableSizes() const {
-  std::map<char, TableUsage> out;
-  leveldb::ReadOptions ro = Checked();
-  ro.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    leveldb::Slice k = it->key();
-    TableUsage& u = out[k.empty() ? '\0' : k[0]];
-    ++u.rows;
-    u.key_bytes += k.size();
-    u.value_bytes += it->value().size();
-  }
-  for (auto& [table, usage] : out) {
-    const std::string begin(1, table);
-    const std::string end(1, static_cast<char>(table + 1));
-    leveldb::Range r(begin, end);
-    uint64_t size = 0;
-    impl_->db->GetApproximateSizes(&r, 1, &size);
-    usage.disk_bytes = size;
-  }
-  return out;
-}
 
 // ------------------------------------------------------------------ Snapshot
 

@@ -1,0 +1,236 @@
+// Internal to the Store (ledger/store.cc, ledger/store_scans.cc; use ledger/store.h): the key
+// layout of its LevelDB tables, the helpers that build and read those keys, and the Store's
+// private state.
+#pragma once
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/iterator.h>
+#include <leveldb/options.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/codec.h"
+#include "ledger/store.h"
+#include "ledger/store_state_tree.h"
+
+namespace govledger::ledger {
+
+namespace store_internal {
+
+// Table prefixes; see the key layout at the top of store.h.
+inline constexpr char kMeta = 'M';
+inline constexpr char kBlock = 'B';
+inline constexpr char kCommit = 'C';
+inline constexpr char kBlockHash = 'H';
+inline constexpr char kTxLoc = 'T';
+inline constexpr char kState = 'S';
+inline constexpr char kMaterialEvent = 'V';
+inline constexpr char kBlockEvents = 'W';
+inline constexpr char kDigestIndex = 'D';
+inline constexpr char kHolderIndex = 'O';
+inline constexpr char kIssuerIndex = 'I';
+inline constexpr char kTypeIndex = 'Y';
+inline constexpr char kExpiryIndex = 'X';
+inline constexpr char kLogNode = 'L';
+
+// Metadata names. The tip is kept in metadata (written in every block's batch) so Open is O(1).
+inline constexpr std::string_view kMetaGenesis = "genesis";
+inline constexpr std::string_view kMetaHeight = "height";
+inline constexpr std::string_view kMetaTipHash = "tip_hash";
+inline constexpr std::string_view kMetaLogSize = "log_size";
+inline constexpr std::string_view kMetaTipTime = "tip_time";
+// Layout version of the state tree ('A') and journal ('J'). A store without it was written before
+// blocks carried a state_root and cannot serve one. "smt-v1" wrote every node; "smt-v2" keeps the
+// top levels in memory (ledger/store_state_tree.h) and is what a v1 store is migrated to on open.
+inline constexpr std::string_view kMetaStateTree = "state_tree";
+inline constexpr std::string_view kStateTreeVersion = "smt-v2";
+inline constexpr std::string_view kStateTreeV1 = "smt-v1";
+
+// Releases a LevelDB snapshot on scope exit (a store snapshot's view releases nothing).
+class SnapshotGuard {
+ public:
+  SnapshotGuard(leveldb::DB* db, const leveldb::Snapshot* snapshot)
+      : db_(db), snapshot_(snapshot) {}
+  ~SnapshotGuard() { db_->ReleaseSnapshot(snapshot_); }
+  SnapshotGuard(const SnapshotGuard&) = delete;
+  SnapshotGuard& operator=(const SnapshotGuard&) = delete;
+  const leveldb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  leveldb::DB* db_;
+  const leveldb::Snapshot* snapshot_;
+};
+
+inline std::string Key(char table, std::string_view rest) {
+  std::string k(1, table);
+  k.append(rest);
+  return k;
+}
+inline std::string Key(char table, const Bytes& rest) {
+  std::string k(1, table);
+  k.append(rest.begin(), rest.end());
+  return k;
+}
+inline std::string Key(char table, const Digest& d) {
+  std::string k(1, table);
+  k.append(d.begin(), d.end());
+  return k;
+}
+inline std::string U64Key(char table, uint64_t v) {
+  std::string k(1, table);
+  AppendU64BE(k, v);
+  return k;
+}
+inline std::string U64String(uint64_t v) {
+  std::string s;
+  AppendU64BE(s, v);
+  return s;
+}
+// 'I' issuer 0x00 id and 'Y' type 0x00 id: the separator keeps "ab"+"c" apart from "a"+"bc".
+inline std::string SeparatedPrefix(char table, std::string_view name) {
+  std::string k = Key(table, name);
+  k.push_back('\0');
+  return k;
+}
+inline std::string EventKey(std::string_view material_id, uint32_t seq) {
+  std::string k = SeparatedPrefix(kMaterialEvent, material_id);
+  for (int s = 24; s >= 0; s -= 8) k.push_back(static_cast<char>(static_cast<uint8_t>(seq >> s)));
+  return k;
+}
+// Only positive expiries are indexed, so the u64 cast preserves order.
+inline std::string ExpiryKey(int64_t until_ms, std::string_view id) {
+  std::string k = U64Key(kExpiryIndex, static_cast<uint64_t>(until_ms));
+  k.append(id);
+  return k;
+}
+inline std::string LogNodeKey(uint32_t level, uint64_t index) {
+  std::string k(1, kLogNode);
+  k.push_back(static_cast<char>(static_cast<uint8_t>(level)));
+  AppendU64BE(k, index);
+  return k;
+}
+
+inline Bytes ToBytesS(const std::string& s) { return Bytes(s.begin(), s.end()); }
+inline leveldb::Slice AsSlice(const Bytes& b) {
+  return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size());
+}
+inline bool StartsWith(const leveldb::Slice& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+inline bool InExpiryIndex(const Material& m) {
+  return ExpiresInStatus(m.status) && m.valid_until_ms > 0;
+}
+
+// Record tables are written by contracts; a prefix that collides with a store table would corrupt
+// the store, so the two sets are checked against each other once.
+inline bool IsRecordTable(char c) {
+  for (Table t : {Table::kGrant, Table::kGrantByMaterial, Table::kUsage, Table::kChildren,
+                  Table::kContract, Table::kContractByDigest, Table::kContractDeadline,
+                  Table::kProposal, Table::kRegistry, Table::kCounter}) {
+    if (static_cast<char>(t) == c) return true;
+  }
+  return false;
+}
+
+inline leveldb::ReadOptions Checked() {
+  leveldb::ReadOptions o;
+  o.verify_checksums = true;
+  return o;
+}
+
+// The StateReader interface has no error channel, and its answers drive consensus: a node that
+// cannot read its own committed state must stop rather than execute blocks on a wrong view.
+[[noreturn]] inline void FatalStateRead(const std::string& what) {
+  std::cerr << "govledger: fatal: cannot read committed state: " << what
+            << " (run `govledger audit chain` on this data directory)\n";
+  std::abort();
+}
+
+inline Status CorruptStore(const std::string& what) {
+  return Status::Error("corrupt_store", what);
+}
+
+// LevelDB's NodeStore view of the committed Merkle log ('L' keys).
+class LevelNodeStore : public crypto::NodeStore {
+ public:
+  void set_db(leveldb::DB* db) { db_ = db; }
+  std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override {
+    std::string value;
+    leveldb::Status s = db_->Get(Checked(), LogNodeKey(level, index), &value);
+    if (!s.ok() || value.size() != crypto::kDigestSize) return std::nullopt;
+    Digest d;
+    std::copy(value.begin(), value.end(), d.begin());
+    return d;
+  }
+  void PutNode(uint32_t, uint64_t, const Digest&) override {
+    // Committed nodes are only written by Store::CommitBlock, through PendingLogNodes.
+    GOVLEDGER_CHECK(false && "the committed log is read-only; use PendingLogNodes");
+  }
+
+ private:
+  leveldb::DB* db_ = nullptr;
+};
+
+}  // namespace store_internal
+
+struct Store::Impl {
+  using LevelNodeStore = store_internal::LevelNodeStore;
+  using SnapshotGuard = store_internal::SnapshotGuard;
+
+  std::string dir;
+  crypto::Suite suite = crypto::Suite::kP256;
+  Digest genesis_hash{};
+  int64_t genesis_time_ms = 0;
+
+  // Declared before db so that they outlive it.
+  std::unique_ptr<const leveldb::FilterPolicy> filter;
+  std::unique_ptr<leveldb::Cache> cache;
+  std::unique_ptr<leveldb::DB> db;
+  LevelNodeStore nodes;
+  LevelStateTree state_tree;
+
+  // Held by CommitBlock from its LevelDB write until the state tree's top has moved to the new
+  // tip, and by whoever pairs a LevelDB snapshot with that top (proofs, Snapshot()).
+  mutable std::mutex commit_mu;
+  // The tip; readers may run on other threads while CommitBlock advances it.
+  mutable std::mutex mu;
+  uint64_t height = 0;
+  Digest tip_hash{};
+  uint64_t log_size = 0;
+  int64_t tip_time_ms = 0;
+
+  // Reads a key: OK with the value, "not_found", or "corrupt_store".
+  Result<std::string> Get(const std::string& key, const std::string& what) const;
+
+  // A LevelDB snapshot and the state tree's top of the same tip.
+  struct Pinned {
+    std::unique_ptr<SnapshotGuard> snapshot;
+    TopTree top;
+  };
+  Pinned PinTip() const;
+
+  // Reads the tip (height, log size, time, hash) from the metadata into the fields above.
+  Status LoadTip();
+
+  // Committed material state, for CommitBlock's index maintenance (errors are reported there).
+  Result<std::optional<Material>> ReadMaterial(std::string_view id) const;
+
+  // Material ids from an index whose keys are prefix || id, in id order, after q.after.
+  std::vector<std::string> ScanIds(const std::string& prefix, const ListQuery& q) const;
+
+  // Ids from the expiry index in [from_ms, to_ms], ordered by (expiry, id), starting at `start`.
+  std::vector<std::string> ScanExpiry(const std::string& start, bool skip_start, int64_t to_ms,
+                                      size_t limit) const;
+};
+
+}  // namespace govledger::ledger
