@@ -140,8 +140,9 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
     }
     if (value != latest->value) {
       e.bad = Failure{latest->height, "",
-                      Describe(table, key) + (value ? " differs from the state committed at this height"
-                                                    : " does not decode")};
+                      Describe(table, key) +
+                          (value ? " differs from the state committed at this height"
+                                 : " does not decode")};
     }
   };
   auto check_chunk = [&] {

@@ -92,8 +92,8 @@ std::vector<std::string> Store::Impl::ScanIds(const std::string& prefix, const L
   return out;
 }
 
-std::vector<std::string> Store::Impl::ScanExpiry(const std::string& start, bool skip_start, int64_t to_ms,
-                                            size_t limit) const {
+std::vector<std::string> Store::Impl::ScanExpiry(const std::string& start, bool skip_start,
+                                                 int64_t to_ms, size_t limit) const {
   std::vector<std::string> out;
   if (limit == 0 || to_ms <= 0) return out;
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));

@@ -47,7 +47,8 @@ std::set<crypto::Digest> VerifyAll(std::vector<Bytes> raws, unsigned threads) {
 
 }  // namespace
 
-TEST_CASE("VerifyRaw reports exactly the well-signed transactions of a batch, whatever the chunking",
+TEST_CASE("VerifyRaw reports exactly the well-signed transactions of a batch, whatever the "
+          "chunking",
           "[node]") {
   const crypto::PrivateKey key = crypto::PrivateKey::Generate(kSuite).value();
   std::vector<Bytes> raws;
