@@ -107,6 +107,7 @@ void ConsensusDriver::ApplyVerified() {
   if (sync_applying_) return;  // the loop below takes it
   sync_applying_ = true;
   std::optional<uint32_t> peer;  // of the last batch applied
+  bool stopped_short = false;
   while (!sync_batches_.empty() && sync_batches_.front()->pending == 0) {
     std::shared_ptr<FetchedBatch> batch = std::move(sync_batches_.front());
     sync_batches_.pop_front();
@@ -117,11 +118,16 @@ void ConsensusDriver::ApplyVerified() {
       // running for those batches find them gone.
       sync_batches_.clear();
       sync_next_.reset();
+      stopped_short = true;
       break;
     }
   }
   sync_applying_ = false;
   if (!peer) return;  // the head of the queue is still being verified
+  // Not asked again at once: a peer that serves bad blocks would be asked again and again and
+  // the honest ones never. The next request follows a peer's status, kSyncRetryMs after the
+  // last one, whichever peer that is.
+  if (stopped_short) return;
   if (sync_next_ && sync_batches_.size() < kSyncBatchesInFlight) {
     auto [next_peer, next_batch] = std::move(*sync_next_);
     sync_next_.reset();
