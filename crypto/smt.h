@@ -97,7 +97,8 @@ class MemorySmtNodeStore : public SmtNodeStore {
   Result<std::optional<SmtNode>> GetNode(const SmtPos& pos) const override;
   void PutNode(const SmtPos& pos, const SmtNode& node) override;
   void DeleteNode(const SmtPos& pos) override;
-  // Every node, unordered (a hash map: the audit holds a whole state in one).
+  // Every node, unordered. (The chain audit replays into MemorySmt, crypto/smt_memory.h; this
+  // store is the simple reference the tests compare it with.)
   const std::unordered_map<SmtPos, SmtNode, SmtPosHash>& nodes() const { return nodes_; }
 
  private:

@@ -133,14 +133,8 @@ inline bool InExpiryIndex(const Material& m) {
 
 // Record tables are written by contracts; a prefix that collides with a store table would corrupt
 // the store, so the two sets are checked against each other once.
-inline bool IsRecordTable(char c) {
-  for (Table t : {Table::kGrant, Table::kGrantByMaterial, Table::kUsage, Table::kChildren,
-                  Table::kContract, Table::kContractByDigest, Table::kContractDeadline,
-                  Table::kProposal, Table::kRegistry, Table::kCounter}) {
-    if (static_cast<char>(t) == c) return true;
-  }
-  return false;
-}
+// The record tables are the state map's tables other than the materials' (ledger/state_tree.h).
+inline bool IsRecordTable(char c) { return c != kState && InStateMap(c); }
 
 inline leveldb::ReadOptions Checked() {
   leveldb::ReadOptions o;
