@@ -2,7 +2,10 @@
 // (GB/T 32918.5 / GM/T 0003.5 annex A), round trips, key files, and rejection of bad input.
 #include "crypto/sign.h"
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
 
@@ -540,6 +543,78 @@ TEST_CASE("randomly mutated keys and signatures never verify and never crash", "
       CHECK_FALSE(Verify(suite, k, msg, s));
     }
   }
+}
+
+// OpenSSL's one-shot digest-and-verify, as the node used it before P-256 verification kept a
+// key context per thread: the reference the fast path must agree with on every input.
+bool ReferenceVerify(Suite suite, const PublicKey& key, const Bytes& msg, const Bytes& sig) {
+  const uint8_t* p = key.data();
+  EVP_PKEY* pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(key.size()));
+  if (pkey == nullptr) return false;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, suite == Suite::kSm ? EVP_sm3() : EVP_sha256(), nullptr,
+                           pkey) == 1 &&
+      EVP_DigestVerify(ctx, sig.data(), sig.size(), msg.data(), msg.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pkey);
+  return ok;
+}
+
+TEST_CASE("p256 verification agrees with OpenSSL's digest-and-verify on valid, re-encoded and "
+          "mutated signatures, across keys on one thread",
+          "[crypto]") {
+  std::mt19937 rng(20261206);  // fixed seed: reproducible
+  const std::string n = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+  std::vector<PrivateKey> keys;
+  for (int i = 0; i < 3; ++i) keys.push_back(PrivateKey::Generate(Suite::kP256).value());
+  size_t valid = 0;
+  for (int round = 0; round < 600; ++round) {
+    const PrivateKey& signer = keys[rng() % keys.size()];
+    const PrivateKey& checker = (round % 5 == 0) ? keys[rng() % keys.size()] : signer;
+    Bytes msg(1 + rng() % 300);
+    for (uint8_t& b : msg) b = static_cast<uint8_t>(rng());
+    Bytes sig = signer.Sign(msg);
+    switch (round % 6) {
+      case 0:
+      case 1:
+        break;  // as signed
+      case 2:
+        sig[rng() % sig.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+        break;
+      case 3:
+        sig.push_back(static_cast<uint8_t>(rng()));  // trailing byte
+        break;
+      case 4:
+        msg[rng() % msg.size()] ^= 0x01;  // another message
+        break;
+      default: {
+        // The same (r, n - s): valid ECDSA, a different DER; both paths must say the same.
+        const uint8_t* p = sig.data();
+        ECDSA_SIG* es = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+        REQUIRE(es != nullptr);
+        BIGNUM* order = nullptr;
+        REQUIRE(BN_hex2bn(&order, n.c_str()) > 0);
+        BIGNUM* r = BN_dup(ECDSA_SIG_get0_r(es));
+        BIGNUM* neg = BN_new();
+        REQUIRE(BN_sub(neg, order, ECDSA_SIG_get0_s(es)) == 1);
+        REQUIRE(ECDSA_SIG_set0(es, r, neg) == 1);
+        unsigned char* der = nullptr;
+        const int len = i2d_ECDSA_SIG(es, &der);
+        REQUIRE(len > 0);
+        sig.assign(der, der + len);
+        OPENSSL_free(der);
+        ECDSA_SIG_free(es);
+        BN_free(order);
+        break;
+      }
+    }
+    const bool expected = ReferenceVerify(Suite::kP256, checker.public_key(), msg, sig);
+    INFO("round " << round);
+    CHECK(Verify(Suite::kP256, checker.public_key(), msg, sig) == expected);
+    valid += expected ? 1 : 0;
+  }
+  CHECK(valid > 200);  // the comparison covered accepted signatures, not only rejections
 }
 
 TEST_CASE("public key PEM round trips and is checked against the suite", "[crypto]") {
