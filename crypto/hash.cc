@@ -13,6 +13,8 @@
 #include <iostream>
 #include <memory>
 
+#include "crypto/suite_digest.h"
+
 namespace govledger::crypto {
 
 namespace {
@@ -30,13 +32,13 @@ const EVP_MD* FetchOnce(const char* name) {
   return md;
 }
 
-const EVP_MD* Md(Suite suite) {
+}  // namespace
+
+const EVP_MD* SuiteDigest(Suite suite) {
   static const EVP_MD* const kSha256 = FetchOnce("SHA256");
   static const EVP_MD* const kSm3 = FetchOnce("SM3");
   return suite == Suite::kSm ? kSm3 : kSha256;
 }
-
-}  // namespace
 
 std::string SuiteName(Suite suite) { return suite == Suite::kSm ? "sm" : "p256"; }
 
@@ -71,7 +73,7 @@ Digest Hash(Suite suite, const uint8_t* data, size_t size) {
   Digest out{};
   unsigned int len = 0;
   // Digesting memory cannot fail for a fetched digest except on allocation failure.
-  GOVLEDGER_CHECK(EVP_DigestInit_ex2(ctx.get(), Md(suite), nullptr) == 1);
+  GOVLEDGER_CHECK(EVP_DigestInit_ex2(ctx.get(), SuiteDigest(suite), nullptr) == 1);
   GOVLEDGER_CHECK(EVP_DigestUpdate(ctx.get(), data, size) == 1);
   GOVLEDGER_CHECK(EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1);
   GOVLEDGER_CHECK(len == kDigestSize);
@@ -104,7 +106,7 @@ struct Hasher::Impl {
 };
 
 Hasher::Hasher(Suite suite) : impl_(std::make_unique<Impl>()) {
-  impl_->md = Md(suite);
+  impl_->md = SuiteDigest(suite);
   impl_->ctx = EVP_MD_CTX_new();
   GOVLEDGER_CHECK(impl_->ctx != nullptr);
   GOVLEDGER_CHECK(EVP_DigestInit_ex(impl_->ctx, impl_->md, nullptr) == 1);

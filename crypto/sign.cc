@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "crypto/suite_digest.h"
 #include "util/file.h"
 
 namespace govledger::crypto {
@@ -64,7 +65,6 @@ struct ErrorQueueGuard {
   ~ErrorQueueGuard() { ERR_clear_error(); }
 };
 
-const EVP_MD* SuiteMd(Suite suite) { return suite == Suite::kSm ? EVP_sm3() : EVP_sha256(); }
 
 // Never prompts: with a null callback OpenSSL would ask for a passphrase on the terminal when
 // handed an encrypted PEM, blocking a daemon.
@@ -245,8 +245,8 @@ bool InitSignOrVerify(Suite suite, EVP_PKEY* pkey, bool sign, EVP_MD_CTX* mctx,
     if (EVP_PKEY_CTX_set1_id(pctx_owner.get(), kSm2DefaultId, kSm2DefaultIdLen) != 1) return false;
     EVP_MD_CTX_set_pkey_ctx(mctx, pctx_owner.get());
   }
-  int rc = sign ? EVP_DigestSignInit(mctx, nullptr, SuiteMd(suite), nullptr, pkey)
-                : EVP_DigestVerifyInit(mctx, nullptr, SuiteMd(suite), nullptr, pkey);
+  int rc = sign ? EVP_DigestSignInit(mctx, nullptr, SuiteDigest(suite), nullptr, pkey)
+                : EVP_DigestVerifyInit(mctx, nullptr, SuiteDigest(suite), nullptr, pkey);
   return rc == 1;
 }
 
@@ -460,7 +460,7 @@ class P256VerifyContexts {
     if (auto it = contexts_.find(pkey); it != contexts_.end()) return it->second.get();
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
     if (ctx == nullptr || EVP_PKEY_verify_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_signature_md(ctx.get(), Sha256()) != 1) {
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), SuiteDigest(Suite::kP256)) != 1) {
       return nullptr;
     }
     if (contexts_.size() >= kCapacity) contexts_.clear();
@@ -469,10 +469,6 @@ class P256VerifyContexts {
 
  private:
   static constexpr size_t kCapacity = 256;
-  static const EVP_MD* Sha256() {
-    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // never freed
-    return md;
-  }
   std::unordered_map<EVP_PKEY*, PkeyCtxPtr> contexts_;
 };
 

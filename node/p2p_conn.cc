@@ -88,12 +88,13 @@ bool Conn::Verify(bool /*preverified*/, ssl::verify_context& vctx) {
   return false;
 }
 
-void Conn::StartInbound() {
+void Conn::StartInbound() { StartHandshake(ssl::stream_base::server); }
+
+void Conn::StartHandshake(ssl::stream_base::handshake_type side) {
   TuneSocket(stream_.next_layer());
   SetDeadline(kHandshakeTimeout, "TLS handshake timed out");
   stream_.async_handshake(
-      ssl::stream_base::server,
-      [self = shared_from_this()](const error_code& e) { self->OnHandshake(e); });
+      side, [self = shared_from_this()](const error_code& e) { self->OnHandshake(e); });
 }
 
 void Conn::StartOutbound() {
@@ -127,11 +128,7 @@ void Conn::OnConnect(const error_code& ec) {
     Close();
     return;
   }
-  TuneSocket(stream_.next_layer());
-  SetDeadline(kHandshakeTimeout, "TLS handshake timed out");
-  stream_.async_handshake(
-      ssl::stream_base::client,
-      [self = shared_from_this()](const error_code& e) { self->OnHandshake(e); });
+  StartHandshake(ssl::stream_base::client);
 }
 
 void Conn::Refused() {

@@ -206,6 +206,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
   }
   bool Verify(bool preverified, ssl::verify_context& vctx);
   void OnConnect(const error_code& ec);
+  // Socket options, the handshake deadline and the TLS handshake, either side.
+  void StartHandshake(ssl::stream_base::handshake_type side);
   void OnHandshake(const error_code& ec);
   bool CheckPeerCertificate();
   void AwaitAccepted();

@@ -30,6 +30,13 @@ std::string HeightKey(char table, uint64_t h) {
   return k;
 }
 
+// Tables this file's helpers write are uncompressed (see BuildChainInTables).
+leveldb::Options Uncompressed() {
+  leveldb::Options options;
+  options.compression = leveldb::kNoCompression;
+  return options;
+}
+
 // A 10-block chain whose data ends up in LevelDB table files: reopening the database replays
 // its log into one level-0 table, written uncompressed so that stored values occur in the file
 // byte for byte. (Snappy is not that: it may encode even part of a random signature as a copy of
@@ -45,10 +52,8 @@ void BuildChainInTables(const std::string& dir) {
       REQUIRE(chain.Commit(b).ok());
     }
   }
-  leveldb::Options options;
-  options.compression = leveldb::kNoCompression;
   leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(options, dir, &raw).ok());
+  REQUIRE(leveldb::DB::Open(Uncompressed(), dir, &raw).ok());
   delete raw;
 }
 
@@ -104,10 +109,8 @@ std::string ReadWholeFile(const std::string& path) {
 // Rewrites one stored value with one byte flipped, through LevelDB (checksums stay valid: what
 // a bad disk controller, a bug or an intruder with file access could leave behind).
 void RewriteWithFlippedByte(const std::string& dir, const std::string& key, size_t offset) {
-  leveldb::Options options;
-  options.compression = leveldb::kNoCompression;
   leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(options, dir, &raw).ok());
+  REQUIRE(leveldb::DB::Open(Uncompressed(), dir, &raw).ok());
   std::unique_ptr<leveldb::DB> db(raw);
   std::string value;
   REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
@@ -118,10 +121,8 @@ void RewriteWithFlippedByte(const std::string& dir, const std::string& key, size
 
 // Offset of a byte inside the header's last fields (keeps the block decodable).
 size_t HeaderByte(const std::string& dir, uint64_t h) {
-  leveldb::Options options;
-  options.compression = leveldb::kNoCompression;
   leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(options, dir, &raw).ok());
+  REQUIRE(leveldb::DB::Open(Uncompressed(), dir, &raw).ok());
   std::unique_ptr<leveldb::DB> db(raw);
   std::string value;
   REQUIRE(db->Get(leveldb::ReadOptions(), HeightKey('B', h), &value).ok());
