@@ -61,15 +61,20 @@ class OrderingExecutor : public node::BlockExecutor {
       if (payloads.size() >= genesis_.params.max_block_txs) break;
       payloads.push_back(tx->raw);
     }
-    return Make(std::move(payloads), time_ms, proposer, last);
+    return Make(store_, std::move(payloads), time_ms, proposer, last);
   }
 
   Result<node::BuiltBlock> Execute(const ledger::Block& block) const override {
+    return ExecuteOn(store_, block);
+  }
+
+  Result<node::BuiltBlock> ExecuteOn(const ledger::ChainView& parent,
+                                     const ledger::Block& block) const override {
     const ledger::BlockHeader& h = block.header;
-    const uint64_t height = store_.height() + 1;
+    const uint64_t height = parent.height() + 1;
     if (h.height != height) return Bad("height");
-    if (h.prev_hash != crypto::DigestBytes(store_.tip_hash())) return Bad("prev_hash");
-    if (h.time_ms <= store_.tip_time_ms()) return Bad("time not after the parent's");
+    if (h.prev_hash != crypto::DigestBytes(parent.tip_hash())) return Bad("prev_hash");
+    if (h.time_ms <= parent.tip_time_ms()) return Bad("time not after the parent's");
     if (block.txs.size() > genesis_.params.max_block_txs) return Bad("too many commands");
     bool known = false;
     for (const auto& v : genesis_.validators) known |= v.key == h.proposer;
@@ -78,10 +83,10 @@ class OrderingExecutor : public node::BlockExecutor {
       if (!block.last_commit) return Bad("missing certificate of the previous block");
       Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, genesis_.validators,
                                        *block.last_commit, height - 1,
-                                       crypto::DigestBytes(store_.tip_hash()));
+                                       crypto::DigestBytes(parent.tip_hash()));
       if (!st.ok()) return Bad("certificate of the previous block: " + st.ToString());
     }
-    node::BuiltBlock built = Make(block.txs, h.time_ms, h.proposer, block.last_commit);
+    node::BuiltBlock built = Make(parent, block.txs, h.time_ms, h.proposer, block.last_commit);
     if (built.write.block.header_bytes != block.header_bytes) return Bad("header differs");
     return built;
   }
@@ -89,22 +94,25 @@ class OrderingExecutor : public node::BlockExecutor {
   std::vector<ledger::Validator> ValidatorsAt(uint64_t) const override {
     return genesis_.validators;
   }
+  std::vector<ledger::Validator> ValidatorsOn(const ledger::ChainView&, uint64_t) const override {
+    return genesis_.validators;
+  }
 
  private:
   static Status Bad(const std::string& what) { return Status::Error("bad_block", what); }
 
-  node::BuiltBlock Make(std::vector<Bytes> payloads, int64_t time_ms,
-                        const crypto::PublicKey& proposer,
+  node::BuiltBlock Make(const ledger::ChainView& parent, std::vector<Bytes> payloads,
+                        int64_t time_ms, const crypto::PublicKey& proposer,
                         const std::optional<ledger::Commit>& last) const {
     node::BuiltBlock out;
-    const uint64_t height = store_.height() + 1;
+    const uint64_t height = parent.height() + 1;
     ledger::Block& block = out.write.block;
     for (size_t i = 0; i < payloads.size(); ++i) {
       const crypto::Digest hash = crypto::Hash(genesis_.suite, payloads[i]);
       out.write.tx_hashes.push_back(hash);
       node::TxOutcome o;
       o.hash = hash;
-      o.location = ledger::TxLocation{height, static_cast<uint32_t>(i), store_.log_size() + i};
+      o.location = ledger::TxLocation{height, static_cast<uint32_t>(i), parent.log_size() + i};
       out.outcomes.push_back(o);
     }
     block.txs = std::move(payloads);
@@ -113,18 +121,20 @@ class OrderingExecutor : public node::BlockExecutor {
     h.height = height;
     h.time_ms = time_ms;
     h.proposer = proposer;
-    h.prev_hash = crypto::DigestBytes(store_.tip_hash());
+    h.prev_hash = crypto::DigestBytes(parent.tip_hash());
     if (height > 1 && last) {
       block.last_commit = *last;
       h.last_commit_hash =
           crypto::DigestBytes(crypto::Hash(genesis_.suite, ledger::EncodeCommit(*last)));
     }
-    h.log_size = store_.log_size() + block.txs.size();
+    h.log_size = parent.log_size() + block.txs.size();
     h.validators_hash = validators_hash_;
     h.next_validators_hash = validators_hash_;
     h.tx_count = static_cast<uint32_t>(block.txs.size());
     block.header_bytes = ledger::EncodeHeader(h);
     out.write.block_hash = crypto::Hash(genesis_.suite, block.header_bytes);
+    // No state: an empty update on the parent's tree (what block sync needs to stack blocks).
+    out.write.state = ledger::ComputeStateUpdate(parent, std::vector<crypto::SmtUpdate>{});
     return out;
   }
 

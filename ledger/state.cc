@@ -43,8 +43,7 @@ std::optional<Material> Overlay::GetMaterial(std::string_view id) const {
 }
 
 bool Overlay::HasTx(const Digest& tx_hash) const {
-  // A block holds at most a few thousand txs: a linear scan is cheaper than maintaining a set.
-  if (std::find(txs_.begin(), txs_.end(), tx_hash) != txs_.end()) return true;
+  if (txs_.count(tx_hash)) return true;
   return base_.HasTx(tx_hash);
 }
 
@@ -114,7 +113,7 @@ void Overlay::AddEvent(const Event& e) {
   events_.push_back(e);
 }
 
-void Overlay::AddTx(const Digest& tx_hash) { txs_.push_back(tx_hash); }
+void Overlay::AddTx(const Digest& tx_hash) { txs_.insert(tx_hash); }
 
 void Overlay::PutRecord(const RecordWrite& w) { records_[FullKey(w.table, w.key)] = w.value; }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -67,7 +68,7 @@ class Overlay : public StateReader {
   const StateReader& base_;
   std::map<std::string, Material, std::less<>> materials_;
   std::vector<Event> events_;
-  std::vector<Digest> txs_;
+  std::unordered_set<Digest, crypto::DigestHasher> txs_;
   std::map<std::string, std::optional<Bytes>, std::less<>> records_;  // table byte + key
 };
 

@@ -54,13 +54,13 @@ std::vector<crypto::SmtUpdate> StateChanges(
   return out;
 }
 
-StateUpdate ComputeStateUpdate(const Store& store, std::vector<crypto::SmtUpdate> changes) {
+StateUpdate ComputeStateUpdate(const ChainView& chain, std::vector<crypto::SmtUpdate> changes) {
   std::sort(changes.begin(), changes.end(),
             [](const crypto::SmtUpdate& a, const crypto::SmtUpdate& b) { return a.key < b.key; });
   StateUpdate out;
-  out.base_height = store.height();
-  PendingStateNodes pending(store.state_nodes());
-  crypto::SparseMerkleTree tree(store.suite(), &pending);
+  out.base_height = chain.height();
+  PendingStateNodes pending(chain.state_nodes());
+  crypto::SparseMerkleTree tree(chain.suite(), &pending);
   Result<Digest> root = tree.Update(changes);
   if (!root.ok()) {
     // Keys come from distinct map entries, so duplicate_key cannot happen here.
@@ -72,12 +72,12 @@ StateUpdate ComputeStateUpdate(const Store& store, std::vector<crypto::SmtUpdate
   return out;
 }
 
-StateUpdate ComputeStateUpdate(const Store& store, const Overlay& overlay) {
-  return ComputeStateUpdate(store,
-                            StateChanges(store.suite(), overlay.materials(), overlay.records()));
+StateUpdate ComputeStateUpdate(const ChainView& chain, const Overlay& overlay) {
+  return ComputeStateUpdate(chain,
+                            StateChanges(chain.suite(), overlay.materials(), overlay.records()));
 }
 
-StateUpdate ComputeStateUpdate(const Store& store, const BlockWrite& write) {
+StateUpdate ComputeStateUpdate(const ChainView& chain, const BlockWrite& write) {
   std::map<std::string, Material, std::less<>> materials;
   for (const Material& m : write.materials) materials[m.material_id] = m;
   std::map<std::string, std::optional<Bytes>, std::less<>> records;
@@ -88,7 +88,7 @@ StateUpdate ComputeStateUpdate(const Store& store, const BlockWrite& write) {
       records[key] = r.value;
     }
   }
-  return ComputeStateUpdate(store, StateChanges(store.suite(), materials, records));
+  return ComputeStateUpdate(chain, StateChanges(chain.suite(), materials, records));
 }
 
 // ------------------------------------------------------------------ PendingStateNodes

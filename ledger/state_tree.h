@@ -26,7 +26,7 @@
 
 namespace govledger::ledger {
 
-class Store;
+class ChainView;
 struct BlockWrite;
 
 // Tree-node writes of one block in position order: a node to store, or nullopt to delete.
@@ -51,14 +51,15 @@ std::vector<crypto::SmtUpdate> StateChanges(
     crypto::Suite suite, const std::map<std::string, Material, std::less<>>& materials,
     const std::map<std::string, std::optional<Bytes>, std::less<>>& records);
 
-// The update a block makes on top of the store's committed tree. For the block builder: `overlay`
-// holds the block's writes. Aborts, like StateReader reads of the Store, when the committed tree
-// is unreadable (a corrupt store): a node must not build or accept blocks on a wrong state.
-StateUpdate ComputeStateUpdate(const Store& store, const Overlay& overlay);
+// The update a block makes on top of a chain's tree (the store's committed one, or a pending
+// block's). For the block builder: `overlay` holds the block's writes. Aborts, like StateReader
+// reads of the Store, when the committed tree is unreadable (a corrupt store): a node must not
+// build or accept blocks on a wrong state.
+StateUpdate ComputeStateUpdate(const ChainView& chain, const Overlay& overlay);
 // The same from a BlockWrite's materials and the record writes its events carry (in order).
-StateUpdate ComputeStateUpdate(const Store& store, const BlockWrite& write);
+StateUpdate ComputeStateUpdate(const ChainView& chain, const BlockWrite& write);
 // The same from a change list (sorted or not; each key once).
-StateUpdate ComputeStateUpdate(const Store& store, std::vector<crypto::SmtUpdate> changes);
+StateUpdate ComputeStateUpdate(const ChainView& chain, std::vector<crypto::SmtUpdate> changes);
 
 // Tree-node store for a block being built: reads fall through to the committed nodes, writes and
 // deletions stay in memory until taken.

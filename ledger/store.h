@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "crypto/merkle.h"
+#include "ledger/chain_view.h"
 #include "ledger/genesis.h"
 #include "ledger/state.h"
 #include "ledger/state_tree.h"
@@ -98,7 +99,7 @@ struct ListQuery {
   std::string after;  // resume after this material id (pagination)
 };
 
-class Store : public StateReader {
+class Store : public ChainView {
  public:
   ~Store() override;
 
@@ -107,17 +108,17 @@ class Store : public StateReader {
   // when LevelDB or the tip metadata cannot be read.
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Genesis& genesis);
 
-  crypto::Suite suite() const;
+  crypto::Suite suite() const override;
   const std::string& data_dir() const;  // the LevelDB directory
   const Digest& genesis_hash() const;
-  uint64_t height() const;           // 0 before the first block
-  Digest tip_hash() const;           // genesis hash at height 0
-  uint64_t log_size() const;         // transactions ever committed
-  int64_t tip_time_ms() const;       // genesis time at height 0
+  uint64_t height() const override;      // 0 before the first block
+  Digest tip_hash() const override;      // genesis hash at height 0
+  uint64_t log_size() const override;    // transactions ever committed
+  int64_t tip_time_ms() const override;  // genesis time at height 0
 
   Result<Block> GetBlock(uint64_t height) const;
   Result<Bytes> GetBlockBytes(uint64_t height) const;
-  Result<Commit> GetCommit(uint64_t height) const;
+  Result<Commit> GetCommit(uint64_t height) const override;
   // Height of the committed block with this hash (the 'H' index).
   std::optional<uint64_t> FindBlock(const Digest& block_hash) const;
   std::optional<TxLocation> FindTx(const Digest& tx_hash) const;
@@ -164,10 +165,10 @@ class Store : public StateReader {
                                                     const ListQuery& q) const;
 
   // The committed log's Merkle nodes, for building the next block's log and for proofs.
-  const crypto::NodeStore& log_nodes() const;
+  const crypto::NodeStore& log_nodes() const override;
 
   // The committed state tree's nodes (read-only), for ComputeStateUpdate.
-  const crypto::SmtNodeStore& state_nodes() const;
+  const crypto::SmtNodeStore& state_nodes() const override;
   // The state-map changes block `height` made ('J'). "not_found", "corrupt_store".
   Result<std::vector<crypto::SmtUpdate>> GetStateChanges(uint64_t height) const;
   // Every stored state tree node, in position order, for the chain audit. Stops at the first
@@ -215,6 +216,11 @@ class Store : public StateReader {
 
   // Atomic, synced commit of block height()+1. Checks the height and the link to the tip.
   Status CommitBlock(const BlockWrite& w);
+  // The same for consecutive blocks height()+1, height()+2, ... in one synced WriteBatch: all of
+  // them or none (block sync executes fetched blocks on top of each other with PendingBlock and
+  // commits them together, one fsync for the lot). Each block is checked against the tip the
+  // previous one leaves; every block after the first must carry its state update.
+  Status CommitBlocks(const std::vector<const BlockWrite*>& writes);
 
   // A read-only view of the store as committed now, pinned to a LevelDB snapshot: every read
   // (tip, blocks, state, indexes, log and state tree nodes, proofs) answers from that one tip

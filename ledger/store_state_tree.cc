@@ -245,9 +245,8 @@ void LevelStateTree::DeleteNode(const crypto::SmtPos&) {
   GOVLEDGER_CHECK(false && "the committed state tree is read-only; use PendingStateNodes");
 }
 
-void LevelStateTree::Write(leveldb::WriteBatch& batch, uint64_t height,
-                           const StateUpdate& update) const {
-  const TopTree top = CurrentTop();  // the tip the update was computed on
+void LevelStateTree::Write(leveldb::WriteBatch& batch, uint64_t height, const StateUpdate& update,
+                           const TopTree& top) const {
   for (const auto& [pos, node] : update.nodes) {
     if (pos.depth > kTopDepth || IsLeaf(node)) {
       if (node) {
@@ -264,14 +263,17 @@ void LevelStateTree::Write(leveldb::WriteBatch& batch, uint64_t height,
   batch.Put(JournalKey(height), AsSlice(EncodeStateChanges(update.changes)));
 }
 
-void LevelStateTree::Committed(const StateUpdate& update) {
+TopTree LevelStateTree::After(const TopTree& top, const StateUpdate& update) {
   std::vector<const NodeWrite*> writes;
   for (const NodeWrite& w : update.nodes) {
     if (w.first.depth <= kTopDepth) writes.push_back(&w);
   }
-  TopTree next = ApplyWrites(CurrentTop(), 0, writes.data(), writes.data() + writes.size());
+  return ApplyWrites(top, 0, writes.data(), writes.data() + writes.size());
+}
+
+void LevelStateTree::Committed(TopTree top) {
   std::lock_guard<std::mutex> lock(mu_);
-  top_ = std::move(next);
+  top_ = std::move(top);
 }
 
 Result<std::vector<crypto::SmtUpdate>> LevelStateTree::Changes(uint64_t height) const {

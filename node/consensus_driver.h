@@ -126,6 +126,9 @@ class ConsensusDriver {
   };
   static constexpr size_t kSyncBatchesInFlight = 2;
   static constexpr uint32_t kMaxSyncBlocks = 64;       // per batch asked for
+  // Synced blocks committed in one write (ledger::Store::CommitBlocks), at most.
+  static constexpr size_t kSyncCommitBlocks = 64;
+  static constexpr size_t kSyncCommitTxs = 4096;
   static constexpr size_t kMaxSyncBytes = 8u << 20;    // per batch served
   static constexpr int64_t kSyncRetryMs = 2000;        // before asking again
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);

@@ -15,7 +15,12 @@ Executor::Executor(const ledger::Genesis& genesis, const ledger::Store& store,
       registry_(registry) {}
 
 std::vector<ledger::Validator> Executor::ValidatorsAt(uint64_t height) const {
-  return ledger::ValidatorsAt(genesis_.validators, store_, height);
+  return ValidatorsOn(store_, height);
+}
+
+std::vector<ledger::Validator> Executor::ValidatorsOn(const ledger::ChainView& chain,
+                                                      uint64_t height) const {
+  return ledger::ValidatorsAt(genesis_.validators, chain, height);
 }
 
 Status Executor::Check(const ledger::Tx& tx, int64_t now_ms) const {
@@ -39,16 +44,17 @@ BuiltBlock Executor::Build(const std::vector<const ledger::Tx*>& candidates, int
     GOVLEDGER_CHECK(last.ok());  // the tip's certificate is committed with it
     last_commit = *last;
   }
-  return BuildWith(candidates, time_ms, proposer, last_commit);
+  return BuildWith(store_, candidates, time_ms, proposer, last_commit);
 }
 
-BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
+BuiltBlock Executor::BuildWith(const ledger::ChainView& parent,
+                               const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                                const crypto::PublicKey& proposer,
                                const std::optional<ledger::Commit>& last_commit) const {
   BuiltBlock out;
-  const uint64_t height = store_.height() + 1;
+  const uint64_t height = parent.height() + 1;
   contracts::BlockContext ctx{height, time_ms};
-  ledger::Overlay overlay(store_);
+  ledger::Overlay overlay(parent);
 
   // Expiry happens first: a material whose validity ended by this block's time cannot be used or
   // changed by a transaction in it.
@@ -56,8 +62,8 @@ BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates,
   out.expired = expired.events.size();
   ApplyEffects(overlay, expired);
 
-  ledger::PendingLogNodes log_nodes(store_.log_nodes());
-  crypto::MerkleLog log(genesis_.suite, &log_nodes, store_.log_size());
+  ledger::PendingLogNodes log_nodes(parent.log_nodes());
+  crypto::MerkleLog log(genesis_.suite, &log_nodes, parent.log_size());
   ledger::Block& block = out.write.block;
   for (const ledger::Tx* tx : candidates) {
     TxOutcome outcome;
@@ -87,7 +93,7 @@ BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates,
   h.height = height;
   h.time_ms = time_ms;
   h.proposer = proposer;
-  h.prev_hash = crypto::DigestBytes(store_.tip_hash());
+  h.prev_hash = crypto::DigestBytes(parent.tip_hash());
   if (height > 1 && last_commit) {
     block.last_commit = *last_commit;
     h.last_commit_hash =
@@ -104,7 +110,7 @@ BuiltBlock Executor::BuildWith(const std::vector<const ledger::Tx*>& candidates,
   h.tx_count = static_cast<uint32_t>(block.txs.size());
   h.events_hash = crypto::DigestBytes(ledger::EventsHash(genesis_.suite, overlay.events()));
   // The state map after the block: every material and record entry the block wrote, O(k log n).
-  ledger::StateUpdate state = ledger::ComputeStateUpdate(store_, overlay);
+  ledger::StateUpdate state = ledger::ComputeStateUpdate(parent, overlay);
   h.state_root = crypto::DigestBytes(state.root);
   block.header_bytes = ledger::EncodeHeader(h);
 
@@ -141,18 +147,23 @@ Status BadBlock(const std::string& what) { return Status::Error("bad_block", wha
 }  // namespace
 
 Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
+  return ExecuteOn(store_, block);
+}
+
+Result<BuiltBlock> Executor::ExecuteOn(const ledger::ChainView& parent,
+                                       const ledger::Block& block) const {
   const ledger::BlockHeader& h = block.header;
-  const uint64_t height = store_.height() + 1;
+  const uint64_t height = parent.height() + 1;
   if (h.height != height) {
     return BadBlock("height " + std::to_string(h.height) + ", expected " + std::to_string(height));
   }
   if (h.chain_id != genesis_.chain_id) return BadBlock("chain id '" + h.chain_id + "'");
   // The hash is over the header bytes: refuse encodings that carry anything beyond the fields.
   if (ledger::EncodeHeader(h) != block.header_bytes) return BadBlock("non-canonical header encoding");
-  if (h.prev_hash != crypto::DigestBytes(store_.tip_hash())) return BadBlock("prev_hash");
-  if (h.time_ms <= store_.tip_time_ms()) return BadBlock("time not after the parent's");
+  if (h.prev_hash != crypto::DigestBytes(parent.tip_hash())) return BadBlock("prev_hash");
+  if (h.time_ms <= parent.tip_time_ms()) return BadBlock("time not after the parent's");
   bool known_proposer = false;
-  for (const auto& v : ValidatorsAt(height)) known_proposer |= v.key == h.proposer;
+  for (const auto& v : ValidatorsOn(parent, height)) known_proposer |= v.key == h.proposer;
   if (!known_proposer) return BadBlock("proposer is not a validator");
   if (height > 1) {
     if (!block.last_commit) return BadBlock("missing certificate of the previous block");
@@ -161,13 +172,13 @@ Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
     // fetched by sync, and every proposal built by a proposer holding the same certificate),
     // its signatures are not checked again — 2f+1 verifications less per block.
     const ledger::Commit& lc = *block.last_commit;
-    const Bytes tip = crypto::DigestBytes(store_.tip_hash());
-    auto stored = store_.GetCommit(height - 1);
+    const Bytes tip = crypto::DigestBytes(parent.tip_hash());
+    auto stored = parent.GetCommit(height - 1);
     const bool known = stored.ok() && lc.height == height - 1 && lc.block_hash == tip &&
                        ledger::EncodeCommit(*stored) == ledger::EncodeCommit(lc);
     if (!known) {
       Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id,
-                                       ValidatorsAt(height - 1), lc, height - 1, tip);
+                                       ValidatorsOn(parent, height - 1), lc, height - 1, tip);
       if (!st.ok()) return BadBlock("certificate of the previous block: " + st.ToString());
     }
   } else if (block.last_commit) {
@@ -189,7 +200,7 @@ Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
   }
   std::vector<const ledger::Tx*> candidates;
   for (const auto& tx : txs) candidates.push_back(&tx);
-  BuiltBlock built = BuildWith(candidates, h.time_ms, h.proposer, block.last_commit);
+  BuiltBlock built = BuildWith(parent, candidates, h.time_ms, h.proposer, block.last_commit);
   for (size_t i = 0; i < built.outcomes.size(); ++i) {
     if (!built.outcomes[i].status.ok()) {
       return BadBlock("tx " + std::to_string(i) + " does not apply: " +

@@ -39,6 +39,12 @@ class BlockExecutor {
                            const crypto::PublicKey& proposer) const = 0;
   virtual Result<BuiltBlock> Execute(const ledger::Block& block) const = 0;
   virtual std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const = 0;
+  // The same on top of `parent` instead of the committed tip: a block not committed yet
+  // (ledger::PendingBlock; block sync executes a fetched batch block on block) or the store.
+  virtual Result<BuiltBlock> ExecuteOn(const ledger::ChainView& parent,
+                                       const ledger::Block& block) const = 0;
+  virtual std::vector<ledger::Validator> ValidatorsOn(const ledger::ChainView& chain,
+                                                      uint64_t height) const = 0;
 };
 
 class Executor : public BlockExecutor {
@@ -75,6 +81,11 @@ class Executor : public BlockExecutor {
   // changes effective at or below it). Known for heights up to the tip + 2.
   std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const override;
 
+  Result<BuiltBlock> ExecuteOn(const ledger::ChainView& parent,
+                               const ledger::Block& block) const override;
+  std::vector<ledger::Validator> ValidatorsOn(const ledger::ChainView& chain,
+                                              uint64_t height) const override;
+
   // Transaction signatures in re-executed blocks: answered by MarkVerified's cache, or verified
   // here (on the io thread). A follower that admitted the block's transactions before the
   // proposal arrived has no misses.
@@ -85,7 +96,8 @@ class Executor : public BlockExecutor {
   VerifyStats verify_stats() const { return verify_stats_; }
 
  private:
-  BuiltBlock BuildWith(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
+  BuiltBlock BuildWith(const ledger::ChainView& parent,
+                       const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                        const crypto::PublicKey& proposer,
                        const std::optional<ledger::Commit>& last_commit) const;
   const ledger::Genesis& genesis_;

@@ -1,12 +1,14 @@
 #include "node/executor.h"
 
 #include <catch2/catch.hpp>
+#include <deque>
 #include <filesystem>
 
 #include "contracts/material_id.h"
 #include "contracts/reasons.h"
 #include "ledger/codec.h"
 #include "ledger/commit.h"
+#include "ledger/pending_block.h"
 
 using namespace govledger;
 
@@ -189,4 +191,153 @@ TEST_CASE("a block embedding its parent's stored certificate executes, and one w
   REQUIRE(forged.status().code() == "bad_block");
   REQUIRE(forged.status().message().find("certificate of the previous block") != std::string::npos);
   REQUIRE(forged.status().message().find("bad_commit_signature") != std::string::npos);
+}
+
+namespace {
+
+// Three blocks of a chain built and committed one by one by `proposer`: two issues, one more a
+// second later, and at the first material's expiry (so the third block's expiry reads what the
+// first wrote) a fourth issue.
+void BuildThreeBlocks(Fixture& proposer) {
+  const int64_t t = proposer.genesis.genesis_time_ms + 1000;
+  ledger::Tx a = proposer.Issue("31", t + 5000);
+  ledger::Tx b = proposer.Issue("32", t + 86'400'000);
+  auto b1 = proposer.executor->Build({&a, &b}, t, proposer.validator.public_key());
+  REQUIRE(proposer.Commit(b1).ok());
+  ledger::Tx c = proposer.Issue("33", t + 86'400'000);
+  auto b2 = proposer.executor->Build({&c}, t + 1000, proposer.validator.public_key());
+  REQUIRE(proposer.Commit(b2).ok());
+  ledger::Tx d = proposer.Issue("34", t + 86'400'000);
+  auto b3 = proposer.executor->Build({&d}, t + 5000, proposer.validator.public_key());
+  REQUIRE(b3.expired == 1);
+  REQUIRE(proposer.Commit(b3).ok());
+}
+
+std::vector<std::pair<std::string, std::string>> StateEntries(const ledger::Store& store) {
+  std::vector<std::pair<std::string, std::string>> out;
+  store.ForEachStateEntry(
+      [&](const std::string& k, const std::string& v) { out.emplace_back(k, v); });
+  return out;
+}
+
+std::vector<std::string> TreeNodes(const ledger::Store& store) {
+  std::vector<std::string> out;
+  REQUIRE(store
+              .ForEachStateNode([&](const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+                Bytes enc = crypto::EncodeSmtNode(node);
+                out.push_back(std::to_string(pos.depth) + ":" +
+                              std::string(pos.path.begin(), pos.path.end()) +
+                              std::string(enc.begin(), enc.end()));
+              })
+              .ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "blocks executed each on the pending block before them and committed in one write leave "
+    "the store exactly as committing them one by one",
+    "[node]") {
+  Fixture proposer;
+  BuildThreeBlocks(proposer);
+
+  Fixture follower;
+  follower.UseGenesis(proposer.genesis);
+  std::vector<node::BuiltBlock> built;
+  std::deque<ledger::PendingBlock> pending;
+  for (uint64_t h = 1; h <= 3; ++h) {
+    auto block = proposer.store->GetBlock(h);
+    REQUIRE(block.ok());
+    const ledger::ChainView& parent =
+        pending.empty() ? static_cast<const ledger::ChainView&>(*follower.store) : pending.back();
+    auto executed = follower.executor->ExecuteOn(parent, *block);
+    INFO("height " << h);
+    REQUIRE(executed.ok());
+    executed->write.commit = proposer.store->GetCommit(h).value();
+    built.push_back(std::move(*executed));
+    pending.emplace_back(parent, built.back().write);
+  }
+  // The pending chain answers as the committed one would: tip, materials, the expired one.
+  REQUIRE(pending.back().height() == 3);
+  REQUIRE(pending.back().tip_hash() == proposer.store->tip_hash());
+  REQUIRE(pending.back().log_size() == proposer.store->log_size());
+  REQUIRE(follower.store->height() == 0);
+  const std::string first =
+      *contracts::MakeMaterialId({"BIZLIC", "11440305MB2C16598T", "31", "001"});
+  REQUIRE(pending.back().GetMaterial(first)->status == ledger::MaterialStatus::kExpired);
+  REQUIRE_FALSE(follower.store->GetMaterial(first));
+
+  std::vector<const ledger::BlockWrite*> writes;
+  for (const auto& b : built) writes.push_back(&b.write);
+  REQUIRE(follower.store->CommitBlocks(writes).ok());
+  REQUIRE(follower.store->height() == 3);
+  REQUIRE(follower.store->tip_hash() == proposer.store->tip_hash());
+  REQUIRE(follower.store->log_size() == proposer.store->log_size());
+  REQUIRE(follower.store->tip_time_ms() == proposer.store->tip_time_ms());
+  REQUIRE(StateEntries(*follower.store) == StateEntries(*proposer.store));
+  REQUIRE(TreeNodes(*follower.store) == TreeNodes(*proposer.store));
+  for (uint64_t h = 1; h <= 3; ++h) {
+    REQUIRE(follower.store->GetBlockBytes(h).value() == proposer.store->GetBlockBytes(h).value());
+    REQUIRE(follower.store->GetStateChanges(h).ok());
+  }
+  // The next block builds the same on both: the state tree's in-memory top moved with the batch.
+  const int64_t t = proposer.genesis.genesis_time_ms + 7000;
+  ledger::Tx e = proposer.Issue("35", t + 86'400'000);
+  auto next_p = proposer.executor->Build({&e}, t, proposer.validator.public_key());
+  auto next_f = follower.executor->Build({&e}, t, proposer.validator.public_key());
+  REQUIRE(next_f.write.block.header_bytes == next_p.write.block.header_bytes);
+}
+
+TEST_CASE("a batch of blocks whose second does not follow the first commits nothing", "[node]") {
+  Fixture proposer;
+  BuildThreeBlocks(proposer);
+  Fixture follower;
+  follower.UseGenesis(proposer.genesis);
+  auto b1 = follower.executor->Execute(proposer.store->GetBlock(1).value());
+  REQUIRE(b1.ok());
+  b1->write.commit = proposer.store->GetCommit(1).value();
+  ledger::PendingBlock p1(*follower.store, b1->write);
+  auto b2 = follower.executor->ExecuteOn(p1, proposer.store->GetBlock(2).value());
+  REQUIRE(b2.ok());
+  b2->write.commit = proposer.store->GetCommit(2).value();
+
+  // Block 2 twice: the second copy does not link to the first's tip.
+  Status st = follower.store->CommitBlocks({&b1->write, &b2->write, &b2->write});
+  REQUIRE(st.code() == "bad_height");
+  REQUIRE(follower.store->height() == 0);
+  REQUIRE(StateEntries(*follower.store).empty());
+  // A block after the first without its state update is refused too (it cannot be computed on
+  // the committed tree).
+  node::BuiltBlock stateless = *b2;
+  stateless.write.state.reset();
+  REQUIRE(follower.store->CommitBlocks({&b1->write, &stateless.write}).code() == "bad_block");
+  REQUIRE(follower.store->height() == 0);
+  // In order, both commit.
+  REQUIRE(follower.store->CommitBlocks({&b1->write, &b2->write}).ok());
+  REQUIRE(follower.store->height() == 2);
+}
+
+TEST_CASE("a pending block answers replay and material reads with its own writes over its parent",
+          "[node]") {
+  Fixture f;
+  const int64_t t = f.genesis.genesis_time_ms + 1000;
+  ledger::Tx a = f.Issue("41", t + 86'400'000);
+  auto b1 = f.executor->Build({&a}, t, f.validator.public_key());
+  ledger::PendingBlock p1(*f.store, b1.write);
+  const std::string id = std::get<ledger::IssueMaterial>(a.body.payload).material_id;
+  REQUIRE(p1.HasTx(a.hash));
+  REQUIRE_FALSE(f.store->HasTx(a.hash));
+  REQUIRE(p1.GetMaterial(id));
+  REQUIRE_FALSE(f.store->GetMaterial(id));
+  REQUIRE(p1.height() == 1);
+  REQUIRE(p1.tip_time_ms() == t);
+  // A transaction on top of it that issues the same material again is refused by the contract,
+  // which reads the pending block; on the committed store alone it would apply.
+  ledger::Tx again = f.Issue("41", t + 86'400'000);
+  again.hash[0] ^= 1;
+  auto on_pending =
+      contracts::ApplyTx(*f.registry, p1, again, contracts::BlockContext{2, t + 1000});
+  REQUIRE(on_pending.status().code() == contracts::reason::kDuplicate);
+  REQUIRE(contracts::ApplyTx(*f.registry, *f.store, again, contracts::BlockContext{1, t}).ok());
 }

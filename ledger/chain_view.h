@@ -1,0 +1,33 @@
+// What executing the next block reads: a tip (height, hash, time, log size, the tip's commit
+// certificate) and the state after it (the StateReader tables, the Merkle log's nodes, the state
+// tree's nodes). The Store is the committed chain's view; ledger::PendingBlock (pending_block.h)
+// is a block executed but not yet committed, stacked on its parent's view, so that block sync can
+// execute several fetched blocks one on top of the other and commit them in one synced write.
+#pragma once
+
+#include <cstdint>
+
+#include "crypto/merkle.h"
+#include "crypto/smt.h"
+#include "ledger/state.h"
+#include "ledger/types.h"
+#include "util/status.h"
+
+namespace govledger::ledger {
+
+class ChainView : public StateReader {
+ public:
+  virtual crypto::Suite suite() const = 0;
+  virtual uint64_t height() const = 0;      // 0 before the first block
+  virtual Digest tip_hash() const = 0;      // the genesis hash at height 0
+  virtual uint64_t log_size() const = 0;    // transactions in the log up to the tip
+  virtual int64_t tip_time_ms() const = 0;  // the genesis time at height 0
+  // The commit certificate of block `height` (at or below the tip).
+  virtual Result<Commit> GetCommit(uint64_t height) const = 0;
+  // The Merkle log's and the state tree's nodes as of the tip (read-only; a block being built
+  // layers its writes over them with PendingLogNodes and PendingStateNodes).
+  virtual const crypto::NodeStore& log_nodes() const = 0;
+  virtual const crypto::SmtNodeStore& state_nodes() const = 0;
+};
+
+}  // namespace govledger::ledger
