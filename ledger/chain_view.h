@@ -1,7 +1,7 @@
 // What executing the next block reads: a tip (height, hash, time, log size, the tip's commit
 // certificate) and the state after it (the StateReader tables, the Merkle log's nodes, the state
-// tree's nodes). The Store is the committed chain's view; ledger::PendingBlock (pending_block.h)
-// is a block executed but not yet committed, stacked on its parent's view, so that block sync can
+// tree's nodes). The Store is the committed chain's view; ledger::PendingChain (pending_chain.h)
+// is blocks executed but not committed yet over the store, so that block sync can
 // execute several fetched blocks one on top of the other and commit them in one synced write.
 #pragma once
 

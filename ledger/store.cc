@@ -517,7 +517,7 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
     std::optional<StateUpdate> computed;
     if (!w.state) {
       // Computed here on the committed tree, so only for the batch's first block; a later one
-      // was executed on a pending parent (ledger::PendingBlock), which computed it.
+      // was executed on a pending parent (ledger::PendingChain), which computed it.
       if (b > 0) {
         return Status::Error("bad_block", "block " + std::to_string(new_height) +
                                               " comes after another in its batch without its "

@@ -217,7 +217,7 @@ class Store : public ChainView {
   // Atomic, synced commit of block height()+1. Checks the height and the link to the tip.
   Status CommitBlock(const BlockWrite& w);
   // The same for consecutive blocks height()+1, height()+2, ... in one synced WriteBatch: all of
-  // them or none (block sync executes fetched blocks on top of each other with PendingBlock and
+  // them or none (block sync executes fetched blocks on top of each other with PendingChain and
   // commits them together, one fsync for the lot). Each block is checked against the tip the
   // previous one leaves; every block after the first must carry its state update.
   Status CommitBlocks(const std::vector<const BlockWrite*>& writes);

@@ -4,11 +4,11 @@
 #include "node/consensus_driver.h"
 
 #include <algorithm>
-#include <deque>
+#include <optional>
 
 #include "ledger/codec.h"
 #include "ledger/commit.h"
-#include "ledger/pending_block.h"
+#include "ledger/pending_chain.h"
 #include "node/log.h"
 #include "node/p2p_messages.h"
 #include "proto/p2p.pb.h"
@@ -151,16 +151,15 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
   const uint32_t peer = batch.peer;
   const std::vector<FetchedBlock>& fetched = batch.blocks;
   const uint64_t before = store_.height();
-  // Blocks executed but not committed yet, each on the PendingBlock of the one before (the
-  // first on the store), committed together: one synced write for up to kSyncCommitBlocks
-  // blocks or kSyncCommitTxs transactions instead of an fsync per block. A deque, because each
-  // PendingBlock refers to the one before it.
+  // Blocks executed but not committed yet, each on the chain the ones before it leave (the first
+  // on the store), committed together: one synced write for up to kSyncCommitBlocks blocks or
+  // kSyncCommitTxs transactions instead of an fsync per block.
   std::vector<BuiltBlock> built;
-  std::deque<ledger::PendingBlock> pending;
+  std::optional<ledger::PendingChain> pending;
   size_t pending_txs = 0;
   auto tip = [&]() -> const ledger::ChainView& {
-    if (pending.empty()) return store_;
-    return pending.back();
+    if (pending) return *pending;
+    return store_;
   };
   auto commit = [&]() -> bool {
     if (built.empty()) return true;
@@ -175,7 +174,7 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     }
     stats_.synced_blocks += built.size();
     for (const BuiltBlock& b : built) hooks_.on_commit(b);
-    pending.clear();
+    pending.reset();
     built.clear();
     pending_txs = 0;
     return true;
@@ -207,7 +206,8 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     executed->write.commit = f.commit;
     pending_txs += f.block.txs.size();
     built.push_back(std::move(*executed));
-    pending.emplace_back(tip(), built.back().write);
+    if (!pending) pending.emplace(store_);
+    pending->Push(built.back().write);
     if (built.size() >= kSyncCommitBlocks || pending_txs >= kSyncCommitTxs) {
       if (!(committed = commit())) break;
     }

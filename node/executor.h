@@ -40,7 +40,7 @@ class BlockExecutor {
   virtual Result<BuiltBlock> Execute(const ledger::Block& block) const = 0;
   virtual std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const = 0;
   // The same on top of `parent` instead of the committed tip: a block not committed yet
-  // (ledger::PendingBlock; block sync executes a fetched batch block on block) or the store.
+  // (ledger::PendingChain; block sync executes a fetched batch block on block) or the store.
   virtual Result<BuiltBlock> ExecuteOn(const ledger::ChainView& parent,
                                        const ledger::Block& block) const = 0;
   virtual std::vector<ledger::Validator> ValidatorsOn(const ledger::ChainView& chain,

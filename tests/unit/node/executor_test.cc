@@ -1,14 +1,13 @@
 #include "node/executor.h"
 
 #include <catch2/catch.hpp>
-#include <deque>
 #include <filesystem>
 
 #include "contracts/material_id.h"
 #include "contracts/reasons.h"
 #include "ledger/codec.h"
 #include "ledger/commit.h"
-#include "ledger/pending_block.h"
+#include "ledger/pending_chain.h"
 
 using namespace govledger;
 
@@ -245,27 +244,29 @@ TEST_CASE(
   Fixture follower;
   follower.UseGenesis(proposer.genesis);
   std::vector<node::BuiltBlock> built;
-  std::deque<ledger::PendingBlock> pending;
+  ledger::PendingChain pending(*follower.store);
   for (uint64_t h = 1; h <= 3; ++h) {
     auto block = proposer.store->GetBlock(h);
     REQUIRE(block.ok());
-    const ledger::ChainView& parent =
-        pending.empty() ? static_cast<const ledger::ChainView&>(*follower.store) : pending.back();
-    auto executed = follower.executor->ExecuteOn(parent, *block);
+    auto executed = follower.executor->ExecuteOn(pending, *block);
     INFO("height " << h);
     REQUIRE(executed.ok());
     executed->write.commit = proposer.store->GetCommit(h).value();
     built.push_back(std::move(*executed));
-    pending.emplace_back(parent, built.back().write);
+    pending.Push(built.back().write);
   }
-  // The pending chain answers as the committed one would: tip, materials, the expired one.
-  REQUIRE(pending.back().height() == 3);
-  REQUIRE(pending.back().tip_hash() == proposer.store->tip_hash());
-  REQUIRE(pending.back().log_size() == proposer.store->log_size());
+  // The pending chain answers as the committed one would: tip, certificates, materials, the
+  // expired one.
+  REQUIRE(pending.height() == 3);
+  REQUIRE(pending.pending_blocks() == 3);
+  REQUIRE(pending.tip_hash() == proposer.store->tip_hash());
+  REQUIRE(pending.log_size() == proposer.store->log_size());
+  REQUIRE(ledger::EncodeCommit(pending.GetCommit(2).value()) ==
+          ledger::EncodeCommit(proposer.store->GetCommit(2).value()));
   REQUIRE(follower.store->height() == 0);
   const std::string first =
       *contracts::MakeMaterialId({"BIZLIC", "11440305MB2C16598T", "31", "001"});
-  REQUIRE(pending.back().GetMaterial(first)->status == ledger::MaterialStatus::kExpired);
+  REQUIRE(pending.GetMaterial(first)->status == ledger::MaterialStatus::kExpired);
   REQUIRE_FALSE(follower.store->GetMaterial(first));
 
   std::vector<const ledger::BlockWrite*> writes;
@@ -297,7 +298,8 @@ TEST_CASE("a batch of blocks whose second does not follow the first commits noth
   auto b1 = follower.executor->Execute(proposer.store->GetBlock(1).value());
   REQUIRE(b1.ok());
   b1->write.commit = proposer.store->GetCommit(1).value();
-  ledger::PendingBlock p1(*follower.store, b1->write);
+  ledger::PendingChain p1(*follower.store);
+  p1.Push(b1->write);
   auto b2 = follower.executor->ExecuteOn(p1, proposer.store->GetBlock(2).value());
   REQUIRE(b2.ok());
   b2->write.commit = proposer.store->GetCommit(2).value();
@@ -318,13 +320,14 @@ TEST_CASE("a batch of blocks whose second does not follow the first commits noth
   REQUIRE(follower.store->height() == 2);
 }
 
-TEST_CASE("a pending block answers replay and material reads with its own writes over its parent",
+TEST_CASE("a pending chain answers replay and material reads with its blocks' writes over its base",
           "[node]") {
   Fixture f;
   const int64_t t = f.genesis.genesis_time_ms + 1000;
   ledger::Tx a = f.Issue("41", t + 86'400'000);
   auto b1 = f.executor->Build({&a}, t, f.validator.public_key());
-  ledger::PendingBlock p1(*f.store, b1.write);
+  ledger::PendingChain p1(*f.store);
+  p1.Push(b1.write);
   const std::string id = std::get<ledger::IssueMaterial>(a.body.payload).material_id;
   REQUIRE(p1.HasTx(a.hash));
   REQUIRE_FALSE(f.store->HasTx(a.hash));

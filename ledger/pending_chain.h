@@ -1,13 +1,17 @@
-// A block executed on top of a chain view but not committed yet, seen as the chain after it: its
-// tip (height, hash, time, log size, its own certificate) and its writes layered over its
-// parent's state, Merkle log nodes and state tree nodes. Block sync executes the blocks of a
-// fetched batch each on the PendingBlock of the one before and commits them with one
+// Blocks executed on top of a chain view but not committed yet, seen as the chain after them:
+// the last one's tip (height, hash, time, log size) and certificates, and their writes flattened
+// over the base's state, Merkle log nodes and state tree nodes (one layer however many blocks are
+// pending, so a read costs the same for the 64th block as for the first). Block sync executes the
+// blocks of a fetched batch each on the chain the ones before it leave and commits them with one
 // Store::CommitBlocks (one synced write), instead of one fsync per block (doc/design.md,
 // decisions of 7 Dec).
 //
-// A PendingBlock holds a reference to its parent view, which must outlive it, and is read on one
-// thread. It copies what it needs from the BlockWrite.
+// A PendingChain holds a reference to its base view, which must outlive it and must not change
+// while it is read (the node's io thread both commits and executes). It copies what it needs
+// from each BlockWrite. Not thread-safe.
 #pragma once
+
+#include <map>
 
 #include "ledger/chain_view.h"
 #include "ledger/state_tree.h"
@@ -15,14 +19,17 @@
 
 namespace govledger::ledger {
 
-class PendingBlock : public ChainView {
+class PendingChain : public ChainView {
  public:
-  // `write` is block parent.height() + 1, executed on `parent`: its state update (required) was
-  // computed on parent's tree and its log nodes extend parent's log. Checked (a caller's bug
-  // otherwise, not input): aborts on a mismatch.
-  PendingBlock(const ChainView& parent, const BlockWrite& write);
+  explicit PendingChain(const ChainView& base);
 
-  crypto::Suite suite() const override { return parent_.suite(); }
+  // Adds block height() + 1, executed on this chain as it stands: its state update (required)
+  // was computed on this chain's tree and its log nodes extend this chain's log. Checked (a
+  // caller's bug otherwise, not input): aborts on a mismatch.
+  void Push(const BlockWrite& write);
+  size_t pending_blocks() const { return commits_.size(); }
+
+  crypto::Suite suite() const override { return base_.suite(); }
   uint64_t height() const override { return height_; }
   Digest tip_hash() const override { return hash_; }
   uint64_t log_size() const override { return log_size_; }
@@ -31,7 +38,7 @@ class PendingBlock : public ChainView {
   const crypto::NodeStore& log_nodes() const override { return log_; }
   const crypto::SmtNodeStore& state_nodes() const override { return state_; }
 
-  // StateReader: the block's writes over the parent's state.
+  // StateReader: the pending blocks' writes (the latest of each entry) over the base's state.
   std::optional<Material> GetMaterial(std::string_view id) const override {
     return overlay_.GetMaterial(id);
   }
@@ -49,12 +56,12 @@ class PendingBlock : public ChainView {
   }
 
  private:
-  const ChainView& parent_;
+  const ChainView& base_;
   uint64_t height_;
   Digest hash_;
   uint64_t log_size_;
   int64_t time_ms_;
-  Commit commit_;
+  std::map<uint64_t, Commit> commits_;  // of the pending blocks, by height
   Overlay overlay_;
   PendingLogNodes log_;
   PendingStateNodes state_;
