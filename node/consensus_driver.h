@@ -126,9 +126,13 @@ class ConsensusDriver {
   };
   static constexpr size_t kSyncBatchesInFlight = 2;
   static constexpr uint32_t kMaxSyncBlocks = 64;       // per batch asked for
-  // Synced blocks committed in one write (ledger::Store::CommitBlocks), at most.
+  // Synced blocks are committed in one write (ledger::Store::CommitBlocks) until there are this
+  // many, or this many transactions in them: what a write saves is a block's fixed cost (its
+  // fsync), which a block of a thousand transactions already spreads thin, while the pending
+  // blocks' maps grow with every transaction (measured: 10-transaction blocks +30 %, 1,000-
+  // transaction blocks a few percent slower when four went in one write).
   static constexpr size_t kSyncCommitBlocks = 64;
-  static constexpr size_t kSyncCommitTxs = 4096;
+  static constexpr size_t kSyncCommitTxs = 1000;
   static constexpr size_t kMaxSyncBytes = 8u << 20;    // per batch served
   static constexpr int64_t kSyncRetryMs = 2000;        // before asking again
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);

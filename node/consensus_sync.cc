@@ -206,11 +206,13 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     executed->write.commit = f.commit;
     pending_txs += f.block.txs.size();
     built.push_back(std::move(*executed));
-    if (!pending) pending.emplace(store_);
-    pending->Push(built.back().write);
     if (built.size() >= kSyncCommitBlocks || pending_txs >= kSyncCommitTxs) {
       if (!(committed = commit())) break;
+      continue;
     }
+    // The next block executes on this one.
+    if (!pending) pending.emplace(store_);
+    pending->Push(built.back().write);
   }
   // The blocks executed before one that does not check or execute are good: committed.
   if (committed) commit();
