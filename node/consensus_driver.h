@@ -114,6 +114,11 @@ class ConsensusDriver {
     ledger::Commit commit;
     // Its certificate verified on a worker against the validator set of the batch (below).
     bool certified = false;
+    // `commit` is the certificate the next block of the batch embeds as its last_commit: bound
+    // by hash to that block, and through the chain to the last block of the write it goes in,
+    // whose certificate is checked by its signatures (ApplyFetched); its own signatures are not
+    // checked (doc/design.md, decisions of 7 Dec).
+    bool vouched = false;
   };
   struct FetchedBatch {
     uint32_t peer = 0;

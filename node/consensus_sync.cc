@@ -74,6 +74,17 @@ void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fet
     ++batch->pending;
     hooks_.preverify_txs(std::move(raws), verified);
   }
+  // A block's certificate is the one the next block of the batch embeds as its last_commit:
+  // bound to that block by its hash, it is vouched for through it and not checked on its own
+  // (ApplyFetched checks the last block of each write); the certificate the peer sent beside the
+  // block is then not used. (Validators hold different certificates for one block — other sets
+  // of 2f+1 signatures — so the one sent beside it is often not the embedded one.)
+  for (size_t i = 0; i + 1 < batch->blocks.size(); ++i) {
+    const std::optional<ledger::Commit>& next = batch->blocks[i + 1].block.last_commit;
+    if (!next) continue;
+    batch->blocks[i].commit = *next;
+    batch->blocks[i].vouched = true;
+  }
   if (hooks_.on_workers) {
     batch->set = executor_.ValidatorsAt(store_.height() + 1);
     ++batch->pending;
@@ -83,6 +94,7 @@ void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fet
         batch->blocks.size(),
         [batch, suite = genesis_.suite, chain_id = genesis_.chain_id](size_t i) {
           FetchedBlock& f = batch->blocks[i];
+          if (f.vouched) return;  // checked through the block that embeds it
           const Bytes hash = crypto::DigestBytes(crypto::Hash(suite, f.block.header_bytes));
           f.certified = ledger::VerifyCommit(suite, chain_id, batch->set, f.commit,
                                              f.block.header.height, hash)
@@ -157,6 +169,15 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
   std::vector<BuiltBlock> built;
   std::optional<ledger::PendingChain> pending;
   size_t pending_txs = 0;
+  // Whether the last built block's certificate was checked by its signatures, and if not, the
+  // validator set to check it against: a write must end on a block whose certificate was (the
+  // blocks before it are bound to it by their hashes and vouched for by embedded certificates).
+  bool last_checked = false;
+  std::vector<ledger::Validator> last_set;
+  auto bad_certificate = [&](uint64_t h, const Status& st) {
+    GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
+                                       << " with a bad certificate: " << st.ToString());
+  };
   auto tip = [&]() -> const ledger::ChainView& {
     if (pending) return *pending;
     return store_;
@@ -164,6 +185,16 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
   auto commit = [&]() -> bool {
     if (built.empty()) return true;
     const uint64_t last = built.back().write.block.header.height;
+    if (!last_checked) {
+      const ledger::BlockWrite& w = built.back().write;
+      Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, last_set, w.commit, last,
+                                       crypto::DigestBytes(w.block_hash));
+      if (!st.ok()) {
+        // Nothing of this write is taken: its blocks were vouched for by this one.
+        bad_certificate(last, st);
+        return false;
+      }
+    }
     if (hooks_.can_commit && !hooks_.can_commit(last)) return false;  // retried next round
     std::vector<const ledger::BlockWrite*> writes;
     for (const BuiltBlock& b : built) writes.push_back(&b.write);
@@ -184,18 +215,19 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     const uint64_t h = f.block.header.height;
     if (h <= tip().height()) continue;  // consensus committed it meanwhile
     if (h != tip().height() + 1) break;
-    // Every certificate is checked against the validator set before anything is executed: on a
-    // worker already, unless the set changed within the batch.
-    const std::vector<ledger::Validator> set = executor_.ValidatorsOn(tip(), h);
-    Status st = Status::Ok();
-    if (!f.certified || !SameKeys(set, batch.set)) {
+    // A certificate is checked against the validator set before the block is executed: on a
+    // worker already, unless the set changed within the batch, or, when the next block embeds
+    // it, through that block (vouched; the write's last block is checked in commit()).
+    std::vector<ledger::Validator> set = executor_.ValidatorsOn(tip(), h);
+    bool checked = f.certified && SameKeys(set, batch.set);
+    if (!checked && !f.vouched) {
       Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, f.block.header_bytes));
-      st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, f.commit, h, hash);
-    }
-    if (!st.ok()) {
-      GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
-                                         << " with a bad certificate: " << st.ToString());
-      break;
+      Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, f.commit, h, hash);
+      if (!st.ok()) {
+        bad_certificate(h, st);
+        break;
+      }
+      checked = true;
     }
     auto executed = executor_.ExecuteOn(tip(), f.block);
     if (!executed.ok()) {
@@ -206,6 +238,8 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     executed->write.commit = f.commit;
     pending_txs += f.block.txs.size();
     built.push_back(std::move(*executed));
+    last_checked = checked;
+    last_set = std::move(set);
     if (built.size() >= kSyncCommitBlocks || pending_txs >= kSyncCommitTxs) {
       if (!(committed = commit())) break;
       continue;

@@ -10,10 +10,12 @@
 //                decodes but claims a status height near 2^62.
 //   far_future   each own vote is followed by signed votes and a proposal for height + 1000 and
 //                for round + 1,000,000 of the current height.
-//   forge_sync   block-sync answers are tampered with, in turn: a block whose header was
-//                changed (the certificate no longer matches), a certificate with a corrupted
-//                signature, a certificate holding only this validator's signature, and a block
-//                whose transactions were replaced under its real header and certificate.
+//   forge_sync   block-sync answers are tampered with, in turn: a first block whose header
+//                was changed (the certificate no longer matches), a last block's certificate
+//                with a corrupted signature, a last block's certificate holding only this
+//                validator's signature, and a first block whose transactions were replaced
+//                under its real header and certificate. (The last block: the certificates sent
+//                beside the others are replaced by the next block's embedded one.)
 //
 // Thread-safety: io thread only.
 #pragma once

@@ -118,9 +118,11 @@ TEST_CASE("forged blocks and certificates served during block sync are refused a
       milliseconds(60'000), milliseconds(200));
   INFO(net.Describe(2500));
   CHECK(all_kinds);
-  // Not one forged block was taken.
-  CHECK(net.Height(laggard) <= stopped_at + 1);
-  CHECK(ConsensusStatus(lag.url()).value("synced_blocks", uint64_t{0}) == 0);
+  // Not one forged block was taken: what the laggard holds is the honest validators' chain. (The
+  // real blocks before a last block with a forged certificate may be taken: each is bound by
+  // hash to the next one's embedded certificate, and the write they go in ends on a block whose
+  // certificate was checked by its signatures.)
+  CHECK(CheckSameChain(net, {0, 1, laggard}) == net.Height(laggard));
 
   // Once it hears honest peers again, it catches up with the real chain.
   ClearFaults(net, laggard);
