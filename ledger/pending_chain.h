@@ -4,7 +4,7 @@
 // pending, so a read costs the same for the 64th block as for the first). Block sync executes the
 // blocks of a fetched batch each on the chain the ones before it leave and commits them with one
 // Store::CommitBlocks (one synced write), instead of one fsync per block (doc/design.md,
-// decisions of 7 Dec).
+// decisions of 6 Dec).
 //
 // A PendingChain holds a reference to its base view, which must outlive it and must not change
 // while it is read (the node's io thread both commits and executes). It copies what it needs

@@ -117,7 +117,7 @@ class ConsensusDriver {
     // `commit` is the certificate the next block of the batch embeds as its last_commit: bound
     // by hash to that block, and through the chain to the last block of the write it goes in,
     // whose certificate is checked by its signatures (ApplyFetched); its own signatures are not
-    // checked (doc/design.md, decisions of 7 Dec).
+    // checked (doc/design.md, decisions of 6 Dec).
     bool vouched = false;
   };
   struct FetchedBatch {
