@@ -2,7 +2,8 @@
 // keeps a second process out). Every block is committed in a single synced WriteBatch holding the
 // block, its commit certificate, the material state, events, indexes, Merkle log nodes and state
 // tree nodes, so a crash (kill -9, power loss) leaves the store at the previous block or the new
-// one, never between.
+// one, never between. (Block sync puts several consecutive blocks in one such batch:
+// CommitBlocks.)
 //
 // Key layout (one-byte table prefix, big-endian integers so LevelDB order is numeric order):
 //   'M' name            metadata: "genesis", "height", "tip_hash", "log_size", "tip_time",
