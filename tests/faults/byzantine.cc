@@ -93,12 +93,13 @@ std::vector<Bytes> Byzantine::Rewrite(const std::set<std::string>& on, uint32_t 
 
   if (msg.has_blocks() && msg.blocks().blocks_size() > 0 && on.count("forge_sync")) {
     pb::P2pMessage forged = msg;
-    const int kind = forged_answers_++ % 4;
+    const int kind = forged_answers_++ % 5;
     // A block's certificate counts where nothing vouches for it: the last block of the answer
-    // (each block before it carries the next block's embedded certificate instead).
-    const bool certificate = kind == 1 || kind == 2;
-    auto* sb = forged.mutable_blocks()->mutable_blocks(
-        certificate ? forged.blocks().blocks_size() - 1 : 0);
+    // (each block before it carries the next block's embedded certificate instead), which is
+    // also where an embedded certificate is forged.
+    const bool last = kind == 1 || kind == 2 || kind == 4;
+    auto* sb = forged.mutable_blocks()->mutable_blocks(last ? forged.blocks().blocks_size() - 1
+                                                            : 0);
     auto block = ledger::DecodeBlock(Bytes(sb->block().begin(), sb->block().end()));
     auto commit = ledger::DecodeCommit(Bytes(sb->commit().begin(), sb->commit().end()));
     if (block.ok() && commit.ok()) {
@@ -124,9 +125,20 @@ std::vector<Bytes> Byzantine::Rewrite(const std::set<std::string>& on, uint32_t 
           how = "certificate of one signature";
           break;
         }
-        default:  // other transactions under the real header and certificate
+        case 3:  // other transactions under the real header and certificate
           block->txs = {RandomBytes(rng, 100)};
           how = "replaced transactions";
+          break;
+        default:  // the parent's embedded certificate with a corrupted signature, hashed anew
+          if (block->last_commit && !block->last_commit->sigs.empty() &&
+              !block->last_commit->sigs[0].signature.empty()) {
+            Bytes& sig = block->last_commit->sigs[0].signature;
+            sig[sig.size() / 2] ^= 0x01;
+            block->header.last_commit_hash = crypto::DigestBytes(
+                crypto::Hash(genesis_.suite, ledger::EncodeCommit(*block->last_commit)));
+            block->header_bytes = ledger::EncodeHeader(block->header);
+          }
+          how = "corrupted embedded certificate of the parent";
           break;
       }
       Bytes b = ledger::EncodeBlock(*block);

@@ -13,9 +13,11 @@
 //   forge_sync   block-sync answers are tampered with, in turn: a first block whose header
 //                was changed (the certificate no longer matches), a last block's certificate
 //                with a corrupted signature, a last block's certificate holding only this
-//                validator's signature, and a first block whose transactions were replaced
-//                under its real header and certificate. (The last block: the certificates sent
-//                beside the others are replaced by the next block's embedded one.)
+//                validator's signature, a first block whose transactions were replaced under
+//                its real header and certificate, and a last block whose embedded certificate
+//                of its parent has a corrupted signature (its header hashed anew). (The last
+//                block: the certificates sent beside the others are replaced by the next
+//                block's embedded one.)
 //
 // Thread-safety: io thread only.
 #pragma once

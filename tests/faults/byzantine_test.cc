@@ -112,7 +112,7 @@ TEST_CASE("forged blocks and certificates served during block sync are refused a
   DevNode& lag = net.node(laggard);
   bool all_kinds = WaitFor(
       [&] {
-        return LogCount(net.node(3), "BYZANTINE: forged sync answer") >= 4 &&
+        return LogCount(net.node(3), "BYZANTINE: forged sync answer") >= 5 &&
                LogContains(lag, "with a bad certificate") && LogContains(lag, "does not execute");
       },
       milliseconds(60'000), milliseconds(200));
