@@ -98,8 +98,8 @@ std::vector<Bytes> Byzantine::Rewrite(const std::set<std::string>& on, uint32_t 
     // (each block before it carries the next block's embedded certificate instead), which is
     // also where an embedded certificate is forged.
     const bool last = kind == 1 || kind == 2 || kind == 4;
-    auto* sb = forged.mutable_blocks()->mutable_blocks(last ? forged.blocks().blocks_size() - 1
-                                                            : 0);
+    auto* sb =
+        forged.mutable_blocks()->mutable_blocks(last ? forged.blocks().blocks_size() - 1 : 0);
     auto block = ledger::DecodeBlock(Bytes(sb->block().begin(), sb->block().end()));
     auto commit = ledger::DecodeCommit(Bytes(sb->commit().begin(), sb->commit().end()));
     if (block.ok() && commit.ok()) {
