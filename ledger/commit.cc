@@ -15,26 +15,9 @@ CommitSig SignPrecommit(const crypto::PrivateKey& key, std::string_view chain_id
                    key.Sign(PrecommitSignBytes(chain_id, height, round, block_hash))};
 }
 
-namespace {
-
-// Whether `sig` of `commit` is byte for byte a signature of the verified certificate `checked`
-// by the same validator over the same precommit (height, round, block hash).
-bool AlreadyChecked(const Commit* checked, const Commit& commit, const CommitSig& sig) {
-  if (checked == nullptr || checked->height != commit.height || checked->round != commit.round ||
-      checked->block_hash != commit.block_hash) {
-    return false;
-  }
-  for (const CommitSig& c : checked->sigs) {
-    if (c.validator == sig.validator && c.signature == sig.signature) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 Status VerifyCommit(crypto::Suite suite, std::string_view chain_id,
                     const std::vector<Validator>& validators, const Commit& commit, uint64_t height,
-                    const Bytes& block_hash, const Commit* checked) {
+                    const Bytes& block_hash) {
   if (commit.height != height) {
     return Status::Error("commit_mismatch", "certificate is for height " +
                                                 std::to_string(commit.height) + ", expected " +
@@ -65,8 +48,7 @@ Status VerifyCommit(crypto::Suite suite, std::string_view chain_id,
       return Status::Error("duplicate_signer",
                            "validator " + member->name + " signed more than once");
     }
-    if (!AlreadyChecked(checked, commit, sig) &&
-        !crypto::Verify(suite, member->key, sign_bytes, sig.signature)) {
+    if (!crypto::Verify(suite, member->key, sign_bytes, sig.signature)) {
       return Status::Error("bad_commit_signature",
                            "invalid precommit signature by validator " + member->name);
     }

@@ -20,15 +20,8 @@ CommitSig SignPrecommit(const crypto::PrivateKey& key, std::string_view chain_id
 // Checks: height and block hash match, every signature is by a distinct member of `validators`
 // and valid, and their number reaches the quorum. Reason codes: "commit_mismatch",
 // "unknown_validator", "duplicate_signer", "bad_commit_signature", "insufficient_quorum".
-//
-// `checked`, when given, is a certificate already verified against the same validator set (the
-// one a node stored beside the block): a signature in `commit` that is byte for byte one in
-// `checked` by the same validator over the same height, round and block hash signs the same
-// bytes and is not verified again. Validators sign one precommit per height and round and send
-// the same bytes to everyone, so two certificates of one block mostly share their signatures and
-// differ in which 2f+1 they hold and in what order.
 Status VerifyCommit(crypto::Suite suite, std::string_view chain_id,
-                    const std::vector<Validator>& validators, const Commit& commit, uint64_t height,
-                    const Bytes& block_hash, const Commit* checked = nullptr);
+                    const std::vector<Validator>& validators, const Commit& commit,
+                    uint64_t height, const Bytes& block_hash);
 
 }  // namespace govledger::ledger

@@ -177,11 +177,8 @@ Result<BuiltBlock> Executor::ExecuteOn(const ledger::ChainView& parent,
     const bool known = stored.ok() && lc.height == height - 1 && lc.block_hash == tip &&
                        ledger::EncodeCommit(*stored) == ledger::EncodeCommit(lc);
     if (!known) {
-      // Another certificate of the same block mostly holds the same signatures, which the stored
-      // one's check covers: only the others are verified.
-      Status st =
-          ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, ValidatorsOn(parent, height - 1),
-                               lc, height - 1, tip, stored.ok() ? &*stored : nullptr);
+      Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id,
+                                       ValidatorsOn(parent, height - 1), lc, height - 1, tip);
       if (!st.ok()) return BadBlock("certificate of the previous block: " + st.ToString());
     }
   } else if (block.last_commit) {

@@ -86,39 +86,6 @@ TEST_CASE("a corrupted or misdirected signature is bad_commit_signature", "[ledg
   CHECK(Verify(other_chain).code() == "bad_commit_signature");
 }
 
-TEST_CASE("a certificate sharing signatures with an already checked one verifies only the others",
-          "[ledger]") {
-  const Genesis& g = Net().genesis;
-  const Commit checked = SignedBy({0, 1, 2});
-  // Another set of 2f+1 for the same block, in another order: two shared, one new.
-  Commit other = SignedBy({2, 0, 3});
-  other.sigs[0] = checked.sigs[2];
-  other.sigs[1] = checked.sigs[0];
-  CHECK(VerifyCommit(g.suite, g.chain_id, g.validators, other, 7, kBlockHash, &checked).ok());
-  // The new signature is still verified.
-  Commit bad_new = other;
-  bad_new.sigs[2].signature.back() ^= 1;
-  CHECK(VerifyCommit(g.suite, g.chain_id, g.validators, bad_new, 7, kBlockHash, &checked).code() ==
-        "bad_commit_signature");
-  // A shared signature is taken as the checked certificate's check left it (that is the
-  // contract: `checked` was verified): the same bytes pass without a verification of their own.
-  Commit trusted = checked;
-  trusted.sigs[1].signature.back() ^= 1;
-  Commit uses_it = other;
-  uses_it.sigs[1] = trusted.sigs[1];
-  CHECK(VerifyCommit(g.suite, g.chain_id, g.validators, uses_it, 7, kBlockHash, &trusted).ok());
-  CHECK(Verify(uses_it).code() == "bad_commit_signature");
-  // Not shared: the same bytes under another validator, or from a certificate of another round.
-  Commit moved = other;
-  moved.sigs[2] = {Net().validator_keys[3].public_key(), checked.sigs[1].signature};
-  CHECK(VerifyCommit(g.suite, g.chain_id, g.validators, moved, 7, kBlockHash, &checked).code() ==
-        "bad_commit_signature");
-  Commit round2 = checked;
-  round2.round = 2;
-  CHECK(VerifyCommit(g.suite, g.chain_id, g.validators, round2, 7, kBlockHash, &checked).code() ==
-        "bad_commit_signature");
-}
-
 TEST_CASE("fewer signatures than the quorum is insufficient_quorum", "[ledger]") {
   CHECK(Verify(SignedBy({0, 1})).code() == "insufficient_quorum");
   CHECK(Verify(SignedBy({})).code() == "insufficient_quorum");
