@@ -104,9 +104,10 @@ class ConsensusDriver {
   void ArmRebroadcast();
   void OnPeerMessage(uint32_t peer, Bytes payload);
   // Block sync (node/consensus_sync.cc), in three steps: a fetched batch is decoded (OnBlocks),
-  // its transactions' signatures and its blocks' certificates are verified on the worker pool
-  // while the next batch is already requested (VerifyFetched), then, once verified and in height
-  // order, its blocks are checked, executed and committed (ApplyVerified, ApplyFetched). Up to
+  // its transactions' signatures and the certificates no later block of it embeds are verified
+  // on the worker pool while the next batch is already requested (VerifyFetched), then, once
+  // verified and in height order, its blocks are checked, executed on each other and committed
+  // several to a write (ApplyVerified, ApplyFetched). Up to
   // kSyncBatchesInFlight batches are verified or waiting to be applied — the next one is verified
   // while this one is applied — and one more that arrives meanwhile waits.
   struct FetchedBlock {
