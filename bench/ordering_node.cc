@@ -42,30 +42,20 @@ namespace {
 class OrderingExecutor : public node::BlockExecutor {
  public:
   OrderingExecutor(const ledger::Genesis& genesis, const ledger::Store& store)
-      : genesis_(genesis), store_(store) {
+      : BlockExecutor(store), genesis_(genesis) {
     validators_hash_ = crypto::DigestBytes(ledger::ValidatorsHash(genesis.suite,
                                                                   genesis.validators));
   }
 
   node::BuiltBlock Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                          const crypto::PublicKey& proposer) const override {
-    std::optional<ledger::Commit> last;
-    if (store_.height() > 0) {
-      auto c = store_.GetCommit(store_.height());
-      GOVLEDGER_CHECK(c.ok());
-      last = *c;
-    }
     std::vector<Bytes> payloads;
     payloads.reserve(candidates.size());
     for (const ledger::Tx* tx : candidates) {
       if (payloads.size() >= genesis_.params.max_block_txs) break;
       payloads.push_back(tx->raw);
     }
-    return Make(store_, std::move(payloads), time_ms, proposer, last);
-  }
-
-  Result<node::BuiltBlock> Execute(const ledger::Block& block) const override {
-    return ExecuteOn(store_, block);
+    return Make(committed_, std::move(payloads), time_ms, proposer, TipCommit());
   }
 
   Result<node::BuiltBlock> ExecuteOn(const ledger::ChainView& parent,
@@ -91,9 +81,6 @@ class OrderingExecutor : public node::BlockExecutor {
     return built;
   }
 
-  std::vector<ledger::Validator> ValidatorsAt(uint64_t) const override {
-    return genesis_.validators;
-  }
   std::vector<ledger::Validator> ValidatorsOn(const ledger::ChainView&, uint64_t) const override {
     return genesis_.validators;
   }
@@ -139,7 +126,6 @@ class OrderingExecutor : public node::BlockExecutor {
   }
 
   const ledger::Genesis& genesis_;
-  const ledger::Store& store_;
   Bytes validators_hash_;
 };
 

@@ -65,7 +65,6 @@ struct ErrorQueueGuard {
   ~ErrorQueueGuard() { ERR_clear_error(); }
 };
 
-
 // Never prompts: with a null callback OpenSSL would ask for a passphrase on the terminal when
 // handed an encrypted PEM, blocking a daemon.
 int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }

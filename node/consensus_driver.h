@@ -137,7 +137,7 @@ class ConsensusDriver {
   // fsync), which a block of a thousand transactions already spreads thin, while the pending
   // blocks' maps grow with every transaction (measured: 10-transaction blocks +30 %, 1,000-
   // transaction blocks a few percent slower when four went in one write).
-  static constexpr size_t kSyncCommitBlocks = 64;
+  static constexpr size_t kSyncCommitBlocks = kMaxSyncBlocks;  // a batch (a peer may send more)
   static constexpr size_t kSyncCommitTxs = 1000;
   static constexpr size_t kMaxSyncBytes = 8u << 20;    // per batch served
   static constexpr int64_t kSyncRetryMs = 2000;        // before asking again

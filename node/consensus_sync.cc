@@ -174,9 +174,15 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
   // blocks before it are bound to it by their hashes and vouched for by embedded certificates).
   bool last_checked = false;
   std::vector<ledger::Validator> last_set;
-  auto bad_certificate = [&](uint64_t h, const Status& st) {
-    GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
-                                       << " with a bad certificate: " << st.ToString());
+  auto certificate_ok = [&](const std::vector<ledger::Validator>& set, const ledger::Commit& c,
+                            uint64_t h, const crypto::Digest& block_hash) {
+    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, c, h,
+                                     crypto::DigestBytes(block_hash));
+    if (!st.ok()) {
+      GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
+                                         << " with a bad certificate: " << st.ToString());
+    }
+    return st.ok();
   };
   auto tip = [&]() -> const ledger::ChainView& {
     if (pending) return *pending;
@@ -185,16 +191,10 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
   auto commit = [&]() -> bool {
     if (built.empty()) return true;
     const uint64_t last = built.back().write.block.header.height;
-    if (!last_checked) {
-      const ledger::BlockWrite& w = built.back().write;
-      Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, last_set, w.commit, last,
-                                       crypto::DigestBytes(w.block_hash));
-      if (!st.ok()) {
-        // Nothing of this write is taken: its blocks were vouched for by this one.
-        bad_certificate(last, st);
-        return false;
-      }
-    }
+    // Nothing of this write is taken unless its last certificate holds: the blocks before it
+    // were vouched for by it.
+    const ledger::BlockWrite& w = built.back().write;
+    if (!last_checked && !certificate_ok(last_set, w.commit, last, w.block_hash)) return false;
     if (hooks_.can_commit && !hooks_.can_commit(last)) return false;  // retried next round
     std::vector<const ledger::BlockWrite*> writes;
     for (const BuiltBlock& b : built) writes.push_back(&b.write);
@@ -221,10 +221,7 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     std::vector<ledger::Validator> set = executor_.ValidatorsOn(tip(), h);
     bool checked = f.certified && SameKeys(set, batch.set);
     if (!checked && !f.vouched) {
-      Bytes hash = crypto::DigestBytes(crypto::Hash(genesis_.suite, f.block.header_bytes));
-      Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, f.commit, h, hash);
-      if (!st.ok()) {
-        bad_certificate(h, st);
+      if (!certificate_ok(set, f.commit, h, crypto::Hash(genesis_.suite, f.block.header_bytes))) {
         break;
       }
       checked = true;

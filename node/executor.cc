@@ -8,15 +8,16 @@
 
 namespace govledger::node {
 
+std::optional<ledger::Commit> BlockExecutor::TipCommit() const {
+  if (committed_.height() == 0) return std::nullopt;
+  auto last = committed_.GetCommit(committed_.height());
+  GOVLEDGER_CHECK(last.ok());  // the tip's certificate is committed with it
+  return *last;
+}
+
 Executor::Executor(const ledger::Genesis& genesis, const ledger::Store& store,
                    const contracts::Registry& registry)
-    : genesis_(genesis),
-      store_(store),
-      registry_(registry) {}
-
-std::vector<ledger::Validator> Executor::ValidatorsAt(uint64_t height) const {
-  return ValidatorsOn(store_, height);
-}
+    : BlockExecutor(store), genesis_(genesis), registry_(registry) {}
 
 std::vector<ledger::Validator> Executor::ValidatorsOn(const ledger::ChainView& chain,
                                                       uint64_t height) const {
@@ -24,8 +25,9 @@ std::vector<ledger::Validator> Executor::ValidatorsOn(const ledger::ChainView& c
 }
 
 Status Executor::Check(const ledger::Tx& tx, int64_t now_ms) const {
-  contracts::BlockContext ctx{store_.height() + 1, std::max(now_ms, store_.tip_time_ms() + 1)};
-  auto effects = contracts::ApplyTx(registry_, store_, tx, ctx);
+  contracts::BlockContext ctx{committed_.height() + 1,
+                              std::max(now_ms, committed_.tip_time_ms() + 1)};
+  auto effects = contracts::ApplyTx(registry_, committed_, tx, ctx);
   return effects.ok() ? Status::Ok() : effects.status();
 }
 
@@ -38,13 +40,7 @@ void ApplyEffects(ledger::Overlay& overlay, const contracts::Effects& effects) {
 
 BuiltBlock Executor::Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                            const crypto::PublicKey& proposer) const {
-  std::optional<ledger::Commit> last_commit;
-  if (store_.height() > 0) {
-    auto last = store_.GetCommit(store_.height());
-    GOVLEDGER_CHECK(last.ok());  // the tip's certificate is committed with it
-    last_commit = *last;
-  }
-  return BuildWith(store_, candidates, time_ms, proposer, last_commit);
+  return BuildWith(committed_, candidates, time_ms, proposer, TipCommit());
 }
 
 BuiltBlock Executor::BuildWith(const ledger::ChainView& parent,
@@ -146,10 +142,6 @@ namespace {
 Status BadBlock(const std::string& what) { return Status::Error("bad_block", what); }
 }  // namespace
 
-Result<BuiltBlock> Executor::Execute(const ledger::Block& block) const {
-  return ExecuteOn(store_, block);
-}
-
 Result<BuiltBlock> Executor::ExecuteOn(const ledger::ChainView& parent,
                                        const ledger::Block& block) const {
   const ledger::BlockHeader& h = block.header;
@@ -167,10 +159,12 @@ Result<BuiltBlock> Executor::ExecuteOn(const ledger::ChainView& parent,
   if (!known_proposer) return BadBlock("proposer is not a validator");
   if (height > 1) {
     if (!block.last_commit) return BadBlock("missing certificate of the previous block");
-    // The certificate stored beside the tip was verified before it was stored (block sync checks
-    // it, consensus builds it from votes it checked): embedded byte for byte (as every block
-    // fetched by sync, and every proposal built by a proposer holding the same certificate),
-    // its signatures are not checked again — 2f+1 verifications less per block.
+    // The parent's certificate was verified before it was stored (consensus builds it from votes
+    // it checked; block sync checks the last block's of each write) or, for a block not committed
+    // yet in block sync, is the very one this block embeds, checked through the write's last
+    // block. Embedded byte for byte (every block fetched by sync, every proposal built by a
+    // proposer holding the same certificate), its signatures are not checked again — 2f+1
+    // verifications less per block.
     const ledger::Commit& lc = *block.last_commit;
     const Bytes tip = crypto::DigestBytes(parent.tip_hash());
     auto stored = parent.GetCommit(height - 1);

@@ -32,19 +32,34 @@ struct BuiltBlock {
 // proposal or a synced block, and the validator set per height. Executor below is the ledger's;
 // bench/ordering_node.cc wires a no-op one that orders opaque payloads (the `ordering`
 // benchmark: what consensus, transport and storage cost without the rule contracts).
+//
+// Re-execution and the validator set are asked of a chain: the committed one (`committed`, the
+// store), or blocks executed on it but not committed yet (ledger::PendingChain: block sync
+// executes a fetched batch block on block).
 class BlockExecutor {
  public:
+  explicit BlockExecutor(const ledger::ChainView& committed) : committed_(committed) {}
   virtual ~BlockExecutor() = default;
   virtual BuiltBlock Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                            const crypto::PublicKey& proposer) const = 0;
-  virtual Result<BuiltBlock> Execute(const ledger::Block& block) const = 0;
-  virtual std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const = 0;
-  // The same on top of `parent` instead of the committed tip: a block not committed yet
-  // (ledger::PendingChain; block sync executes a fetched batch block on block) or the store.
   virtual Result<BuiltBlock> ExecuteOn(const ledger::ChainView& parent,
                                        const ledger::Block& block) const = 0;
   virtual std::vector<ledger::Validator> ValidatorsOn(const ledger::ChainView& chain,
                                                       uint64_t height) const = 0;
+
+  // The same on the committed chain.
+  Result<BuiltBlock> Execute(const ledger::Block& block) const {
+    return ExecuteOn(committed_, block);
+  }
+  std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const {
+    return ValidatorsOn(committed_, height);
+  }
+
+ protected:
+  // The certificate of the committed tip, which a block built on it embeds (none at height 0).
+  std::optional<ledger::Commit> TipCommit() const;
+
+  const ledger::ChainView& committed_;
 };
 
 class Executor : public BlockExecutor {
@@ -70,19 +85,16 @@ class Executor : public BlockExecutor {
   BuiltBlock Build(const std::vector<const ledger::Tx*>& candidates, int64_t time_ms,
                    const crypto::PublicKey& proposer) const override;
 
-  // Re-executes a block someone else built (a proposal, or a block fetched by sync) on top of the
-  // committed tip and checks that it is exactly what this node would build from the same inputs:
+  // Re-executes a block someone else built (a proposal, or a block fetched by sync) on top of
+  // `parent` and checks that it is exactly what this node would build from the same inputs:
   // height, link, embedded certificate of the previous block, time after the parent's, every
   // transaction decodes, is signed by its signer and applies, and every header field matches.
   // Reason codes: "bad_block" with a message naming the first mismatch.
-  Result<BuiltBlock> Execute(const ledger::Block& block) const override;
-
-  // The validator set of `height` as the committed state knows it (genesis plus governance
-  // changes effective at or below it). Known for heights up to the tip + 2.
-  std::vector<ledger::Validator> ValidatorsAt(uint64_t height) const override;
-
   Result<BuiltBlock> ExecuteOn(const ledger::ChainView& parent,
                                const ledger::Block& block) const override;
+
+  // The validator set of `height` as `chain`'s state knows it (genesis plus governance changes
+  // effective at or below it). Known for heights up to the chain's tip + 2.
   std::vector<ledger::Validator> ValidatorsOn(const ledger::ChainView& chain,
                                               uint64_t height) const override;
 
@@ -101,7 +113,6 @@ class Executor : public BlockExecutor {
                        const crypto::PublicKey& proposer,
                        const std::optional<ledger::Commit>& last_commit) const;
   const ledger::Genesis& genesis_;
-  const ledger::Store& store_;
   const contracts::Registry& registry_;
   // Signature-verified SignedTx hashes (io thread only).
   mutable std::unordered_set<crypto::Digest, crypto::DigestHasher> verified_;
