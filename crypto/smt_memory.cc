@@ -47,13 +47,9 @@ MemorySmt::MemorySmt(Suite suite)
 
 MemorySmt::~MemorySmt() = default;
 
-Digest MemorySmt::Root() const { return root_ == kEmptyRef ? kSmtEmpty : HashOf(root_); }
+Digest MemorySmt::Root() const { return root_.hash; }
 
 size_t MemorySmt::node_count() const { return internals_->size() + leaves_->size(); }
-
-const Digest& MemorySmt::HashOf(Ref r) const {
-  return IsLeaf(r) ? leaves_->At(r & ~kLeafBit).hash : internals_->At(r - 1).hash;
-}
 
 SmtNode MemorySmt::NodeOf(Ref r) const {
   if (IsLeaf(r)) {
@@ -61,19 +57,17 @@ SmtNode MemorySmt::NodeOf(Ref r) const {
     return SmtLeaf{l.key, l.value};
   }
   const Internal& in = internals_->At(r - 1);
-  return SmtInternal{in.child[0] == kEmptyRef ? kSmtEmpty : HashOf(in.child[0]),
-                     in.child[1] == kEmptyRef ? kSmtEmpty : HashOf(in.child[1])};
+  return SmtInternal{in.hash[0], in.hash[1]};
 }
 
-MemorySmt::Ref MemorySmt::NewLeaf(const SmtLeaf& leaf) {
-  return kLeafBit | leaves_->Add(Leaf{SmtLeafHash(suite_, leaf.key, leaf.value), leaf.key,
-                                      leaf.value});
+MemorySmt::Sub MemorySmt::NewLeaf(const SmtLeaf& leaf) {
+  return Sub{kLeafBit | leaves_->Add(Leaf{leaf.key, leaf.value}),
+             SmtLeafHash(suite_, leaf.key, leaf.value)};
 }
 
-MemorySmt::Ref MemorySmt::NewInternal(Ref left, Ref right) {
-  const Digest& l = left == kEmptyRef ? kSmtEmpty : HashOf(left);
-  const Digest& r = right == kEmptyRef ? kSmtEmpty : HashOf(right);
-  return internals_->Add(Internal{SmtInternalHash(suite_, l, r), {left, right}}) + 1;
+MemorySmt::Sub MemorySmt::NewInternal(const Sub& left, const Sub& right) {
+  return Sub{internals_->Add(Internal{{left.hash, right.hash}, {left.ref, right.ref}}) + 1,
+             SmtInternalHash(suite_, left.hash, right.hash)};
 }
 
 void MemorySmt::Free(Ref r) {
@@ -85,67 +79,67 @@ void MemorySmt::Free(Ref r) {
   }
 }
 
-MemorySmt::Ref MemorySmt::Build(uint16_t depth, LeafIter first, LeafIter last) {
-  if (first == last) return kEmptyRef;
+MemorySmt::Sub MemorySmt::Build(uint16_t depth, LeafIter first, LeafIter last) {
+  if (first == last) return Sub{};
   if (last - first == 1) return NewLeaf(*first);
   // Distinct keys differ somewhere in their 256 bits, so two of them never reach depth 256.
   GOVLEDGER_CHECK(depth < kSmtMaxDepth);
   auto mid = std::partition_point(first, last,
                                   [depth](const SmtLeaf& l) { return !SmtBit(l.key, depth); });
-  const Ref left = Build(static_cast<uint16_t>(depth + 1), first, mid);
-  const Ref right = Build(static_cast<uint16_t>(depth + 1), mid, last);
+  const Sub left = Build(static_cast<uint16_t>(depth + 1), first, mid);
+  const Sub right = Build(static_cast<uint16_t>(depth + 1), mid, last);
   return NewInternal(left, right);
 }
 
-// The subtree at `depth` linked by `ref` after the sorted updates [first, last) below it.
-MemorySmt::Ref MemorySmt::UpdateAt(Ref ref, uint16_t depth, Iter first, Iter last) {
-  if (first == last) return ref;
-  if (ref == kEmptyRef) {
+// The subtree `sub` at `depth` after the sorted updates [first, last) below it.
+MemorySmt::Sub MemorySmt::UpdateAt(const Sub& sub, uint16_t depth, Iter first, Iter last) {
+  if (first == last) return sub;
+  if (sub.ref == kEmptyRef) {
     const std::vector<SmtLeaf> leaves = SmtInserts(first, last);
     return Build(depth, leaves.begin(), leaves.end());
   }
-  if (IsLeaf(ref)) {
-    Leaf& old = leaves_->At(ref & ~kLeafBit);
+  if (IsLeaf(sub.ref)) {
+    Leaf& old = leaves_->At(sub.ref & ~kLeafBit);
+    // The common case of a batch: one change at a leaf, replacing its value.
+    if (last - first == 1 && first->key == old.key && first->value) {
+      if (*first->value == old.value) return sub;
+      old.value = *first->value;
+      return Sub{sub.ref, SmtLeafHash(suite_, old.key, old.value)};
+    }
     const std::vector<SmtLeaf> leaves = SmtMergeLeaf(SmtLeaf{old.key, old.value}, first, last);
     if (leaves.size() == 1 && leaves[0].key == old.key) {
-      if (leaves[0].value != old.value) {
-        old.value = leaves[0].value;
-        old.hash = SmtLeafHash(suite_, old.key, old.value);
-      }
-      return ref;
+      if (leaves[0].value == old.value) return sub;
+      old.value = leaves[0].value;
+      return Sub{sub.ref, SmtLeafHash(suite_, old.key, old.value)};
     }
-    Free(ref);
+    Free(sub.ref);
     return Build(depth, leaves.begin(), leaves.end());
   }
-  const Ref self = ref;
+  const Ref self = sub.ref;
   const auto mid = std::partition_point(
       first, last, [depth](const SmtUpdate& u) { return !SmtBit(u.key, depth); });
   const uint16_t below = static_cast<uint16_t>(depth + 1);
-  // Read the links before recursing: the pool may grow (chunks never move, but be plain).
-  const Ref old_left = internals_->At(self - 1).child[0];
-  const Ref old_right = internals_->At(self - 1).child[1];
-  const Ref left = UpdateAt(old_left, below, first, mid);
-  const Ref right = UpdateAt(old_right, below, mid, last);
-  if (left == kEmptyRef && right == kEmptyRef) {
+  // Copied before recursing: the recursion adds nodes to the pool (chunks never move, but a copy
+  // is plain).
+  const Internal old = internals_->At(self - 1);
+  const Sub left = UpdateAt(Sub{old.child[0], old.hash[0]}, below, first, mid);
+  const Sub right = UpdateAt(Sub{old.child[1], old.hash[1]}, below, mid, last);
+  if (left.ref == kEmptyRef && right.ref == kEmptyRef) {
     Free(self);
-    return kEmptyRef;
+    return Sub{};
   }
   // A subtree holding one key is that key's leaf, so a lone leaf child moves up here; a lone
   // internal child (two keys or more) stays where it is.
-  if (left == kEmptyRef && IsLeaf(right)) {
+  if (left.ref == kEmptyRef && IsLeaf(right.ref)) {
     Free(self);
     return right;
   }
-  if (right == kEmptyRef && IsLeaf(left)) {
+  if (right.ref == kEmptyRef && IsLeaf(left.ref)) {
     Free(self);
     return left;
   }
-  Internal& node = internals_->At(self - 1);
-  node.child[0] = left;
-  node.child[1] = right;
-  node.hash = SmtInternalHash(suite_, left == kEmptyRef ? kSmtEmpty : HashOf(left),
-                              right == kEmptyRef ? kSmtEmpty : HashOf(right));
-  return self;
+  internals_->At(self - 1) = Internal{{left.hash, right.hash}, {left.ref, right.ref}};
+  return Sub{self, SmtInternalHash(suite_, left.hash, right.hash)};
 }
 
 Result<Digest> MemorySmt::Update(std::vector<SmtUpdate> updates) {
@@ -157,7 +151,7 @@ Result<Digest> MemorySmt::Update(std::vector<SmtUpdate> updates) {
 // ------------------------------------------------------------------ Cursor
 
 MemorySmt::Cursor::Cursor(const MemorySmt& tree) : tree_(tree) {
-  if (tree.root_ != kEmptyRef) level_.push_back(Pending{tree.root_, SmtPos{}});
+  if (tree.root_.ref != kEmptyRef) level_.push_back(Pending{tree.root_.ref, SmtPos{}});
 }
 
 std::optional<MemorySmt::Cursor::Entry> MemorySmt::Cursor::Next() {

@@ -1,13 +1,15 @@
 // An in-memory sparse Merkle tree for replaying a whole state map at once (the chain audit).
 //
 // Same shape and hashes as SparseMerkleTree (crypto/smt.h) — a function of the key set alone —
-// but the nodes are held in two pools linked by index, each with its hash: an update follows
-// child links from the root instead of looking every position up in a map, and recomputes only
-// the hashes on the changed paths. For the same batches it produces the same roots and the same
+// but the nodes are held in two pools linked by index: an update follows child links from the
+// root instead of looking every position up in a map, and recomputes only the hashes on the
+// changed paths. An internal node holds its children's hashes beside their links (as a stored
+// node does), so rehashing a changed node reads its untouched child's hash from the node itself
+// rather than from the child, which is a cache miss away in a tree of millions of nodes. For the same batches it produces the same roots and the same
 // nodes at the same positions as SparseMerkleTree over any SmtNodeStore
 // (tests/unit/crypto/smt_memory_test.cc checks both, node for node).
 //
-// About 40 bytes per internal node and 96 per leaf (a map of n keys has n leaves and n - 1
+// About 72 bytes per internal node and 64 per leaf (a map of n keys has n leaves and n - 1
 // internal nodes). Not thread-safe.
 #pragma once
 
@@ -64,13 +66,17 @@ class MemorySmt {
   static constexpr Ref kEmptyRef = 0;
   static constexpr Ref kLeafBit = 0x80000000u;
   struct Internal {
-    Digest hash;
+    Digest hash[2];  // the children's hashes (kSmtEmpty for an empty child)
     Ref child[2];
   };
   struct Leaf {
-    Digest hash;
     Digest key;
     Digest value;
+  };
+  // A subtree: its link and its hash.
+  struct Sub {
+    Ref ref = kEmptyRef;
+    Digest hash{};
   };
   template <typename T>
   class Pool;
@@ -78,18 +84,17 @@ class MemorySmt {
   using LeafIter = std::vector<SmtLeaf>::const_iterator;
 
   static bool IsLeaf(Ref r) { return (r & kLeafBit) != 0; }
-  const Digest& HashOf(Ref r) const;
   SmtNode NodeOf(Ref r) const;
-  Ref NewLeaf(const SmtLeaf& leaf);
-  Ref NewInternal(Ref left, Ref right);
+  Sub NewLeaf(const SmtLeaf& leaf);
+  Sub NewInternal(const Sub& left, const Sub& right);
   void Free(Ref r);
-  Ref Build(uint16_t depth, LeafIter first, LeafIter last);
-  Ref UpdateAt(Ref ref, uint16_t depth, Iter first, Iter last);
+  Sub Build(uint16_t depth, LeafIter first, LeafIter last);
+  Sub UpdateAt(const Sub& sub, uint16_t depth, Iter first, Iter last);
 
   Suite suite_;
   std::unique_ptr<Pool<Internal>> internals_;
   std::unique_ptr<Pool<Leaf>> leaves_;
-  Ref root_ = kEmptyRef;
+  Sub root_;
 };
 
 }  // namespace govledger::crypto
