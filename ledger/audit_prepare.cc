@@ -190,13 +190,18 @@ void CheckTxs(const PrepareContext& ctx, PreparedBlock& b, size_t first, size_t 
       failure = Failure(std::move(code), "tx " + std::to_string(i) + ": " + detail);
       failure_index = i;
     };
-    auto tx = DecodeTx(suite, raw, std::numeric_limits<size_t>::max());
-    if (!tx.ok()) return fail("bad_tx", tx.status().ToString());
-    if (ctx.verify_tx_signatures &&
-        !crypto::Verify(suite, tx->signer, tx->body_bytes, tx->signature)) {
-      return fail("bad_tx_signature", "signature does not verify");
+    if (ctx.verify_tx_signatures) {
+      auto tx = DecodeTx(suite, raw, std::numeric_limits<size_t>::max());
+      if (!tx.ok()) return fail("bad_tx", tx.status().ToString());
+      if (!crypto::Verify(suite, tx->signer, tx->body_bytes, tx->signature)) {
+        return fail("bad_tx_signature", "signature does not verify");
+      }
+      b.txs[i].tx_hash = tx->hash;
+    } else {
+      auto hash = DecodeTxHash(suite, raw);
+      if (!hash.ok()) return fail("bad_tx", hash.status().ToString());
+      b.txs[i].tx_hash = *hash;
     }
-    b.txs[i].tx_hash = tx->hash;
     b.txs[i].leaf_hash = crypto::MerkleLeafHash(suite, raw);
   }
 }

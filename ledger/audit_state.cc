@@ -29,7 +29,19 @@ std::string Describe(char table, std::string_view key) {
 
 // ------------------------------------------------------------------ LatestWrites
 
-StateAudit::LatestWrites::LatestWrites() : slots_(1024) {}
+StateAudit::LatestWrites::LatestWrites(size_t expected_keys) {
+  // Sized for the keys expected (at most 70 % full), so that the walk rarely rehashes; capped so
+  // that a wrong guess costs little.
+  size_t n = 1024;
+  while (n < (1u << 26) && 10 * expected_keys > 7 * n) n *= 2;
+  slots_.resize(n);
+}
+
+void StateAudit::LatestWrites::Prefetch(const Digest& key) const {
+  const Slot* s = &slots_[crypto::DigestHasher()(key) & (slots_.size() - 1)];
+  __builtin_prefetch(s);
+  __builtin_prefetch(reinterpret_cast<const char*>(s) + sizeof(Slot) - 1);
+}
 
 StateAudit::LatestWrites::Slot* StateAudit::LatestWrites::Find(const Digest& key) {
   const size_t mask = slots_.size() - 1;
@@ -66,7 +78,12 @@ void StateAudit::LatestWrites::Grow() {
 // ------------------------------------------------------------------ StateAudit
 
 StateAudit::StateAudit(const Store& store, crypto::Suite suite, unsigned threads)
-    : store_(store), suite_(suite), threads_(std::max(1u, threads)), tree_(suite) {}
+    : store_(store),
+      suite_(suite),
+      threads_(std::max(1u, threads)),
+      tree_(suite),
+      // Most transactions change one state key or more (an issue writes its material).
+      latest_(store.log_size()) {}
 
 Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header) {
   auto changes = store_.GetStateChanges(h);
@@ -109,35 +126,42 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
   auto note = [&first](uint64_t h, const std::string& detail) {
     if (!first || h < first->height) first = Failure{h, "bad_state_entry", detail};
   };
-  // Entries are read here in chunks and checked on the threads: each hashes its entries' keys
-  // and values and looks them up in the replayed map (read-only but for the `seen` flag of its own
-  // entries' keys). Failures are then noted here in key order, as one thread would.
+  // Entries are copied here in chunks (into one buffer) and checked on the threads: each hashes
+  // its entries' keys and values and looks them up in the replayed map (read-only but for the
+  // `seen` flag of its own entries' keys). Failures are then noted here in key order, as one
+  // thread would.
   struct Entry {
-    std::string key;  // table byte + key
-    std::string value;
+    size_t at = 0;  // table byte + key, then the value, in `bytes`
+    size_t key_size = 0;
+    size_t value_size = 0;
     std::optional<Failure> bad;
   };
   constexpr size_t kChunk = 8192;
   constexpr size_t kUnit = 256;
   std::vector<Entry> chunk;
   chunk.reserve(kChunk);
-  auto check = [this, tip](Entry& e) {
-    const char table = e.key[0];
-    const std::string_view key = std::string_view(e.key).substr(1);
-    LatestWrites::Slot* latest = latest_.Find(StateKey(suite_, table, key));
+  std::string bytes;
+  auto check = [this, tip, &bytes](Entry& e) {
+    const char* at = bytes.data() + e.at;
+    const char table = at[0];
+    const std::string_view key(at + 1, e.key_size - 1);
+    const auto* value_bytes = reinterpret_cast<const uint8_t*>(at + e.key_size);
+    const Digest state_key = StateKey(suite_, table, key);
+    // The slot is a cache miss away in a table of millions: fetched while the value decodes.
+    latest_.Prefetch(state_key);
+    std::optional<Digest> value;
+    if (table == kMaterialStateTable) {
+      auto m = DecodeMaterial(value_bytes, e.value_size);
+      if (m.ok()) value = MaterialStateValue(suite_, *m);
+    } else {
+      value = RecordStateValue(suite_, Bytes(value_bytes, value_bytes + e.value_size));
+    }
+    LatestWrites::Slot* latest = latest_.Find(state_key);
     if (latest == nullptr || latest->removed) {
       e.bad = Failure{tip, "", Describe(table, key) + " is stored, but no block wrote it"};
       return;
     }
     latest->seen = true;
-    const Bytes bytes(e.value.begin(), e.value.end());
-    std::optional<Digest> value;
-    if (table == kMaterialStateTable) {
-      auto m = DecodeMaterial(bytes);
-      if (m.ok()) value = MaterialStateValue(suite_, *m);
-    } else {
-      value = RecordStateValue(suite_, bytes);
-    }
     if (value != latest->value) {
       e.bad = Failure{latest->height, "",
                       Describe(table, key) +
@@ -153,9 +177,12 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
       if (e.bad) note(e.bad->height, e.bad->detail);
     }
     chunk.clear();
+    bytes.clear();
   };
   Status scanned = store_.ForEachStateMapEntry([&](std::string_view k, std::string_view v) {
-    chunk.push_back(Entry{std::string(k), std::string(v), std::nullopt});
+    chunk.push_back(Entry{bytes.size(), k.size(), v.size(), std::nullopt});
+    bytes.append(k);
+    bytes.append(v);
     if (chunk.size() == kChunk) check_chunk();
   });
   if (!scanned.ok()) return Failure{tip, "bad_state_entry", "stored state: " + scanned.ToString()};

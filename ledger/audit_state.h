@@ -64,9 +64,11 @@ class StateAudit {
       bool removed = false;  // the last write removed the key (value unused)
       bool seen = false;     // found among the stored entries
     };
-    LatestWrites();
+    explicit LatestWrites(size_t expected_keys);
     void Put(const Digest& key, uint64_t height, const std::optional<Digest>& value);
     Slot* Find(const Digest& key);
+    // Starts loading the slot where `key` would be found.
+    void Prefetch(const Digest& key) const;
     const std::vector<Slot>& slots() const { return slots_; }
 
    private:

@@ -1,5 +1,7 @@
 #include "ledger/canonical.h"
 
+#include <cstring>
+
 namespace govledger::ledger {
 
 namespace {
@@ -146,6 +148,14 @@ Bytes MaterialStateBytes(const Material& m) {
 }
 
 Digest StateKey(crypto::Suite suite, char table, std::string_view key) {
+  // Keys are short (material ids, record keys): hashed from the stack when they fit.
+  uint8_t buf[256];
+  if (kStateKeyTag.size() + 1 + key.size() <= sizeof buf) {
+    std::memcpy(buf, kStateKeyTag.data(), kStateKeyTag.size());
+    buf[kStateKeyTag.size()] = static_cast<uint8_t>(table);
+    std::memcpy(buf + kStateKeyTag.size() + 1, key.data(), key.size());
+    return crypto::Hash(suite, buf, kStateKeyTag.size() + 1 + key.size());
+  }
   Bytes out;
   out.reserve(kStateKeyTag.size() + 1 + key.size());
   AppendRaw(out, kStateKeyTag);

@@ -3,6 +3,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include <climits>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -20,9 +21,12 @@ std::string BytesStr(const Bytes& b) { return std::string(b.begin(), b.end()); }
 // before they reach it. protobuf logs an ERROR line for every string field that is not UTF-8;
 // garbage from a peer is answered with a Status, so the silencer keeps it out of the node's log.
 bool Parse(google::protobuf::MessageLite& msg, const Bytes& raw) {
-  if (raw.size() > static_cast<size_t>(INT_MAX)) return false;
+  return Parse(msg, raw.data(), raw.size());
+}
+bool Parse(google::protobuf::MessageLite& msg, const uint8_t* data, size_t size) {
+  if (size > static_cast<size_t>(INT_MAX)) return false;
   google::protobuf::LogSilencer quiet;
-  return msg.ParseFromArray(raw.data(), static_cast<int>(raw.size()));
+  return msg.ParseFromArray(data, static_cast<int>(size));
 }
 bool Parse(google::protobuf::MessageLite& msg, const std::string& raw) {
   google::protobuf::LogSilencer quiet;
@@ -272,13 +276,21 @@ std::string ContractStatusName(ContractStatus s) {
 
 // ------------------------------------------------------------------ transactions
 
-Result<Tx> DecodeTx(crypto::Suite suite, const Bytes& raw, size_t max_size) {
+namespace {
+
+// What DecodeTx checks, leaving the parsed envelope and the decoded body.
+struct ParsedTx {
+  pb::SignedTx envelope;
+  TxBody body;
+};
+Result<ParsedTx> ParseTx(const Bytes& raw, size_t max_size) {
   if (raw.size() > max_size) {
     return Status::Error("tx_too_large", "transaction of " + std::to_string(raw.size()) +
                                              " bytes exceeds the limit of " +
                                              std::to_string(max_size));
   }
-  pb::SignedTx envelope;
+  ParsedTx out;
+  pb::SignedTx& envelope = out.envelope;
   if (!Parse(envelope, raw)) return Status::Error("malformed_tx", "not a SignedTx");
   if (envelope.signer().empty()) return Status::Error("malformed_tx", "missing signer");
   if (envelope.signature().empty()) return Status::Error("malformed_tx", "missing signature");
@@ -286,15 +298,30 @@ Result<Tx> DecodeTx(crypto::Suite suite, const Bytes& raw, size_t max_size) {
   if (!Parse(body, envelope.body())) return Status::Error("malformed_tx", "body is not a TxBody");
   auto decoded = FromProto(body);
   if (!decoded.ok()) return decoded.status();
+  out.body = std::move(decoded).value();
+  return out;
+}
 
+}  // namespace
+
+Result<Tx> DecodeTx(crypto::Suite suite, const Bytes& raw, size_t max_size) {
+  auto parsed = ParseTx(raw, max_size);
+  if (!parsed.ok()) return parsed.status();
+  const pb::SignedTx& envelope = parsed->envelope;
   Tx tx;
   tx.raw = raw;
   tx.body_bytes = StrBytes(envelope.body());
   tx.signer = StrBytes(envelope.signer());
   tx.signature = StrBytes(envelope.signature());
   tx.hash = crypto::Hash(suite, tx.body_bytes);
-  tx.body = std::move(decoded).value();
+  tx.body = std::move(parsed->body);
   return tx;
+}
+
+Result<Digest> DecodeTxHash(crypto::Suite suite, const Bytes& raw) {
+  auto parsed = ParseTx(raw, std::numeric_limits<size_t>::max());
+  if (!parsed.ok()) return parsed.status();
+  return crypto::Hash(suite, parsed->envelope.body());
 }
 
 Bytes EncodeTxBody(const TxBody& body) {
@@ -437,9 +464,11 @@ Bytes EncodeMaterial(const Material& m) {
   return Serialize(out);
 }
 
-Result<Material> DecodeMaterial(const Bytes& raw) {
+Result<Material> DecodeMaterial(const Bytes& raw) { return DecodeMaterial(raw.data(), raw.size()); }
+
+Result<Material> DecodeMaterial(const uint8_t* data, size_t size) {
   pb::MaterialRecord in;
-  if (!Parse(in, raw)) return Status::Error("malformed_material", "not a MaterialRecord");
+  if (!Parse(in, data, size)) return Status::Error("malformed_material", "not a MaterialRecord");
   auto status = FromProto(in.status());
   if (!status.ok()) return status.status();
   Material m;

@@ -12,6 +12,9 @@ namespace govledger::ledger {
 // Decodes a SignedTx and its body; checks structure only (no signature, no rules). tx.hash is
 // H(body) under `suite`. Reason codes: "malformed_tx", "tx_too_large", "missing_payload".
 Result<Tx> DecodeTx(crypto::Suite suite, const Bytes& raw, size_t max_size);
+// Checks `raw` exactly as DecodeTx does (no size limit) and returns only tx.hash, without copying
+// the transaction's parts out: for readers that check transactions they do not keep.
+Result<Digest> DecodeTxHash(crypto::Suite suite, const Bytes& raw);
 Bytes EncodeTxBody(const TxBody& body);
 Bytes EncodeSignedTx(const Bytes& body_bytes, const crypto::PublicKey& signer,
                      const Bytes& signature);
@@ -27,6 +30,7 @@ Result<Commit> DecodeCommit(const Bytes& raw);
 
 Bytes EncodeMaterial(const Material& m);
 Result<Material> DecodeMaterial(const Bytes& raw);
+Result<Material> DecodeMaterial(const uint8_t* data, size_t size);
 Bytes EncodeEvent(const Event& e);
 Result<Event> DecodeEvent(const Bytes& raw);
 Bytes EncodeEvents(const std::vector<Event>& events);

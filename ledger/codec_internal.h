@@ -16,6 +16,7 @@ std::string BytesStr(const Bytes& b);
 // Parses untrusted bytes; false if they are not a `msg` (never crashes, never logs).
 bool Parse(google::protobuf::MessageLite& msg, const Bytes& raw);
 bool Parse(google::protobuf::MessageLite& msg, const std::string& raw);
+bool Parse(google::protobuf::MessageLite& msg, const uint8_t* data, size_t size);
 Bytes Serialize(const google::protobuf::MessageLite& msg);
 
 // The payload oneof of a TxBody, every kind.
