@@ -91,6 +91,17 @@ MemorySmt::Sub MemorySmt::Build(uint16_t depth, LeafIter first, LeafIter last) {
   return NewInternal(left, right);
 }
 
+// The subtree at `depth` holding exactly the leaves `a` and `b` (keys `a_key` != `b_key`): what
+// Build makes of the two, without sorting them into a vector first.
+MemorySmt::Sub MemorySmt::Pair(uint16_t depth, const Sub& a, const Digest& a_key, const Sub& b,
+                               const Digest& b_key) {
+  GOVLEDGER_CHECK(depth < kSmtMaxDepth);
+  const bool a_right = SmtBit(a_key, depth);
+  if (a_right != SmtBit(b_key, depth)) return a_right ? NewInternal(b, a) : NewInternal(a, b);
+  const Sub below = Pair(static_cast<uint16_t>(depth + 1), a, a_key, b, b_key);
+  return a_right ? NewInternal(Sub{}, below) : NewInternal(below, Sub{});
+}
+
 // The subtree `sub` at `depth` after the sorted updates [first, last) below it.
 MemorySmt::Sub MemorySmt::UpdateAt(const Sub& sub, uint16_t depth, Iter first, Iter last) {
   if (first == last) return sub;
@@ -105,6 +116,11 @@ MemorySmt::Sub MemorySmt::UpdateAt(const Sub& sub, uint16_t depth, Iter first, I
       if (*first->value == old.value) return sub;
       old.value = *first->value;
       return Sub{sub.ref, SmtLeafHash(suite_, old.key, old.value)};
+    }
+    // The other common case: one new key beside this leaf, which keeps its slot and its hash.
+    if (last - first == 1 && first->key != old.key && first->value) {
+      const Digest old_key = old.key;
+      return Pair(depth, sub, old_key, NewLeaf(SmtLeaf{first->key, *first->value}), first->key);
     }
     const std::vector<SmtLeaf> leaves = SmtMergeLeaf(SmtLeaf{old.key, old.value}, first, last);
     if (leaves.size() == 1 && leaves[0].key == old.key) {

@@ -89,6 +89,7 @@ class MemorySmt {
   Sub NewInternal(const Sub& left, const Sub& right);
   void Free(Ref r);
   Sub Build(uint16_t depth, LeafIter first, LeafIter last);
+  Sub Pair(uint16_t depth, const Sub& a, const Digest& a_key, const Sub& b, const Digest& b_key);
   Sub UpdateAt(const Sub& sub, uint16_t depth, Iter first, Iter last);
 
   Suite suite_;
