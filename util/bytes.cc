@@ -109,14 +109,22 @@ Result<Bytes> Base64Decode(std::string_view text) {
   return out;
 }
 
+// Each appends its bytes with one insert (one capacity check, one copy) rather than byte by byte:
+// the canonical encodings that get hashed are built from many small fields.
 void AppendU32BE(Bytes& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));
+  const uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
+                        static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+  out.insert(out.end(), b, b + sizeof b);
 }
 void AppendU64BE(Bytes& out, uint64_t v) {
-  for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));
+  uint8_t b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  out.insert(out.end(), b, b + sizeof b);
 }
 void AppendU64BE(std::string& out, uint64_t v) {
-  for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>(static_cast<uint8_t>(v >> s)));
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(static_cast<uint8_t>(v >> (56 - 8 * i)));
+  out.append(b, sizeof b);
 }
 void AppendLengthPrefixed(Bytes& out, std::string_view s) {
   AppendU32BE(out, static_cast<uint32_t>(s.size()));
