@@ -158,8 +158,41 @@ MemorySmt::Sub MemorySmt::UpdateAt(const Sub& sub, uint16_t depth, Iter first, I
   return Sub{self, SmtInternalHash(suite_, left.hash, right.hash)};
 }
 
+void MemorySmt::Prefetch(Iter first, Iter last) const {
+  struct Item {
+    Ref ref;
+    Iter first, last;
+  };
+  std::vector<Item> level, next;
+  if (root_.ref != kEmptyRef) level.push_back(Item{root_.ref, first, last});
+  for (uint16_t depth = 0; !level.empty() && depth < kSmtMaxDepth; ++depth) {
+    next.clear();
+    for (const Item& item : level) {
+      if (IsLeaf(item.ref)) continue;
+      const Internal& in = internals_->At(item.ref - 1);
+      const Iter mid = std::partition_point(
+          item.first, item.last, [depth](const SmtUpdate& u) { return !SmtBit(u.key, depth); });
+      const Iter bounds[3] = {item.first, mid, item.last};
+      for (int side = 0; side < 2; ++side) {
+        const Ref child = in.child[side];
+        if (child == kEmptyRef || bounds[side] == bounds[side + 1]) continue;
+        // Both cache lines a node may straddle (an internal node's links are in its last bytes).
+        const auto* at = IsLeaf(child)
+                             ? reinterpret_cast<const char*>(&leaves_->At(child & ~kLeafBit))
+                             : reinterpret_cast<const char*>(&internals_->At(child - 1));
+        const size_t size = IsLeaf(child) ? sizeof(Leaf) : sizeof(Internal);
+        __builtin_prefetch(at);
+        __builtin_prefetch(at + size - 1);
+        next.push_back(Item{child, bounds[side], bounds[side + 1]});
+      }
+    }
+    level.swap(next);
+  }
+}
+
 Result<Digest> MemorySmt::Update(std::vector<SmtUpdate> updates) {
   if (Status st = SmtSortUpdates(updates); !st.ok()) return st;
+  Prefetch(updates.begin(), updates.end());
   root_ = UpdateAt(root_, 0, updates.begin(), updates.end());
   return Root();
 }

@@ -91,6 +91,10 @@ class MemorySmt {
   Sub Build(uint16_t depth, LeafIter first, LeafIter last);
   Sub Pair(uint16_t depth, const Sub& a, const Digest& a_key, const Sub& b, const Digest& b_key);
   Sub UpdateAt(const Sub& sub, uint16_t depth, Iter first, Iter last);
+  // Starts loading every node an update of the sorted keys [first, last) will visit, level by
+  // level across all the keys, so that their cache misses overlap; UpdateAt then walks one path
+  // at a time, each load depending on the one before.
+  void Prefetch(Iter first, Iter last) const;
 
   Suite suite_;
   std::unique_ptr<Pool<Internal>> internals_;
