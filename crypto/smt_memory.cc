@@ -158,6 +158,15 @@ MemorySmt::Sub MemorySmt::UpdateAt(const Sub& sub, uint16_t depth, Iter first, I
   return Sub{self, SmtInternalHash(suite_, left.hash, right.hash)};
 }
 
+void MemorySmt::PrefetchNode(Ref r) const {
+  // Both cache lines a node may straddle (an internal node's links are in its last bytes).
+  const auto* at = IsLeaf(r) ? reinterpret_cast<const char*>(&leaves_->At(r & ~kLeafBit))
+                             : reinterpret_cast<const char*>(&internals_->At(r - 1));
+  const size_t size = IsLeaf(r) ? sizeof(Leaf) : sizeof(Internal);
+  __builtin_prefetch(at);
+  __builtin_prefetch(at + size - 1);
+}
+
 void MemorySmt::Prefetch(Iter first, Iter last) const {
   struct Item {
     Ref ref;
@@ -176,13 +185,7 @@ void MemorySmt::Prefetch(Iter first, Iter last) const {
       for (int side = 0; side < 2; ++side) {
         const Ref child = in.child[side];
         if (child == kEmptyRef || bounds[side] == bounds[side + 1]) continue;
-        // Both cache lines a node may straddle (an internal node's links are in its last bytes).
-        const auto* at = IsLeaf(child)
-                             ? reinterpret_cast<const char*>(&leaves_->At(child & ~kLeafBit))
-                             : reinterpret_cast<const char*>(&internals_->At(child - 1));
-        const size_t size = IsLeaf(child) ? sizeof(Leaf) : sizeof(Internal);
-        __builtin_prefetch(at);
-        __builtin_prefetch(at + size - 1);
+        PrefetchNode(child);
         next.push_back(Item{child, bounds[side], bounds[side + 1]});
       }
     }

@@ -95,6 +95,7 @@ class MemorySmt {
   // level across all the keys, so that their cache misses overlap; UpdateAt then walks one path
   // at a time, each load depending on the one before.
   void Prefetch(Iter first, Iter last) const;
+  void PrefetchNode(Ref r) const;
 
   Suite suite_;
   std::unique_ptr<Pool<Internal>> internals_;
