@@ -132,22 +132,26 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
   auto note = [&first](uint64_t h, const std::string& detail) {
     if (!first || h < first->height) first = Failure{h, "bad_state_entry", detail};
   };
-  // Entries are copied here in chunks (into one buffer) and checked on the threads: each hashes
-  // its entries' keys and values and looks them up in the replayed map (read-only but for the
-  // `seen` flag of its own entries' keys). Failures are then noted here in key order, as one
-  // thread would.
+  // Entries are copied here in chunks (into one buffer) and checked on the threads while the
+  // next chunk is read: each thread hashes its entries' keys and values and looks them up in the
+  // replayed map (read-only but for the `seen` flag of its own entries' keys). Failures are then
+  // noted in key order, as one thread would.
   struct Entry {
-    size_t at = 0;  // table byte + key, then the value, in `bytes`
+    size_t at = 0;  // table byte + key, then the value, in the chunk's bytes
     size_t key_size = 0;
     size_t value_size = 0;
     std::optional<Failure> bad;
   };
+  struct Chunk {
+    std::vector<Entry> entries;
+    std::string bytes;
+  };
   constexpr size_t kChunk = 8192;
   constexpr size_t kUnit = 256;
-  std::vector<Entry> chunk;
-  chunk.reserve(kChunk);
-  std::string bytes;
-  auto check = [this, tip, &bytes](Entry& e) {
+  Chunk reading, checking;
+  reading.entries.reserve(kChunk);
+  checking.entries.reserve(kChunk);
+  auto check = [this, tip](const std::string& bytes, Entry& e) {
     const char* at = bytes.data() + e.at;
     const char table = at[0];
     const std::string_view key(at + 1, e.key_size - 1);
@@ -175,24 +179,42 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
                                  : " does not decode")};
     }
   };
-  auto check_chunk = [&] {
-    ParallelFor((chunk.size() + kUnit - 1) / kUnit, threads_, [&](size_t u) {
-      for (size_t i = u * kUnit; i < std::min(chunk.size(), (u + 1) * kUnit); ++i) check(chunk[i]);
-    });
-    for (const Entry& e : chunk) {
+  std::future<void> checked;
+  // Waits for the chunk being checked and notes its failures.
+  auto finish = [&] {
+    if (!checked.valid()) return;
+    checked.get();
+    for (const Entry& e : checking.entries) {
       if (e.bad) note(e.bad->height, e.bad->detail);
     }
-    chunk.clear();
-    bytes.clear();
+    checking.entries.clear();
+    checking.bytes.clear();
+  };
+  // Hands the chunk just read to the threads.
+  auto submit = [&] {
+    finish();
+    std::swap(reading, checking);
+    checked = std::async(std::launch::async, [&] {
+      std::vector<Entry>& entries = checking.entries;
+      ParallelFor((entries.size() + kUnit - 1) / kUnit, threads_, [&](size_t u) {
+        for (size_t i = u * kUnit; i < std::min(entries.size(), (u + 1) * kUnit); ++i) {
+          check(checking.bytes, entries[i]);
+        }
+      });
+    });
   };
   Status scanned = store_.ForEachStateMapEntry([&](std::string_view k, std::string_view v) {
-    chunk.push_back(Entry{bytes.size(), k.size(), v.size(), std::nullopt});
-    bytes.append(k);
-    bytes.append(v);
-    if (chunk.size() == kChunk) check_chunk();
+    reading.entries.push_back(Entry{reading.bytes.size(), k.size(), v.size(), std::nullopt});
+    reading.bytes.append(k);
+    reading.bytes.append(v);
+    if (reading.entries.size() == kChunk) submit();
   });
-  if (!scanned.ok()) return Failure{tip, "bad_state_entry", "stored state: " + scanned.ToString()};
-  check_chunk();
+  if (!scanned.ok()) {
+    finish();
+    return Failure{tip, "bad_state_entry", "stored state: " + scanned.ToString()};
+  }
+  submit();
+  finish();
   for (const LatestWrites::Slot& latest : latest_.slots()) {
     if (latest.used && !latest.removed && !latest.seen) {
       note(latest.height, "the state entry with key " + crypto::DigestHex(latest.key) +
@@ -203,30 +225,80 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
 }
 
 std::optional<StateAudit::Failure> StateAudit::CheckStateTree(uint64_t tip) const {
-  // Both walks go by depth, then path: one merge pairs each stored node with the replayed node at
-  // its position. Whatever order the store yields, a node is counted as matching only when the
-  // replayed walk stands at its position, so a store out of order fails rather than passes.
-  crypto::MemorySmt::Cursor replayed(tree_);
-  std::optional<crypto::MemorySmt::Cursor::Entry> at = replayed.Next();
-  size_t stored = 0;
-  size_t differing = 0;
+  // The stored tree is the replayed one when its root hashes to the replayed root, every stored
+  // node hashes to what its parent holds for it, nothing is stored that no parent names and
+  // nothing named is missing: hashes being collision resistant, it is then the same node for
+  // node. The store yields nodes by depth, then path, and the children that the nodes of one
+  // depth name come in that same order, so one pass checks each depth against the names the
+  // depth above made, holding one depth's names at a time and never walking the replayed tree
+  // (whose nodes are scattered in memory).
+  struct Named {
+    Digest path;
+    Digest hash;
+  };
+  std::vector<Named> expected;  // what the depth above named for this depth, by path
+  std::vector<Named> named;     // what this depth names for the next
+  if (tree_.Root() != crypto::kSmtEmpty) expected.push_back(Named{Digest{}, tree_.Root()});
+  size_t next = 0;  // the first name at this depth no stored node has answered yet
+  uint16_t depth = 0;
+  std::optional<std::string> bad;
+  auto node_at = [](uint16_t d, const Digest& path) {
+    return "the node at depth " + std::to_string(d) + " (path " + crypto::DigestHex(path) + ")";
+  };
+  // Closes depths until `to`: a name no stored node answered is a missing node.
+  auto advance = [&](uint16_t to) {
+    while (!bad && depth < to) {
+      if (next < expected.size()) {
+        bad = node_at(depth, expected[next].path) + " is missing";
+        return;
+      }
+      expected.swap(named);
+      named.clear();
+      next = 0;
+      ++depth;
+    }
+  };
   Status st = store_.ForEachStateNode([&](const crypto::SmtPos& pos, const crypto::SmtNode& node) {
-    ++stored;
-    while (at && at->pos < pos) at = replayed.Next();
-    if (at && at->pos == pos) {
-      if (!(at->node == node)) ++differing;
-      at = replayed.Next();
-    } else {
-      ++differing;
+    if (bad) return;
+    if (pos.depth < depth) {
+      bad = node_at(pos.depth, pos.path) + " comes after deeper nodes";
+      return;
+    }
+    advance(pos.depth);
+    if (bad) return;
+    if (next < expected.size() && expected[next].path < pos.path) {
+      bad = node_at(depth, expected[next].path) + " is missing";
+      return;
+    }
+    if (next == expected.size() || expected[next].path != pos.path) {
+      bad = node_at(depth, pos.path) + " is stored, but no node above it names it";
+      return;
+    }
+    if (crypto::SmtNodeHash(suite_, node) != expected[next].hash) {
+      bad = node_at(depth, pos.path) + (depth == 0 ? " does not hash to the replayed root"
+                                                   : " does not hash to what its parent holds");
+      return;
+    }
+    ++next;
+    if (const auto* in = std::get_if<crypto::SmtInternal>(&node)) {
+      if (pos.depth >= crypto::kSmtMaxDepth) {
+        bad = node_at(depth, pos.path) + " is an internal node at the deepest level";
+        return;
+      }
+      if (in->left != crypto::kSmtEmpty) {
+        named.push_back(Named{crypto::SmtChild(pos, false).path, in->left});
+      }
+      if (in->right != crypto::kSmtEmpty) {
+        named.push_back(Named{crypto::SmtChild(pos, true).path, in->right});
+      }
     }
   });
   if (!st.ok()) return Failure{tip, "bad_state_tree", "stored state tree: " + st.ToString()};
-  if (differing > 0 || stored != tree_.node_count()) {
+  // Whatever the last depths named and the store does not hold.
+  while (!bad && (next < expected.size() || !named.empty())) advance(depth + 1);
+  if (bad) {
     return Failure{tip, "bad_state_tree",
-                   "the stored state tree (" + std::to_string(stored) + " nodes, " +
-                       std::to_string(differing) + " not as replayed) differs from the " +
-                       std::to_string(tree_.node_count()) +
-                       " nodes the chain's state changes build"};
+                   "the stored state tree is not the one the chain's state changes build: " + *bad};
   }
   return std::nullopt;
 }

@@ -102,7 +102,9 @@ std::vector<std::pair<crypto::SmtPos, crypto::SmtNode>> TopInternals(const TopNo
 using StoredNodeFn =
     std::function<bool(const leveldb::Slice&, const crypto::SmtPos&, const crypto::SmtNode&)>;
 Status ScanStoredNodes(leveldb::DB* db, const leveldb::Snapshot* snapshot, const StoredNodeFn& fn) {
-  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked(snapshot)));
+  leveldb::ReadOptions ro = Checked(snapshot);
+  ro.fill_cache = false;  // a scan of many nodes would only evict the hot ones
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
   const std::string prefix(1, LevelStateTree::kNodeTable);
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     leveldb::Slice k = it->key();
