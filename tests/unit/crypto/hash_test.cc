@@ -2,11 +2,14 @@
 // conversion helpers around them.
 #include "crypto/hash.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace govledger::crypto {
 namespace {
@@ -56,6 +59,32 @@ TEST_CASE("sha256 of the empty message matches NIST CAVP ShortMsg Len 0", "[cryp
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(DigestHex(Hash(Suite::kP256, nullptr, 0)) ==
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+// Each suite keeps its own per-thread state (p256 its SHA-256 calls, sm an EVP context set up
+// once): switching back and forth on one thread, and hashing on several threads at once, must
+// give every input its own suite's digest.
+TEST_CASE("hashing alternates between the suites and runs on threads at once, each digest its "
+          "suite's",
+          "[crypto]") {
+  const std::string sha_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string sm3_abc = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0";
+  for (int i = 0; i < 3; ++i) {
+    CHECK(HashHex(Suite::kSm, "abc") == sm3_abc);
+    CHECK(HashHex(Suite::kP256, "abc") == sha_abc);
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2'000; ++i) {
+        const Suite suite = (i + t) % 2 == 0 ? Suite::kP256 : Suite::kSm;
+        if (HashHex(suite, "abc") != (suite == Suite::kP256 ? sha_abc : sm3_abc)) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
 }
 
 // GB/T 32905-2016 (SM3) appendix A.
