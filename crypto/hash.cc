@@ -89,6 +89,11 @@ EVP_MD_CTX* ThreadContext(Suite suite) {
 }  // namespace
 
 Digest Hash(Suite suite, const uint8_t* data, size_t size) {
+  return HashPrefixed(suite, nullptr, 0, data, size);
+}
+
+Digest HashPrefixed(Suite suite, const uint8_t* prefix, size_t prefix_size, const uint8_t* data,
+                    size_t size) {
   Digest out{};
 #if OPENSSL_VERSION_MAJOR < 4
   if (suite == Suite::kP256) {
@@ -97,6 +102,7 @@ Digest Hash(Suite suite, const uint8_t* data, size_t size) {
     // OpenSSL 3 (still shipped and maintained); an OpenSSL without them takes the EVP path below.
     SHA256_CTX c;
     GOVLEDGER_CHECK(SHA256_Init(&c) == 1);
+    if (prefix_size > 0) GOVLEDGER_CHECK(SHA256_Update(&c, prefix, prefix_size) == 1);
     GOVLEDGER_CHECK(SHA256_Update(&c, data, size) == 1);
     GOVLEDGER_CHECK(SHA256_Final(out.data(), &c) == 1);
     return out;
@@ -106,6 +112,7 @@ Digest Hash(Suite suite, const uint8_t* data, size_t size) {
   unsigned int len = 0;
   // Digesting memory cannot fail for a fetched digest except on allocation failure.
   GOVLEDGER_CHECK(EVP_DigestInit_ex2(ctx, nullptr, nullptr) == 1);
+  if (prefix_size > 0) GOVLEDGER_CHECK(EVP_DigestUpdate(ctx, prefix, prefix_size) == 1);
   GOVLEDGER_CHECK(EVP_DigestUpdate(ctx, data, size) == 1);
   GOVLEDGER_CHECK(EVP_DigestFinal_ex(ctx, out.data(), &len) == 1);
   GOVLEDGER_CHECK(len == kDigestSize);

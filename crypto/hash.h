@@ -37,6 +37,9 @@ struct DigestHasher {
 };
 
 Digest Hash(Suite suite, const uint8_t* data, size_t size);
+// H(prefix || data) without copying the two together.
+Digest HashPrefixed(Suite suite, const uint8_t* prefix, size_t prefix_size, const uint8_t* data,
+                    size_t size);
 inline Digest Hash(Suite suite, const Bytes& b) { return Hash(suite, b.data(), b.size()); }
 inline Digest Hash(Suite suite, std::string_view s) {
   return Hash(suite, reinterpret_cast<const uint8_t*>(s.data()), s.size());

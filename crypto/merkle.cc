@@ -28,10 +28,7 @@ void MemoryNodeStore::PutNode(uint32_t level, uint64_t index, const Digest& hash
 
 Digest MerkleLeafHash(Suite suite, const uint8_t* data, size_t size) {
   static constexpr uint8_t kLeafPrefix = 0x00;
-  Hasher hasher(suite);
-  hasher.Update(&kLeafPrefix, 1);
-  hasher.Update(data, size);
-  return hasher.Final();
+  return HashPrefixed(suite, &kLeafPrefix, 1, data, size);
 }
 
 Digest MerkleNodeHash(Suite suite, const Digest& left, const Digest& right) {

@@ -169,11 +169,8 @@ Digest MaterialStateValue(crypto::Suite suite, const Material& m) {
 }
 
 Digest RecordStateValue(crypto::Suite suite, const Bytes& record) {
-  Bytes out;
-  out.reserve(kRecordTag.size() + record.size());
-  AppendRaw(out, kRecordTag);
-  out.insert(out.end(), record.begin(), record.end());
-  return crypto::Hash(suite, out);
+  return crypto::HashPrefixed(suite, reinterpret_cast<const uint8_t*>(kRecordTag.data()),
+                              kRecordTag.size(), record.data(), record.size());
 }
 
 }  // namespace govledger::ledger
