@@ -537,8 +537,12 @@ Bytes EncodeTxLocation(const TxLocation& l) {
 }
 
 Result<TxLocation> DecodeTxLocation(const Bytes& raw) {
+  return DecodeTxLocation(raw.data(), raw.size());
+}
+
+Result<TxLocation> DecodeTxLocation(const uint8_t* data, size_t size) {
   pb::TxLocation in;
-  if (!Parse(in, raw)) return Status::Error("malformed_tx_location", "not a TxLocation");
+  if (!Parse(in, data, size)) return Status::Error("malformed_tx_location", "not a TxLocation");
   return TxLocation{in.height(), in.index(), in.log_index()};
 }
 

@@ -37,6 +37,7 @@ Bytes EncodeEvents(const std::vector<Event>& events);
 Result<std::vector<Event>> DecodeEvents(const Bytes& raw);
 Bytes EncodeTxLocation(const TxLocation& l);
 Result<TxLocation> DecodeTxLocation(const Bytes& raw);
+Result<TxLocation> DecodeTxLocation(const uint8_t* data, size_t size);
 
 // State records (codec_records.cc). Decoders answer "malformed_record".
 Bytes EncodeGrant(const Grant& g);

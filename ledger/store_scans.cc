@@ -25,7 +25,7 @@ Status Store::ForEachTxLocation(
     const leveldb::Slice k = it->key();
     if (k.size() != 1 + crypto::kDigestSize) continue;
     const leveldb::Slice v = it->value();
-    auto loc = DecodeTxLocation(Bytes(v.data(), v.data() + v.size()));
+    auto loc = DecodeTxLocation(reinterpret_cast<const uint8_t*>(v.data()), v.size());
     if (!loc.ok()) continue;
     Digest hash;
     std::memcpy(hash.data(), k.data() + 1, crypto::kDigestSize);
