@@ -5,9 +5,11 @@
 // root instead of looking every position up in a map, and recomputes only the hashes on the
 // changed paths. An internal node holds its children's hashes beside their links (as a stored
 // node does), so rehashing a changed node reads its untouched child's hash from the node itself
-// rather than from the child, which is a cache miss away in a tree of millions of nodes. For the same batches it produces the same roots and the same
-// nodes at the same positions as SparseMerkleTree over any SmtNodeStore
-// (tests/unit/crypto/smt_memory_test.cc checks both, node for node).
+// rather than from the child, which is a cache miss away in a tree of millions of nodes. Before
+// a batch's update, the nodes it will visit are prefetched level by level across all its keys.
+// For the same batches it produces the same roots and the same nodes at the same positions as
+// SparseMerkleTree over any SmtNodeStore (tests/unit/crypto/smt_memory_test.cc checks both,
+// node for node).
 //
 // About 72 bytes per internal node and 64 per leaf (a map of n keys has n leaves and n - 1
 // internal nodes). Not thread-safe.

@@ -173,10 +173,10 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
     }
     latest->seen = true;
     if (value != latest->value) {
-      e.bad = Failure{latest->height, "",
-                      Describe(table, key) +
-                          (value ? " differs from the state committed at this height"
-                                 : " does not decode")};
+      e.bad =
+          Failure{latest->height, "",
+                  Describe(table, key) + (value ? " differs from the state committed at this height"
+                                                : " does not decode")};
     }
   };
   std::future<void> checked;

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ledger;
   switch (data[0] % 11) {
     case 0:
-      RoundTrip(raw, DecodeMaterial, EncodeMaterial);
+      RoundTrip(
+          raw, [](const Bytes& b) { return DecodeMaterial(b); }, EncodeMaterial);
       break;
     case 1:
       RoundTrip(raw, DecodeEvent, EncodeEvent);
@@ -36,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       RoundTrip(raw, DecodeEvents, EncodeEvents);
       break;
     case 3:
-      RoundTrip(raw, DecodeTxLocation, EncodeTxLocation);
+      RoundTrip(
+          raw, [](const Bytes& b) { return DecodeTxLocation(b); }, EncodeTxLocation);
       break;
     case 4:
       RoundTrip(raw, DecodeGrant, EncodeGrant);

@@ -64,9 +64,10 @@ TEST_CASE("sha256 of the empty message matches NIST CAVP ShortMsg Len 0", "[cryp
 // Each suite keeps its own per-thread state (p256 its SHA-256 calls, sm an EVP context set up
 // once): switching back and forth on one thread, and hashing on several threads at once, must
 // give every input its own suite's digest.
-TEST_CASE("hashing alternates between the suites and runs on threads at once, each digest its "
-          "suite's",
-          "[crypto]") {
+TEST_CASE(
+    "hashing alternates between the suites and runs on threads at once, each digest its "
+    "suite's",
+    "[crypto]") {
   const std::string sha_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
   const std::string sm3_abc = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0";
   for (int i = 0; i < 3; ++i) {
