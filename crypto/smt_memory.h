@@ -39,8 +39,9 @@ class MemorySmt {
   size_t node_count() const;
 
   // Walks every node with its position in storage order — by depth, then by path, the order of
-  // SmtPosKey bytes — so that it can be merged with a scan of a stored tree. Holds one level of
-  // the tree (position and link) at a time.
+  // SmtPosKey bytes — so that it can be compared with a stored tree node for node (the unit tests
+  // compare it with SparseMerkleTree's; the chain audit checks a stored tree by hash instead).
+  // Holds one level of the tree (position and link) at a time.
   class Cursor {
    public:
     explicit Cursor(const MemorySmt& tree);

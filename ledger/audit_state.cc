@@ -30,10 +30,10 @@ std::string Describe(char table, std::string_view key) {
 // ------------------------------------------------------------------ LatestWrites
 
 StateAudit::LatestWrites::LatestWrites(size_t expected_keys) {
-  // Sized for the keys expected (at most 70 % full), so that the walk rarely rehashes; capped so
-  // that a wrong guess costs little.
+  // Sized for the keys expected (at most 70 % full), so that the walk rarely rehashes; capped at
+  // 4 Mi slots (320 MiB) so that a wrong guess costs little; a larger state grows the table.
   size_t n = 1024;
-  while (n < (1u << 26) && 10 * expected_keys > 7 * n) n *= 2;
+  while (n < (size_t{1} << 22) && 10 * expected_keys > 7 * n) n *= 2;
   slots_.resize(n);
 }
 
