@@ -61,6 +61,19 @@ TEST_CASE("sha256 of the empty message matches NIST CAVP ShortMsg Len 0", "[cryp
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST_CASE("HashPrefixed is the hash of the prefix and the data together, under both suites",
+          "[crypto]") {
+  const std::string prefix = "govledger/tag";
+  const std::string data = "abc and a longer tail past one 64-byte block of either digest....";
+  for (const Suite suite : {Suite::kP256, Suite::kSm}) {
+    const auto* p = reinterpret_cast<const uint8_t*>(prefix.data());
+    const auto* d = reinterpret_cast<const uint8_t*>(data.data());
+    CHECK(HashPrefixed(suite, p, prefix.size(), d, data.size()) == Hash(suite, prefix + data));
+    CHECK(HashPrefixed(suite, nullptr, 0, d, data.size()) == Hash(suite, data));
+    CHECK(HashPrefixed(suite, p, prefix.size(), nullptr, 0) == Hash(suite, prefix));
+  }
+}
+
 // Each suite keeps its own per-thread state (p256 its SHA-256 calls, sm an EVP context set up
 // once): switching back and forth on one thread, and hashing on several threads at once, must
 // give every input its own suite's digest.

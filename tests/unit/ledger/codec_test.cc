@@ -123,6 +123,48 @@ TEST_CASE("DecodeTx never crashes and always fails on truncations and random byt
   CHECK(decoded_ok == 0);
 }
 
+TEST_CASE(
+    "DecodeTxHash accepts and refuses what DecodeTx does and gives its hash, under both "
+    "suites",
+    "[ledger]") {
+  Tx tx = SignTx(Key(), IssueBody());
+  pb::TxBody no_payload;
+  no_payload.set_chain_id("c");
+  const std::string empty_body = no_payload.SerializeAsString();
+  std::vector<Bytes> inputs = {
+      tx.raw,
+      SignTx(Key(), TxBody{"c", 1, 2, 3, RevokeMaterial{"m", "fraud"}}).raw,
+      EncodeSignedTx(Bytes(empty_body.begin(), empty_body.end()), tx.signer, tx.signature),
+      EncodeSignedTx(tx.body_bytes, {}, tx.signature),
+      EncodeSignedTx(tx.body_bytes, tx.signer, {}),
+      EncodeSignedTx(Bytes{0xff, 0xff}, tx.signer, tx.signature),
+      Bytes{},
+  };
+  std::mt19937_64 rng(20261206);
+  for (int i = 0; i < 500; ++i) {
+    Bytes flipped = tx.raw;
+    flipped[rng() % flipped.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    inputs.push_back(flipped);
+    inputs.push_back(
+        Bytes(tx.raw.begin(), tx.raw.begin() + static_cast<std::ptrdiff_t>(rng() % tx.raw.size())));
+  }
+  size_t accepted = 0;
+  for (const crypto::Suite suite : {crypto::Suite::kP256, crypto::Suite::kSm}) {
+    for (const Bytes& raw : inputs) {
+      auto full = DecodeTx(suite, raw, 1 << 20);
+      auto hash = DecodeTxHash(suite, raw);
+      REQUIRE(hash.ok() == full.ok());
+      if (full.ok()) {
+        CHECK(*hash == full->hash);
+        ++accepted;
+      } else {
+        CHECK(hash.status().code() == full.status().code());
+      }
+    }
+  }
+  CHECK(accepted >= 4);  // both valid transactions under both suites, and some flipped ones
+}
+
 TEST_CASE("every decoder survives random bytes", "[ledger]") {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 2000; ++i) {
