@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "util/prefetch.h"
+
 namespace govledger::crypto {
 
 // Slots in chunks that never move (no copy of the whole pool when it grows, links stay valid),
@@ -159,12 +161,11 @@ MemorySmt::Sub MemorySmt::UpdateAt(const Sub& sub, uint16_t depth, Iter first, I
 }
 
 void MemorySmt::PrefetchNode(Ref r) const {
-  // Both cache lines a node may straddle (an internal node's links are in its last bytes).
-  const auto* at = IsLeaf(r) ? reinterpret_cast<const char*>(&leaves_->At(r & ~kLeafBit))
-                             : reinterpret_cast<const char*>(&internals_->At(r - 1));
-  const size_t size = IsLeaf(r) ? sizeof(Leaf) : sizeof(Internal);
-  __builtin_prefetch(at);
-  __builtin_prefetch(at + size - 1);
+  if (IsLeaf(r)) {
+    PrefetchObject(&leaves_->At(r & ~kLeafBit));
+  } else {
+    PrefetchObject(&internals_->At(r - 1));  // its links are in its last bytes
+  }
 }
 
 void MemorySmt::Prefetch(Iter first, Iter last) const {

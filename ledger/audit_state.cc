@@ -9,6 +9,7 @@
 #include "ledger/canonical.h"
 #include "ledger/codec.h"
 #include "ledger/state_tree.h"
+#include "util/prefetch.h"
 
 namespace govledger::ledger {
 
@@ -38,9 +39,7 @@ StateAudit::LatestWrites::LatestWrites(size_t expected_keys) {
 }
 
 void StateAudit::LatestWrites::Prefetch(const Digest& key) const {
-  const Slot* s = &slots_[crypto::DigestHasher()(key) & (slots_.size() - 1)];
-  __builtin_prefetch(s);
-  __builtin_prefetch(reinterpret_cast<const char*>(s) + sizeof(Slot) - 1);
+  PrefetchObject(&slots_[crypto::DigestHasher()(key) & (slots_.size() - 1)]);
 }
 
 StateAudit::LatestWrites::Slot* StateAudit::LatestWrites::Find(const Digest& key) {
@@ -119,7 +118,7 @@ Status StateAudit::CheckBlock(uint64_t h, const BlockHeader& header,
 
 std::optional<StateAudit::Failure> StateAudit::CheckFinalState(uint64_t tip) {
   // The two checks read different things (the replayed map and the stored entries; the replayed
-  // tree and the stored nodes): the tree's single-threaded merge runs beside the entries' check.
+  // root and the stored nodes): the tree's single-threaded pass runs beside the entries' check.
   // An entry failure is reported first, as before.
   auto tree = std::async(std::launch::async, [this, tip] { return CheckStateTree(tip); });
   std::optional<Failure> entries = CheckStateEntries(tip);
@@ -164,7 +163,7 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateEntries(uint64_t tip) {
       auto m = DecodeMaterial(value_bytes, e.value_size);
       if (m.ok()) value = MaterialStateValue(suite_, *m);
     } else {
-      value = RecordStateValue(suite_, Bytes(value_bytes, value_bytes + e.value_size));
+      value = RecordStateValue(suite_, value_bytes, e.value_size);
     }
     LatestWrites::Slot* latest = latest_.Find(state_key);
     if (latest == nullptr || latest->removed) {

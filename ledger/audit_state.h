@@ -4,14 +4,15 @@
 // (materials and record tables) and every stored state tree node against it. A state entry that
 // does not match is reported at the height that last wrote it.
 //
-// The replay is a MemorySmt (crypto/smt_memory.h): nodes linked by index with their hashes, so a
-// change walks links rather than looking positions up. The final check hashes the stored entries
-// on `threads` threads and compares the stored tree with the replayed one in one ordered merge
-// (both walk positions by depth, then path).
+// The replay is a MemorySmt (crypto/smt_memory.h): nodes linked by index, each internal node with
+// its children's hashes, so a change walks links rather than looking positions up. The final
+// check hashes the stored entries on `threads` threads and, beside them, checks the stored tree
+// against the replayed root: each stored node by hash against what its parent names for it, in
+// one pass in storage order (doc/design.md, decisions of 6 Dec, night).
 //
-// Memory: the replay holds the whole state map (about 250 bytes per state entry: the tree's
-// leaf and internal node, and the height that last wrote the key), which is what an offline
-// audit of a data directory can afford; time is O(changes x log n).
+// Memory: the replay holds the whole state map (about 300 bytes per state entry: the tree's leaf
+// and internal node, 64 and 72 bytes, and the latest-write map's 80-byte slot at most 70 % full),
+// which is what an offline audit of a data directory can afford; time is O(changes x log n).
 #pragma once
 
 #include <cstdint>

@@ -148,29 +148,21 @@ Bytes MaterialStateBytes(const Material& m) {
 }
 
 Digest StateKey(crypto::Suite suite, char table, std::string_view key) {
-  // Keys are short (material ids, record keys): hashed from the stack when they fit.
-  uint8_t buf[256];
-  if (kStateKeyTag.size() + 1 + key.size() <= sizeof buf) {
-    std::memcpy(buf, kStateKeyTag.data(), kStateKeyTag.size());
-    buf[kStateKeyTag.size()] = static_cast<uint8_t>(table);
-    std::memcpy(buf + kStateKeyTag.size() + 1, key.data(), key.size());
-    return crypto::Hash(suite, buf, kStateKeyTag.size() + 1 + key.size());
-  }
-  Bytes out;
-  out.reserve(kStateKeyTag.size() + 1 + key.size());
-  AppendRaw(out, kStateKeyTag);
-  out.push_back(static_cast<uint8_t>(table));
-  AppendRaw(out, key);
-  return crypto::Hash(suite, out);
+  // The tag and the table byte, then the key, hashed without copying the key.
+  uint8_t prefix[kStateKeyTag.size() + 1];
+  std::memcpy(prefix, kStateKeyTag.data(), kStateKeyTag.size());
+  prefix[kStateKeyTag.size()] = static_cast<uint8_t>(table);
+  return crypto::HashPrefixed(suite, prefix, sizeof prefix,
+                              reinterpret_cast<const uint8_t*>(key.data()), key.size());
 }
 
 Digest MaterialStateValue(crypto::Suite suite, const Material& m) {
   return crypto::Hash(suite, MaterialStateBytes(m));
 }
 
-Digest RecordStateValue(crypto::Suite suite, const Bytes& record) {
+Digest RecordStateValue(crypto::Suite suite, const uint8_t* record, size_t size) {
   return crypto::HashPrefixed(suite, reinterpret_cast<const uint8_t*>(kRecordTag.data()),
-                              kRecordTag.size(), record.data(), record.size());
+                              kRecordTag.size(), record, size);
 }
 
 }  // namespace govledger::ledger

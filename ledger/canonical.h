@@ -57,6 +57,9 @@ inline Digest MaterialStateKey(crypto::Suite suite, std::string_view material_id
 // The values: H(MaterialStateBytes(m)) for a material; H("govledger/record/v1" || stored bytes)
 // for a record-table entry (its exact stored encoding).
 Digest MaterialStateValue(crypto::Suite suite, const Material& m);
-Digest RecordStateValue(crypto::Suite suite, const Bytes& record);
+Digest RecordStateValue(crypto::Suite suite, const uint8_t* record, size_t size);
+inline Digest RecordStateValue(crypto::Suite suite, const Bytes& record) {
+  return RecordStateValue(suite, record.data(), record.size());
+}
 
 }  // namespace govledger::ledger

@@ -298,7 +298,7 @@ Status LevelStateTree::ForEachNode(
     top = top_;
   }
   // The top's internal nodes interleaved with the stored ones, so that the whole walk is in
-  // position order (the chain audit merges it with its replayed tree).
+  // position order (the chain audit checks each depth against the names the depth above made).
   const auto top_internals = TopInternals(top.get());
   size_t next_top = 0;
   Status st = ScanStoredNodes(
