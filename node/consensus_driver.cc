@@ -272,6 +272,9 @@ void ConsensusDriver::Stop() {
   for (auto& [k, t] : timeouts_) t->cancel();
   timeouts_.clear();
   if (p2p_) p2p_->Stop();
+  // A block being written is written (the store stays whole either way); its FinishCommit,
+  // posted to the io thread, does nothing once stopped.
+  commit_thread_.join();
 }
 
 void ConsensusDriver::StartHeight() {
@@ -342,7 +345,8 @@ void ConsensusDriver::Feed(Input in, bool record) {
 void ConsensusDriver::Pump() {
   if (pumping_ || stopped_) return;
   pumping_ = true;
-  while (!inputs_.empty() && !stopped_) {
+  // A decided block being written holds the inputs back (FinishCommit pumps them).
+  while (!inputs_.empty() && !stopped_ && !committing_) {
     auto [in, record] = std::move(inputs_.front());
     inputs_.pop_front();
     if (record) {
@@ -468,7 +472,7 @@ void ConsensusDriver::ArmFill(int64_t delay_ms) {
 }
 
 void ConsensusDriver::BuildNow(uint64_t height, uint32_t round) {
-  if (height != store_.height() + 1) return;
+  if (committing_ || height != store_.height() + 1) return;
   const size_t limit = ProposalTxLimit(round);
   std::vector<TxPtr> pending = mempool_.Peek(limit);
   std::vector<const ledger::Tx*> candidates;
@@ -547,7 +551,7 @@ void ConsensusDriver::OnValidate(const consensus::ValidateBlock& v) {
 }
 
 void ConsensusDriver::OnDecide(const consensus::Decide& d) {
-  if (d.height != store_.height() + 1) return;
+  if (committing_ || d.height != store_.height() + 1) return;
   auto it = built_.find(d.block_hash);
   if (it == built_.end()) {
     auto block = ledger::DecodeBlock(d.block);
@@ -560,21 +564,30 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
     }
     it = built_.emplace(d.block_hash, std::move(*built)).first;
   }
-  BuiltBlock& built = it->second;
-  built.write.commit = d.commit;
-  const bool may_commit = !hooks_.can_commit || hooks_.can_commit(d.height);
-  if (Status st = may_commit ? store_.CommitBlock(built.write)
-                             : Status::Error("storage_full", "held back by the storage guard");
-      !st.ok()) {
-    if (may_commit) {
-      GOVLEDGER_LOG(kError, "cannot commit block " << d.height << ": " << st.ToString()
-                                                   << "; retrying in 1s");
-    }
-    consensus::Decide again = d;
-    commit_retry_.expires_after(std::chrono::seconds(1));
-    commit_retry_.async_wait([this, again](const boost::system::error_code& ec) {
-      if (!ec && !stopped_) OnDecide(again);
-    });
+  it->second.write.commit = d.commit;
+  if (hooks_.can_commit && !hooks_.can_commit(d.height)) {
+    RetryCommit(d);  // held back by the storage guard, which has said why
+    return;
+  }
+  auto block = std::make_shared<BuiltBlock>(std::move(it->second));
+  built_.erase(it);
+  committing_ = block;
+  asio::post(commit_thread_, [this, d, block] {
+    Status st = store_.CommitBlock(block->write);
+    asio::post(io_, [this, d, block, st] { FinishCommit(d, block, st); });
+  });
+}
+
+void ConsensusDriver::FinishCommit(const consensus::Decide& d, std::shared_ptr<BuiltBlock> block,
+                                   Status st) {
+  committing_.reset();
+  if (stopped_) return;
+  if (!st.ok()) {
+    GOVLEDGER_LOG(kError, "cannot commit block " << d.height << ": " << st.ToString()
+                                                 << "; retrying in 1s");
+    built_.emplace(d.block_hash, std::move(*block));
+    RetryCommit(d);
+    Pump();
     return;
   }
   if (d.round > 0) ++stats_.rounds_above_zero;
@@ -583,9 +596,20 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
     height_ms_avg_ = height_ms_avg_ == 0 ? took : 0.8 * height_ms_avg_ + 0.2 * took;
     height_began_ms_ = 0;
   }
-  BuiltBlock done = std::move(built);
-  hooks_.on_commit(done);
+  hooks_.on_commit(*block);
   PostStartHeight();
+  Pump();  // what arrived during the write (the core ignores the decided height's inputs)
+  if (sync_apply_deferred_) {
+    sync_apply_deferred_ = false;
+    ApplyVerified();
+  }
+}
+
+void ConsensusDriver::RetryCommit(const consensus::Decide& d) {
+  commit_retry_.expires_after(std::chrono::seconds(1));
+  commit_retry_.async_wait([this, d](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) OnDecide(d);
+  });
 }
 
 void ConsensusDriver::SendStatus(std::optional<uint32_t> peer) {

@@ -2,11 +2,14 @@
 // WAL before acting on it, carries out the core's effects (peer broadcast over node/p2p, timers,
 // building and validating blocks with the Executor, committing decided blocks to the store),
 // rebroadcasts this validator's latest messages, forwards admitted transactions to the other
-// validators and catches up by block sync when peers are ahead. Runs on the node's io thread.
+// validators and catches up by block sync when peers are ahead. Runs on the node's io thread,
+// except for the store write of a decided block, which runs on a commit thread of its own while
+// the io thread goes on admitting transactions and answering the API and peers (OnDecide).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <deque>
 #include <functional>
 #include <map>
@@ -88,7 +91,17 @@ class ConsensusDriver {
   void BuildNow(uint64_t height, uint32_t round);
   void ArmFill(int64_t delay_ms);
   void OnValidate(const consensus::ValidateBlock& v);
+  // Hands the decided block to the commit thread (Store::CommitBlock: its synced write is most
+  // of a height's io-thread time on a loaded validator). Until FinishCommit runs, the core gets
+  // no input and block sync applies nothing, so nothing reads the tip as it moves except what
+  // the store allows (reads concurrent with a commit); the io thread meanwhile admits
+  // transactions, answers the API and peers, and sends this node's signed messages.
   void OnDecide(const consensus::Decide& d);
+  // On the io thread once the commit thread has written (or failed to write) the block: the
+  // clients and the mempool learn of it, the queued inputs run, the next height starts. A failed
+  // write is retried every second, as a storage-guard hold-back is.
+  void FinishCommit(const consensus::Decide& d, std::shared_ptr<BuiltBlock> block, Status st);
+  void RetryCommit(const consensus::Decide& d);
   void StartHeight();
   // StartHeight from the io loop (after a commit): the inputs, admissions and HTTP requests that
   // queued during the height run first, so the next proposal takes all of them.
@@ -215,7 +228,12 @@ class ConsensusDriver {
   std::deque<std::shared_ptr<FetchedBatch>> sync_batches_;
   bool sync_applying_ = false;  // ApplyVerified is running (a batch verified meanwhile waits)
   std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
+  bool sync_apply_deferred_ = false;  // a verified batch waits for the commit in flight
   Stats stats_;
+  // The decided block the commit thread is writing (null: none in flight).
+  std::shared_ptr<BuiltBlock> committing_;
+  // Last, so that it is joined (by Stop, or here) before anything the commit reads goes.
+  boost::asio::thread_pool commit_thread_{1};
 };
 
 }  // namespace govledger::node

@@ -119,6 +119,10 @@ bool SameKeys(const std::vector<ledger::Validator>& a, const std::vector<ledger:
 
 void ConsensusDriver::ApplyVerified() {
   if (sync_applying_) return;  // the loop below takes it
+  if (committing_) {
+    sync_apply_deferred_ = true;  // FinishCommit calls again: one write at a time
+    return;
+  }
   sync_applying_ = true;
   std::optional<uint32_t> peer;  // of the last batch applied
   bool stopped_short = false;
