@@ -40,8 +40,9 @@
 //   'R' "k" public key              department id of a key added by governance
 //   'N' name                        u64 counter (e.g. "proposals")
 //
-// Thread-safety: reads may run concurrently with each other; CommitBlock must not run
-// concurrently with another CommitBlock (the node's single io thread commits).
+// Thread-safety: reads may run concurrently with each other and with one commit; CommitBlock
+// must not run concurrently with another CommitBlock (the node's consensus driver writes decided
+// blocks on its commit thread and synced ones on the io thread, never both at once).
 #pragma once
 
 #include <functional>
