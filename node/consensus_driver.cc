@@ -583,8 +583,8 @@ void ConsensusDriver::FinishCommit(const consensus::Decide& d, std::shared_ptr<B
   committing_.reset();
   if (stopped_) return;
   if (!st.ok()) {
-    GOVLEDGER_LOG(kError, "cannot commit block " << d.height << ": " << st.ToString()
-                                                 << "; retrying in 1s");
+    GOVLEDGER_LOG(
+        kError, "cannot commit block " << d.height << ": " << st.ToString() << "; retrying in 1s");
     built_.emplace(d.block_hash, std::move(*block));
     RetryCommit(d);
     Pump();
