@@ -125,3 +125,55 @@ TEST_CASE("snapshots read on another thread while the store commits", "[ledger][
   reader.join();
   CHECK(inconsistent.load() == 0);
 }
+
+// The node writes a decided block on its commit thread while the io thread keeps reading the
+// committed store (admission's rule check, the API): every block the tip names must already be
+// readable whole — its materials and its transactions — and nothing once read goes away.
+TEST_CASE("reads of the committed store on another thread see every block up to the tip whole "
+          "while CommitBlock writes the next",
+          "[ledger][snapshot]") {
+  TempDir dir;
+  auto opened = Store::Open(dir.path(), Net().genesis);
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+  ChainBuilder chain(Net(), &store);
+  constexpr int kBlocks = 30;
+  constexpr int kPerBlock = 3;
+  struct Issued {
+    std::string id;
+    Digest tx_hash{};
+  };
+  // Block k (height k + 1) issues blocks[k]; prepared before the reader starts.
+  std::vector<PendingBlock> pending(kBlocks);
+  std::vector<std::vector<Issued>> issued(kBlocks);
+  for (int k = 0; k < kBlocks; ++k) {
+    for (int i = 0; i < kPerBlock; ++i) {
+      std::string id = chain.Issue(pending[k], store.tip_time_ms() + kYear);
+      issued[k].push_back({id, pending[k].txs.back().hash});
+    }
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> wrong{0}, passes{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      const uint64_t h = store.height();
+      for (uint64_t k = 0; k < h && k < issued.size(); ++k) {
+        for (const Issued& m : issued[k]) {
+          auto material = store.GetMaterial(m.id);
+          if (!material || material->material_id != m.id || material->status != MaterialStatus::kActive ||
+              !store.HasTx(m.tx_hash)) {
+            ++wrong;
+          }
+        }
+      }
+      if (!store.GetBlock(h).ok() && h > 0) ++wrong;
+      ++passes;
+    }
+  });
+  for (int k = 0; k < kBlocks; ++k) REQUIRE(chain.Commit(pending[k]).ok());
+  while (passes.load() == 0) std::this_thread::yield();
+  done = true;
+  reader.join();
+  CHECK(store.height() == kBlocks);
+  CHECK(wrong.load() == 0);
+}
