@@ -64,11 +64,14 @@ void RequireOthersCommit(TestNet& t) {
   }
 }
 
-// Stops the victim after a few committed transactions, with its chain in LevelDB table files:
-// a clean stop leaves the newest writes in LevelDB's log; the next open turns them into a
-// level-0 table, so the node is started and stopped once more.
-void StopVictimWithTables(TestNet& t) {
-  for (int i = 0; i < 3; ++i) IssueAndRequireAck(t.net, t.ledger, i % 4, "mca");
+// Stops the victim after `issues` committed transactions (and at least `height` blocks), with its
+// chain in LevelDB table files: a clean stop leaves the newest writes in LevelDB's log; the next
+// open turns them into a level-0 table, so the node is started and stopped once more.
+void StopVictimWithTables(TestNet& t, int issues = 3, uint64_t height = 0) {
+  for (int i = 0; i < issues; ++i) IssueAndRequireAck(t.net, t.ledger, i % 4, "mca");
+  if (height > 0 && !t.net.WaitHeight({kVictim}, height, milliseconds(60'000))) {
+    FAIL("the victim did not reach height " << height << "\n" << t.net.Describe());
+  }
   t.net.node(kVictim).Stop();
   t.net.node(kVictim).Start();
   t.net.node(kVictim).Stop();
@@ -197,8 +200,13 @@ TEST_CASE("a flipped byte in a stored block refuses the start and audit chain na
           "[storage]") {
   TestNet t;
   t.net.StartAllAndWaitReady();
-  StopVictimWithTables(t);
-  const std::string hit_file = FlipByteOfBlock(t, 2);
+  // The damaged block has other blocks' rows on both sides (each over 1 KB with its transaction
+  // and certificate), so that the 4 KiB data block LevelDB refuses holds blocks only: with a
+  // short chain it could also hold the store's metadata (the tip, the genesis hash, which sort
+  // after the blocks), and then no audit can open the store at all.
+  constexpr uint64_t kDamaged = 8;
+  StopVictimWithTables(t, 16, 2 * kDamaged);
+  const std::string hit_file = FlipByteOfBlock(t, kDamaged);
 
   Refusal r = StartExpectingRefusal(t.net.Home(kVictim));
   CHECK(r.exit_code == 1);
@@ -210,10 +218,11 @@ TEST_CASE("a flipped byte in a stored block refuses the start and audit chain na
   CHECK(audit.exit_code != 0);
   Json report = audit.json();
   CHECK(report.value("ok", true) == false);
-  // LevelDB checksums 4 KiB blocks: block 2 may share its data block with block 1, so the
-  // first unreadable height is 1 or 2, never a later one.
+  // LevelDB checksums 4 KiB blocks: the damaged block may share its data block with the few
+  // before it, so the first unreadable height is at most kDamaged, never a later one.
   const uint64_t bad = report.value("bad_height", uint64_t{0});
-  CHECK((bad == 1 || bad == 2));
+  CHECK(bad >= 1);
+  CHECK(bad <= kDamaged);
   CHECK(report.value("reason", std::string()) == "unreadable_block");
   RequireOthersCommit(t);
   RecoverBySync(t);
