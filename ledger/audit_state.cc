@@ -229,8 +229,8 @@ std::optional<StateAudit::Failure> StateAudit::CheckStateTree(uint64_t tip) cons
   // nothing named is missing: hashes being collision resistant, it is then the same node for
   // node. The store yields nodes by depth, then path, and the children that the nodes of one
   // depth name come in that same order, so one pass checks each depth against the names the
-  // depth above made, holding one depth's names at a time and never walking the replayed tree
-  // (whose nodes are scattered in memory).
+  // depth above made, holding the names of two depths at a time and never walking the replayed
+  // tree (whose nodes are scattered in memory).
   struct Named {
     Digest path;
     Digest hash;

@@ -554,6 +554,7 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
   if (committing_ || d.height != store_.height() + 1) return;
   auto it = built_.find(d.block_hash);
   if (it == built_.end()) {
+    if (d.block.empty()) return;  // a retry (no bytes) whose executed block went with its height
     auto block = ledger::DecodeBlock(d.block);
     GOVLEDGER_CHECK(block.ok());  // the core decides only on blocks this node validated
     auto built = executor_.Execute(*block);
@@ -565,22 +566,26 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
     it = built_.emplace(d.block_hash, std::move(*built)).first;
   }
   it->second.write.commit = d.commit;
+  // What follows needs the decision but not the block's bytes, which can be megabytes: the
+  // executed block goes with it, and a retry finds it in built_ by hash.
+  consensus::Decide decided{d.height, d.round, d.block_hash, {}, d.commit};
   if (hooks_.can_commit && !hooks_.can_commit(d.height)) {
-    RetryCommit(d);  // held back by the storage guard, which has said why
+    RetryCommit(decided);  // held back by the storage guard, which has said why
     return;
   }
   auto block = std::make_shared<BuiltBlock>(std::move(it->second));
   built_.erase(it);
-  committing_ = block;
-  asio::post(commit_thread_, [this, d, block] {
+  committing_ = true;
+  asio::post(commit_thread_, [this, decided = std::move(decided), block]() mutable {
     Status st = store_.CommitBlock(block->write);
-    asio::post(io_, [this, d, block, st] { FinishCommit(d, block, st); });
+    asio::post(io_, [this, decided = std::move(decided), block = std::move(block),
+                     st = std::move(st)] { FinishCommit(decided, block, st); });
   });
 }
 
 void ConsensusDriver::FinishCommit(const consensus::Decide& d, std::shared_ptr<BuiltBlock> block,
                                    Status st) {
-  committing_.reset();
+  committing_ = false;
   if (stopped_) return;
   if (!st.ok()) {
     GOVLEDGER_LOG(

@@ -100,6 +100,7 @@ class ConsensusDriver {
   // On the io thread once the commit thread has written (or failed to write) the block: the
   // clients and the mempool learn of it, the queued inputs run, the next height starts. A failed
   // write is retried every second, as a storage-guard hold-back is.
+  // `d` carries no block bytes (the BuiltBlock does; see OnDecide).
   void FinishCommit(const consensus::Decide& d, std::shared_ptr<BuiltBlock> block, Status st);
   void RetryCommit(const consensus::Decide& d);
   void StartHeight();
@@ -230,8 +231,7 @@ class ConsensusDriver {
   std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
   bool sync_apply_deferred_ = false;  // a verified batch waits for the commit in flight
   Stats stats_;
-  // The decided block the commit thread is writing (null: none in flight).
-  std::shared_ptr<BuiltBlock> committing_;
+  bool committing_ = false;  // the commit thread is writing a decided block
   // Last, so that it is joined (by Stop, or here) before anything the commit reads goes.
   boost::asio::thread_pool commit_thread_{1};
 };

@@ -200,10 +200,11 @@ TEST_CASE("a flipped byte in a stored block refuses the start and audit chain na
           "[storage]") {
   TestNet t;
   t.net.StartAllAndWaitReady();
-  // The damaged block has other blocks' rows on both sides (each over 1 KB with its transaction
-  // and certificate), so that the 4 KiB data block LevelDB refuses holds blocks only: with a
-  // short chain it could also hold the store's metadata (the tip, the genesis hash, which sort
-  // after the blocks), and then no audit can open the store at all.
+  // The damaged block has at least eight blocks' rows on each side (each row a header with the
+  // previous block's four-signature certificate, most of them a transaction too), so that the
+  // 4 KiB data block LevelDB refuses holds blocks only: with a short chain it could also hold the
+  // store's metadata (the tip, the genesis hash, which sort after the blocks), and then no audit
+  // can open the store at all.
   constexpr uint64_t kDamaged = 8;
   StopVictimWithTables(t, 16, 2 * kDamaged);
   const std::string hit_file = FlipByteOfBlock(t, kDamaged);

@@ -24,15 +24,21 @@ const testing::TestNetwork& Net() {
 
 constexpr int64_t kYear = 365LL * 24 * 3600 * 1000;
 
+// A new store in a temporary directory, with a chain builder on it.
+struct NewStore {
+  TempDir dir;
+  std::unique_ptr<Store> opened = Store::Open(dir.path(), Net().genesis).value();
+  Store& store = *opened;
+  ChainBuilder chain{Net(), opened.get()};
+};
+
 }  // namespace
 
 TEST_CASE("a store snapshot keeps answering from its tip while later blocks commit",
           "[ledger][snapshot]") {
-  TempDir dir;
-  auto opened = Store::Open(dir.path(), Net().genesis);
-  REQUIRE(opened.ok());
-  Store& store = **opened;
-  ChainBuilder chain(Net(), &store);
+  NewStore s;
+  Store& store = s.store;
+  ChainBuilder& chain = s.chain;
   PendingBlock b1;
   const std::string first = chain.Issue(b1, store.tip_time_ms() + kYear);
   REQUIRE(chain.Commit(b1).ok());
@@ -78,10 +84,8 @@ TEST_CASE("a store snapshot keeps answering from its tip while later blocks comm
 }
 
 TEST_CASE("a store snapshot refuses to commit a block", "[ledger][snapshot]") {
-  TempDir dir;
-  auto opened = Store::Open(dir.path(), Net().genesis);
-  REQUIRE(opened.ok());
-  Store& store = **opened;
+  NewStore s;
+  Store& store = s.store;
   auto snap = store.Snapshot();
   REQUIRE(snap.ok());
   ChainBuilder on_snapshot(Net(), const_cast<Store*>(snap->get()));
@@ -94,11 +98,9 @@ TEST_CASE("a store snapshot refuses to commit a block", "[ledger][snapshot]") {
 }
 
 TEST_CASE("snapshots read on another thread while the store commits", "[ledger][snapshot]") {
-  TempDir dir;
-  auto opened = Store::Open(dir.path(), Net().genesis);
-  REQUIRE(opened.ok());
-  Store& store = **opened;
-  ChainBuilder chain(Net(), &store);
+  NewStore s;
+  Store& store = s.store;
+  ChainBuilder& chain = s.chain;
   chain.CommitBlocks(2, 3);
   std::atomic<bool> done{false};
   std::atomic<int> inconsistent{0}, reads{0};
@@ -132,11 +134,9 @@ TEST_CASE("snapshots read on another thread while the store commits", "[ledger][
 TEST_CASE("reads of the committed store on another thread see every block up to the tip whole "
           "while CommitBlock writes the next",
           "[ledger][snapshot]") {
-  TempDir dir;
-  auto opened = Store::Open(dir.path(), Net().genesis);
-  REQUIRE(opened.ok());
-  Store& store = **opened;
-  ChainBuilder chain(Net(), &store);
+  NewStore s;
+  Store& store = s.store;
+  ChainBuilder& chain = s.chain;
   constexpr int kBlocks = 30;
   constexpr int kPerBlock = 3;
   struct Issued {
