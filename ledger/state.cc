@@ -8,9 +8,8 @@ namespace govledger::ledger {
 
 namespace {
 
-bool IsDue(const Material& m, int64_t time_ms) {
-  return ExpiresInStatus(m.status) && m.valid_until_ms > 0 && m.valid_until_ms <= time_ms;
-}
+// A material that the expiry sweep cancels once its valid_until_ms has passed.
+bool RunsToExpiry(const Material& m) { return ExpiresInStatus(m.status) && m.valid_until_ms > 0; }
 
 std::string FullKey(Table table, std::string_view key) {
   std::string k(1, static_cast<char>(table));
@@ -59,8 +58,11 @@ std::vector<std::string> Overlay::DueForExpiry(int64_t time_ms, size_t limit) co
     if (!m) continue;
     due.emplace_back(m->valid_until_ms, std::move(id));
   }
-  for (const auto& [id, m] : materials_) {
-    if (IsDue(m, time_ms)) due.emplace_back(m.valid_until_ms, id);
+  // The overlay's own candidates, in expiry order: at most `limit` of them can be answers.
+  size_t taken = 0;
+  for (auto it = expiring_.begin(); it != expiring_.end() && it->first <= time_ms && taken < limit;
+       ++it, ++taken) {
+    due.emplace_back(it->first, it->second);
   }
   std::sort(due.begin(), due.end());
   if (due.size() > limit) due.resize(limit);
@@ -106,7 +108,14 @@ std::vector<std::pair<std::string, Bytes>> Overlay::ScanRecords(Table table,
   return out;
 }
 
-void Overlay::PutMaterial(const Material& m) { materials_[m.material_id] = m; }
+void Overlay::PutMaterial(const Material& m) {
+  auto [it, added] = materials_.try_emplace(m.material_id, m);
+  if (!added) {
+    if (RunsToExpiry(it->second)) expiring_.erase({it->second.valid_until_ms, m.material_id});
+    it->second = m;
+  }
+  if (RunsToExpiry(m)) expiring_.emplace(m.valid_until_ms, m.material_id);
+}
 
 void Overlay::AddEvent(const Event& e) {
   for (const RecordWrite& w : e.records) PutRecord(w);

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -67,6 +68,9 @@ class Overlay : public StateReader {
  private:
   const StateReader& base_;
   std::map<std::string, Material, std::less<>> materials_;
+  // (valid_until_ms, id) of the materials above that run towards an expiry, so that
+  // DueForExpiry reads the due ones, not every pending material.
+  std::set<std::pair<int64_t, std::string>> expiring_;
   std::vector<Event> events_;
   std::unordered_set<Digest, crypto::DigestHasher> txs_;
   std::map<std::string, std::optional<Bytes>, std::less<>> records_;  // table byte + key

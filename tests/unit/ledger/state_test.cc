@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <map>
 
 namespace govledger::ledger {
@@ -136,6 +137,36 @@ TEST_CASE("overlay expiry still fills the limit when overlay hides base entries"
   o.PutMaterial(Mat("m0", 10, MaterialStatus::kExpired));
   o.PutMaterial(Mat("m1", 11, MaterialStatus::kRevoked));
   CHECK(o.DueForExpiry(100, 3) == std::vector<std::string>{"m2", "m3", "m4"});
+}
+
+TEST_CASE("overlay expiry answers a material written twice by its latest state only", "[ledger]") {
+  FakeState base;
+  Overlay o(base);
+  o.PutMaterial(Mat("p", 10));
+  o.PutMaterial(Mat("p", 50));  // extended: due at 50, not at 10
+  o.PutMaterial(Mat("q", 20));
+  o.PutMaterial(Mat("q", 20, MaterialStatus::kRevoked));  // revoked: never due
+  o.PutMaterial(Mat("r", 30, MaterialStatus::kSuspended));
+  o.PutMaterial(Mat("r", 5));  // reinstated with an earlier expiry
+  CHECK(o.DueForExpiry(40, 10) == std::vector<std::string>{"r"});
+  CHECK(o.DueForExpiry(100, 10) == std::vector<std::string>{"r", "p"});
+  CHECK(o.DueForExpiry(100, 1) == std::vector<std::string>{"r"});
+}
+
+TEST_CASE("overlay expiry takes the earliest due of many pending materials up to the limit",
+          "[ledger]") {
+  FakeState base;
+  base.Put(Mat("base-07", 7));
+  Overlay o(base);
+  for (int i = 999; i >= 0; --i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "m%04d", i);
+    o.PutMaterial(Mat(id, 1000 + i));
+  }
+  CHECK(o.DueForExpiry(1002, 10) == std::vector<std::string>{"base-07", "m0000", "m0001", "m0002"});
+  const std::vector<std::string> first = o.DueForExpiry(5000, 3);
+  CHECK(first == std::vector<std::string>{"base-07", "m0000", "m0001"});
+  CHECK(o.DueForExpiry(999, 10) == std::vector<std::string>{"base-07"});
 }
 
 }  // namespace
