@@ -669,7 +669,7 @@ void ConsensusDriver::OnPeerMessage(uint32_t peer, Bytes payload) {
     }
     case pb::P2pMessage::kStatus: {
       peer_heights_[peer] = msg.status().height();
-      if (msg.status().height() > store_.height() &&
+      if (msg.status().height() > SyncTip().height() &&
           SteadyMs() - sync_requested_at_ms_ > kSyncRetryMs) {
         RequestBlocks(peer);
       }

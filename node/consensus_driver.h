@@ -19,6 +19,7 @@
 #include "consensus/core.h"
 #include "consensus/wal.h"
 #include "ledger/genesis.h"
+#include "ledger/pending_chain.h"
 #include "ledger/store.h"
 #include "node/config.h"
 #include "node/executor.h"
@@ -117,13 +118,14 @@ class ConsensusDriver {
   void Rebroadcast();
   void ArmRebroadcast();
   void OnPeerMessage(uint32_t peer, Bytes payload);
-  // Block sync (node/consensus_sync.cc), in three steps: a fetched batch is decoded (OnBlocks),
+  // Block sync (node/consensus_sync.cc), in four steps: a fetched batch is decoded (OnBlocks),
   // its transactions' signatures and the certificates no later block of it embeds are verified
-  // on the worker pool while the next batch is already requested (VerifyFetched), then, once
-  // verified and in height order, its blocks are checked, executed on each other and committed
-  // several to a write (ApplyVerified, ApplyFetched). Up to
-  // kSyncBatchesInFlight batches are verified or waiting to be applied — the next one is verified
-  // while this one is applied — and one more that arrives meanwhile waits.
+  // on the worker pool while the next batch is already requested (VerifyFetched); once verified
+  // and in height order, its blocks are checked and executed, each on the chain the ones before
+  // it leave (ApplyVerified, one batch per turn of the io loop; ApplyFetched), and they are
+  // written on the commit thread, several to a synced write, while the next ones execute
+  // (StartSyncWrite, FinishSyncWrite). Up to kSyncBatchesInFlight batches are verified or
+  // waiting to be applied, and one more that arrives meanwhile waits.
   struct FetchedBlock {
     ledger::Block block;
     ledger::Commit commit;
@@ -144,7 +146,7 @@ class ConsensusDriver {
     std::vector<ledger::Validator> set;
     int pending = 0;  // verifications still running (io thread only)
   };
-  static constexpr size_t kSyncBatchesInFlight = 2;
+  static constexpr size_t kSyncBatchesInFlight = 4;
   static constexpr uint32_t kMaxSyncBlocks = 64;       // per batch asked for
   // Synced blocks are committed in one write (ledger::Store::CommitBlocks) until there are this
   // many, or this many transactions in them: what a write saves is a block's fixed cost (its
@@ -153,14 +155,31 @@ class ConsensusDriver {
   // transaction blocks a few percent slower when four went in one write).
   static constexpr size_t kSyncCommitBlocks = kMaxSyncBlocks;  // a batch (a peer may send more)
   static constexpr size_t kSyncCommitTxs = 1000;
+  // The most transactions the sync chain's layer keeps of blocks already written (see
+  // FinishSyncWrite) before it is rebuilt from the blocks not written yet.
+  static constexpr size_t kSyncChainTxs = kSyncCommitTxs;
   static constexpr size_t kMaxSyncBytes = 8u << 20;    // per batch served
   static constexpr int64_t kSyncRetryMs = 2000;        // before asking again
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);
   void VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fetched);
   void ApplyVerified();
-  // True when the tip reached the batch's last height (blocks consensus committed meanwhile are
-  // skipped).
+  // Executes the batch's blocks on the sync tip and starts a write when the commit thread is
+  // free. True when the tip reached the batch's last height (blocks already on it are skipped).
   bool ApplyFetched(const FetchedBatch& batch);
+  bool SyncCertificateOk(uint32_t peer, const std::vector<ledger::Validator>& set,
+                         const ledger::Commit& c, uint64_t height,
+                         const crypto::Digest& block_hash) const;
+  // Hands every executed block waiting (sync_built_) to the commit thread, once the last one's
+  // certificate holds and the storage guard allows; false (the blocks dropped, to be fetched
+  // again) otherwise.
+  bool StartSyncWrite();
+  // On the io thread after the write: the clients and the mempool learn of the blocks, the chain
+  // is rebased on the store, and the blocks executed meanwhile are the next write; when none
+  // are, consensus resumes from the new tip. A failed write drops what was executed on it.
+  void FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> blocks, Status st);
+  void DropSyncBlocks();
+  // The chain block sync executes on: the store's tip and the blocks written or waiting.
+  const ledger::ChainView& SyncTip() const;
   // The last height of the batches being verified or waiting to be applied; 0: none.
   uint64_t SyncInHandTo() const;
   void RequestBlocks(uint32_t peer, uint64_t from_height = 0);  // 0: from the tip + 1
@@ -229,9 +248,23 @@ class ConsensusDriver {
   std::deque<std::shared_ptr<FetchedBatch>> sync_batches_;
   bool sync_applying_ = false;  // ApplyVerified is running (a batch verified meanwhile waits)
   std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
-  bool sync_apply_deferred_ = false;  // a verified batch waits for the commit in flight
+  bool sync_apply_deferred_ = false;  // a verified batch waits for the decided block's write
+  bool sync_apply_posted_ = false;    // an ApplyVerified for the next batch is queued
+  // Blocks executed by sync and not in the store yet: those of the write in flight and those
+  // waiting for the next (sync_built_). Set only while a write is in flight (between turns of
+  // the io loop), so consensus, whose inputs wait meanwhile, never sees it.
+  std::unique_ptr<ledger::PendingChain> sync_chain_;
+  std::vector<BuiltBlock> sync_built_;
+  size_t sync_built_txs_ = 0;
+  size_t sync_chain_txs_ = 0;  // in the blocks of sync_chain_'s layer
+  // Whether the last of sync_built_ had its certificate checked, and if not, against which set
+  // and from which peer: a write must end on a checked certificate.
+  bool sync_last_checked_ = false;
+  std::vector<ledger::Validator> sync_last_set_;
+  uint32_t sync_last_peer_ = 0;
+  bool sync_writing_ = false;  // the commit thread is writing synced blocks (committing_ too)
   Stats stats_;
-  bool committing_ = false;  // the commit thread is writing a decided block
+  bool committing_ = false;  // the commit thread is writing a decided block or synced ones
   // Last, so that it is joined (by Stop, or here) before anything the commit reads goes.
   boost::asio::thread_pool commit_thread_{1};
 };

@@ -1,9 +1,13 @@
 // Block sync, the ConsensusDriver's catching up (node/consensus_driver.h): requesting batches of
 // blocks from a peer that is ahead, verifying their transactions' signatures and certificates on
-// the verifier's workers, and applying them in height order on the io thread.
+// the verifier's workers, executing them in height order on the io thread and writing them on
+// the commit thread.
 #include "node/consensus_driver.h"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
+#include <memory>
 #include <optional>
 
 #include "ledger/codec.h"
@@ -16,10 +20,12 @@
 
 namespace govledger::node {
 
+namespace asio = boost::asio;
+
 void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
   if (!p2p_) return;
   sync_requested_at_ms_ = SteadyMs();
-  sync_requested_from_ = from_height ? from_height : store_.height() + 1;
+  sync_requested_from_ = from_height ? from_height : SyncTip().height() + 1;
   pb::P2pMessage req;
   req.mutable_block_request()->set_from_height(sync_requested_from_);
   req.mutable_block_request()->set_max_blocks(kMaxSyncBlocks);
@@ -27,8 +33,8 @@ void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
 }
 
 void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
-  // Blocks continue the store's tip, or the last batch being verified or waiting to be applied.
-  uint64_t next = std::max(store_.height(), SyncInHandTo()) + 1;
+  // Blocks continue the sync tip (the store's, or the last block executed on it), or the last batch being verified or waiting to be applied.
+  uint64_t next = std::max(SyncTip().height(), SyncInHandTo()) + 1;
   std::vector<FetchedBlock> fetched;
   for (const auto& sb : msg.blocks().blocks()) {
     auto block = ledger::DecodeBlock(ToBytes(sb.block()));
@@ -86,7 +92,7 @@ void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fet
     batch->blocks[i].vouched = true;
   }
   if (hooks_.on_workers) {
-    batch->set = executor_.ValidatorsAt(store_.height() + 1);
+    batch->set = executor_.ValidatorsOn(SyncTip(), SyncTip().height() + 1);
     ++batch->pending;
     // Workers read the batch's blocks and set and write only their own block's flag; the io
     // thread leaves the batch alone until `verified` runs.
@@ -117,145 +123,205 @@ bool SameKeys(const std::vector<ledger::Validator>& a, const std::vector<ledger:
 
 }  // namespace
 
+const ledger::ChainView& ConsensusDriver::SyncTip() const {
+  if (sync_chain_) return *sync_chain_;
+  return store_;
+}
+
 void ConsensusDriver::ApplyVerified() {
-  if (sync_applying_) return;  // the loop below takes it
-  if (committing_) {
-    sync_apply_deferred_ = true;  // FinishCommit calls again: one write at a time
+  if (sync_applying_) return;  // the call in progress takes it
+  if (committing_ && !sync_writing_) {
+    sync_apply_deferred_ = true;  // a decided block is being written: FinishCommit calls again
     return;
   }
+  if (sync_batches_.empty() || sync_batches_.front()->pending != 0) return;  // still verifying
+  // One batch per turn of the io loop: a finished write (FinishSyncWrite), arriving batches and
+  // the API run between batches, and the next turn takes the next one.
+  std::shared_ptr<FetchedBatch> batch = std::move(sync_batches_.front());
+  sync_batches_.pop_front();
+  const uint32_t peer = batch->peer;
   sync_applying_ = true;
-  std::optional<uint32_t> peer;  // of the last batch applied
-  bool stopped_short = false;
-  while (!sync_batches_.empty() && sync_batches_.front()->pending == 0) {
-    std::shared_ptr<FetchedBatch> batch = std::move(sync_batches_.front());
-    sync_batches_.pop_front();
-    peer = batch->peer;
-    if (!ApplyFetched(*batch)) {
-      // The tip stopped short of the batch's end (a block that does not check, execute or
-      // commit): what was fetched after it cannot continue the tip either. Verifications still
-      // running for those batches find them gone.
-      sync_batches_.clear();
-      sync_next_.reset();
-      stopped_short = true;
-      break;
-    }
-  }
+  const bool reached = ApplyFetched(*batch);
   sync_applying_ = false;
-  if (!peer) return;  // the head of the queue is still being verified
-  // Not asked again at once: a peer that serves bad blocks would be asked again and again and
-  // the honest ones never. The next request follows a peer's status, kSyncRetryMs after the
-  // last one, whichever peer that is.
-  if (stopped_short) return;
+  if (!reached) {
+    // The tip stopped short of the batch's end (a block that does not check or execute, or a
+    // write the storage guard holds back): what was fetched after it cannot continue the tip
+    // either. Verifications still running for those batches find them gone. Not asked again at
+    // once: a peer that serves bad blocks would be asked again and again and the honest ones
+    // never. The next request follows a peer's status, kSyncRetryMs after the last one.
+    sync_batches_.clear();
+    sync_next_.reset();
+    return;
+  }
+  if (!sync_batches_.empty() && sync_batches_.front()->pending == 0 && !sync_apply_posted_) {
+    sync_apply_posted_ = true;
+    asio::post(io_, [this] {
+      sync_apply_posted_ = false;
+      if (!stopped_) ApplyVerified();
+    });
+  }
   if (sync_next_ && sync_batches_.size() < kSyncBatchesInFlight) {
     auto [next_peer, next_batch] = std::move(*sync_next_);
     sync_next_.reset();
-    // ApplyFetched skips what consensus committed meanwhile.
+    // ApplyFetched skips what is already on the tip.
     VerifyFetched(next_peer, std::move(next_batch));
     return;
   }
   if (!sync_batches_.empty()) return;  // more is being verified; its turn comes
   // The batch requested ahead may still be on its way: asking again would fetch it twice.
-  if (sync_requested_from_ == store_.height() + 1 &&
-      SteadyMs() - sync_requested_at_ms_ <= kSyncRetryMs) {
+  const uint64_t tip = SyncTip().height();
+  if (sync_requested_from_ == tip + 1 && SteadyMs() - sync_requested_at_ms_ <= kSyncRetryMs) {
     return;
   }
   sync_requested_at_ms_ = 0;  // the next status from a peer ahead asks at once
-  if (peer_heights_[*peer] > store_.height()) RequestBlocks(*peer);
+  if (peer_heights_[peer] > tip) RequestBlocks(peer);
+}
+
+bool ConsensusDriver::SyncCertificateOk(uint32_t peer, const std::vector<ledger::Validator>& set,
+                                        const ledger::Commit& c, uint64_t height,
+                                        const crypto::Digest& block_hash) const {
+  Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, c, height,
+                                   crypto::DigestBytes(block_hash));
+  if (!st.ok()) {
+    GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << height
+                                       << " with a bad certificate: " << st.ToString());
+  }
+  return st.ok();
 }
 
 bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
   const uint32_t peer = batch.peer;
   const std::vector<FetchedBlock>& fetched = batch.blocks;
-  const uint64_t before = store_.height();
-  // Blocks executed but not committed yet, each on the chain the ones before it leave (the first
-  // on the store), committed together: one synced write for up to kSyncCommitBlocks blocks or
-  // kSyncCommitTxs transactions instead of an fsync per block.
-  std::vector<BuiltBlock> built;
-  std::optional<ledger::PendingChain> pending;
-  size_t pending_txs = 0;
-  // Whether the last built block's certificate was checked by its signatures, and if not, the
-  // validator set to check it against: a write must end on a block whose certificate was (the
-  // blocks before it are bound to it by their hashes and vouched for by embedded certificates).
-  bool last_checked = false;
-  std::vector<ledger::Validator> last_set;
-  auto certificate_ok = [&](const std::vector<ledger::Validator>& set, const ledger::Commit& c,
-                            uint64_t h, const crypto::Digest& block_hash) {
-    Status st = ledger::VerifyCommit(genesis_.suite, genesis_.chain_id, set, c, h,
-                                     crypto::DigestBytes(block_hash));
-    if (!st.ok()) {
-      GOVLEDGER_LOG(kWarn, "sync: peer " << peer << " sent block " << h
-                                         << " with a bad certificate: " << st.ToString());
-    }
-    return st.ok();
-  };
-  auto tip = [&]() -> const ledger::ChainView& {
-    if (pending) return *pending;
-    return store_;
-  };
-  auto commit = [&]() -> bool {
-    if (built.empty()) return true;
-    const uint64_t last = built.back().write.block.header.height;
-    // Nothing of this write is taken unless its last certificate holds: the blocks before it
-    // were vouched for by it.
-    const ledger::BlockWrite& w = built.back().write;
-    if (!last_checked && !certificate_ok(last_set, w.commit, last, w.block_hash)) return false;
-    if (hooks_.can_commit && !hooks_.can_commit(last)) return false;  // retried next round
-    std::vector<const ledger::BlockWrite*> writes;
-    for (const BuiltBlock& b : built) writes.push_back(&b.write);
-    if (Status cs = store_.CommitBlocks(writes); !cs.ok()) {
-      GOVLEDGER_LOG(kError, "sync: cannot commit blocks " << last - built.size() + 1 << " to "
-                                                          << last << ": " << cs.ToString());
-      return false;
-    }
-    stats_.synced_blocks += built.size();
-    for (const BuiltBlock& b : built) hooks_.on_commit(b);
-    pending.reset();
-    built.clear();
-    pending_txs = 0;
-    return true;
-  };
-  bool committed = true;
+  bool whole = true;
   for (const FetchedBlock& f : fetched) {
+    const ledger::ChainView& tip = SyncTip();
     const uint64_t h = f.block.header.height;
-    if (h <= tip().height()) continue;  // consensus committed it meanwhile
-    if (h != tip().height() + 1) break;
+    if (h <= tip.height()) continue;  // already on the tip (consensus committed it meanwhile)
+    if (h != tip.height() + 1) {
+      whole = false;
+      break;
+    }
     // A certificate is checked against the validator set before the block is executed: on a
     // worker already, unless the set changed within the batch, or, when the next block embeds
-    // it, through that block (vouched; the write's last block is checked in commit()).
-    std::vector<ledger::Validator> set = executor_.ValidatorsOn(tip(), h);
+    // it, through that block (vouched; the last block of a write is checked in StartSyncWrite).
+    std::vector<ledger::Validator> set = executor_.ValidatorsOn(tip, h);
     bool checked = f.certified && SameKeys(set, batch.set);
     if (!checked && !f.vouched) {
-      if (!certificate_ok(set, f.commit, h, crypto::Hash(genesis_.suite, f.block.header_bytes))) {
+      if (!SyncCertificateOk(peer, set, f.commit, h,
+                             crypto::Hash(genesis_.suite, f.block.header_bytes))) {
+        whole = false;
         break;
       }
       checked = true;
     }
-    auto executed = executor_.ExecuteOn(tip(), f.block);
+    auto executed = executor_.ExecuteOn(tip, f.block);
     if (!executed.ok()) {
       GOVLEDGER_LOG(kWarn, "sync: block " << h << " from peer " << peer
                                           << " does not execute: " << executed.status().ToString());
+      whole = false;
       break;
     }
     executed->write.commit = f.commit;
-    pending_txs += f.block.txs.size();
-    built.push_back(std::move(*executed));
-    last_checked = checked;
-    last_set = std::move(set);
-    if (built.size() >= kSyncCommitBlocks || pending_txs >= kSyncCommitTxs) {
-      if (!(committed = commit())) break;
-      continue;
-    }
     // The next block executes on this one.
-    if (!pending) pending.emplace(store_);
-    pending->Push(built.back().write);
+    if (!sync_chain_) sync_chain_ = std::make_unique<ledger::PendingChain>(store_);
+    sync_chain_->Push(executed->write);
+    sync_chain_txs_ += f.block.txs.size();
+    sync_built_txs_ += f.block.txs.size();
+    sync_built_.push_back(std::move(*executed));
+    sync_last_checked_ = checked;
+    sync_last_set_ = std::move(set);
+    sync_last_peer_ = peer;
+    // A full write goes as soon as the commit thread is free; otherwise the blocks wait for it
+    // (at most the batches in hand) while the next ones execute.
+    if (!sync_writing_ &&
+        (sync_built_.size() >= kSyncCommitBlocks || sync_built_txs_ >= kSyncCommitTxs) &&
+        !StartSyncWrite()) {
+      return false;
+    }
   }
-  // The blocks executed before one that does not check or execute are good: committed.
-  if (committed) commit();
-  if (store_.height() > before) {
-    GOVLEDGER_LOG(kInfo, "sync: caught up from " << before << " to " << store_.height());
+  // The blocks executed before one that does not check or execute are good: written.
+  if (!sync_writing_ && !sync_built_.empty() && !StartSyncWrite()) return false;
+  return whole;
+}
+
+bool ConsensusDriver::StartSyncWrite() {
+  GOVLEDGER_CHECK(!sync_writing_ && !committing_ && !sync_built_.empty());
+  const ledger::BlockWrite& last = sync_built_.back().write;
+  const uint64_t h = last.block.header.height;
+  // Nothing of this write is taken unless its last certificate holds: the blocks before it were
+  // vouched for by it.
+  if ((!sync_last_checked_ &&
+       !SyncCertificateOk(sync_last_peer_, sync_last_set_, last.commit, h, last.block_hash)) ||
+      (hooks_.can_commit && !hooks_.can_commit(h))) {  // the storage guard: fetched again later
+    DropSyncBlocks();
+    return false;
+  }
+  auto blocks = std::make_shared<std::vector<BuiltBlock>>(std::move(sync_built_));
+  sync_built_.clear();
+  sync_built_txs_ = 0;
+  sync_writing_ = true;
+  committing_ = true;  // the core's inputs wait, as for a decided block (Pump)
+  asio::post(commit_thread_, [this, blocks] {
+    std::vector<const ledger::BlockWrite*> writes;
+    for (const BuiltBlock& b : *blocks) writes.push_back(&b.write);
+    Status st = store_.CommitBlocks(writes);
+    asio::post(io_, [this, blocks, st = std::move(st)] { FinishSyncWrite(blocks, st); });
+  });
+  return true;
+}
+
+void ConsensusDriver::DropSyncBlocks() {
+  sync_built_.clear();
+  sync_built_txs_ = 0;
+  // The chain holds the dropped blocks; with no write in flight it is just the store.
+  if (!sync_writing_) {
+    sync_chain_.reset();
+    sync_chain_txs_ = 0;
+  }
+}
+
+void ConsensusDriver::FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> blocks, Status st) {
+  sync_writing_ = false;
+  committing_ = false;
+  if (stopped_) return;
+  const uint64_t first = blocks->front().write.block.header.height;
+  const uint64_t last = blocks->back().write.block.header.height;
+  if (!st.ok()) {
+    GOVLEDGER_LOG(kError, "sync: cannot commit blocks " << first << " to " << last << ": "
+                                                        << st.ToString());
+    // What was executed on them goes too; the blocks are fetched again (kSyncRetryMs).
+    DropSyncBlocks();
+    sync_batches_.clear();
+    sync_next_.reset();
+  } else {
+    stats_.synced_blocks += blocks->size();
+    for (const BuiltBlock& b : *blocks) hooks_.on_commit(b);
+    GOVLEDGER_LOG(kInfo, "sync: caught up from " << first - 1 << " to " << last);
+    if (sync_built_.empty()) {
+      sync_chain_.reset();
+      sync_chain_txs_ = 0;
+    } else {
+      // The blocks executed meanwhile are the next write. The chain may keep the written
+      // blocks' layer (the store now says the same); once it holds more than kSyncChainTxs
+      // transactions it is rebuilt on the store from the waiting blocks alone, which bounds its
+      // memory and the cost of its lookups against one copy of the waiting blocks' state.
+      if (sync_chain_txs_ > kSyncChainTxs) {
+        sync_chain_ = std::make_unique<ledger::PendingChain>(store_);
+        sync_chain_txs_ = 0;
+        for (const BuiltBlock& b : sync_built_) {
+          sync_chain_->Push(b.write);
+          sync_chain_txs_ += b.write.block.txs.size();
+        }
+      }
+      StartSyncWrite();
+    }
+  }
+  if (!sync_writing_) {
+    // Drained: consensus takes over from the new tip with what arrived meanwhile.
     if (core_->height() <= store_.height()) StartHeight();
+    Pump();
   }
-  return store_.height() >= fetched.back().block.header.height;
+  ApplyVerified();
 }
 
 }  // namespace govledger::node

@@ -1,7 +1,9 @@
 #include "node/executor.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <thread>
 
 #include "contracts/material_id.h"
 #include "contracts/reasons.h"
@@ -343,4 +345,62 @@ TEST_CASE("a pending chain answers replay and material reads with its blocks' wr
       contracts::ApplyTx(*f.registry, p1, again, contracts::BlockContext{2, t + 1000});
   REQUIRE(on_pending.status().code() == contracts::reason::kDuplicate);
   REQUIRE(contracts::ApplyTx(*f.registry, *f.store, again, contracts::BlockContext{1, t}).ok());
+}
+
+TEST_CASE("a pending chain executes its next block the same while the store commits the chain's "
+          "first blocks underneath it on another thread",
+          "[node]") {
+  Fixture proposer;
+  BuildThreeBlocks(proposer);
+  Fixture follower;
+  follower.UseGenesis(proposer.genesis);
+  // Blocks 1 and 2 executed on the chain, as block sync holds them while they are written.
+  ledger::PendingChain chain(*follower.store);
+  std::vector<node::BuiltBlock> built;
+  for (uint64_t h = 1; h <= 2; ++h) {
+    auto executed = follower.executor->ExecuteOn(chain, proposer.store->GetBlock(h).value());
+    REQUIRE(executed.ok());
+    executed->write.commit = proposer.store->GetCommit(h).value();
+    built.push_back(std::move(*executed));
+    chain.Push(built.back().write);
+  }
+  // Block 3 expires the material block 1 issued and issues another: it reads the chain's
+  // materials, expiry index, replay set, Merkle log and state tree.
+  const ledger::Block third = proposer.store->GetBlock(3).value();
+  auto expected = follower.executor->ExecuteOn(chain, third);
+  REQUIRE(expected.ok());
+  const auto same_as_expected = [&](const node::BuiltBlock& b) {
+    return b.write.block_hash == expected->write.block_hash &&
+           b.write.materials.size() == expected->write.materials.size() &&
+           b.write.state->nodes == expected->write.state->nodes &&
+           b.write.log_nodes == expected->write.log_nodes && b.expired == expected->expired;
+  };
+
+  std::atomic<bool> written{false};
+  Status write_status = Status::Ok();
+  std::thread writer([&] {
+    write_status = follower.store->CommitBlocks({&built[0].write, &built[1].write});
+    written = true;
+  });
+  int runs = 0;
+  int differing = 0;
+  // Before, during and after the write (a few runs after it, at least).
+  for (int after = 0; after < 3; runs++) {
+    if (written) ++after;
+    auto again = follower.executor->ExecuteOn(chain, third);
+    if (!again.ok() || !same_as_expected(*again)) ++differing;
+  }
+  writer.join();
+  REQUIRE(write_status.ok());
+  INFO(runs << " executions of block 3");
+  CHECK(differing == 0);
+  REQUIRE(follower.store->height() == 2);
+  // On the store alone, now at height 2, block 3 executes the same as on the chain.
+  auto on_store = follower.executor->Execute(third);
+  REQUIRE(on_store.ok());
+  CHECK(same_as_expected(*on_store));
+  on_store->write.commit = proposer.store->GetCommit(3).value();
+  REQUIRE(follower.store->CommitBlock(on_store->write).ok());
+  REQUIRE(follower.store->tip_hash() == proposer.store->tip_hash());
+  REQUIRE(StateEntries(*follower.store) == StateEntries(*proposer.store));
 }
