@@ -158,6 +158,9 @@ class ConsensusDriver {
   // The most transactions the sync chain's layer keeps of blocks already written (see
   // FinishSyncWrite) before it is rebuilt from the blocks not written yet.
   static constexpr size_t kSyncChainTxs = kSyncCommitTxs;
+  // Consensus inputs queued during sync writes that make block sync let its pipeline drain
+  // (ApplyVerified) so that they run.
+  static constexpr size_t kSyncDrainInputs = 64;
   static constexpr size_t kMaxSyncBytes = 8u << 20;    // per batch served
   static constexpr int64_t kSyncRetryMs = 2000;        // before asking again
   void OnBlocks(uint32_t peer, const pb::P2pMessage& msg);

@@ -134,6 +134,11 @@ void ConsensusDriver::ApplyVerified() {
     sync_apply_deferred_ = true;  // a decided block is being written: FinishCommit calls again
     return;
   }
+  // The core's inputs wait while a write is in flight; when many have queued, the pipeline
+  // drains (the write finishes, nothing new is executed) so that they run, before it goes on:
+  // FinishSyncWrite calls again. Otherwise a long sync would hold every proposal and vote sent
+  // meanwhile.
+  if (sync_writing_ && inputs_.size() >= kSyncDrainInputs) return;
   if (sync_batches_.empty() || sync_batches_.front()->pending != 0) return;  // still verifying
   // One batch per turn of the io loop: a finished write (FinishSyncWrite), arriving batches and
   // the API run between batches, and the next turn takes the next one.
