@@ -5,7 +5,7 @@
 namespace govledger::ledger {
 
 PendingChain::PendingChain(const ChainView& base)
-    : base_(base),
+    : base_(&base),
       height_(base.height()),
       hash_(base.tip_hash()),
       log_size_(base.log_size()),
@@ -41,7 +41,14 @@ void PendingChain::Push(const BlockWrite& write) {
 
 Result<Commit> PendingChain::GetCommit(uint64_t height) const {
   if (auto it = commits_.find(height); it != commits_.end()) return it->second;
-  return base_.GetCommit(height);
+  return base_->GetCommit(height);
+}
+
+void PendingChain::Rebase(const ChainView& base) {
+  base_ = &base;
+  overlay_.Rebase(base);
+  log_.Rebase(base.log_nodes());
+  state_.Rebase(base.state_nodes());
 }
 
 }  // namespace govledger::ledger

@@ -6,8 +6,9 @@
 // Store::CommitBlocks (one synced write), instead of one fsync per block (doc/design.md,
 // decisions of 6 Dec).
 //
-// A PendingChain holds a reference to its base view, which must outlive it and must not change
-// while it is read (the node's io thread both commits and executes). It copies what it needs
+// A PendingChain holds a reference to its base view, which must outlive it, and whose reads must
+// not change while it is read except by the base's own pending blocks becoming committed (block
+// sync executes on a chain while the blocks under it are written on another thread). It copies what it needs
 // from each BlockWrite. Not thread-safe.
 #pragma once
 
@@ -28,8 +29,13 @@ class PendingChain : public ChainView {
   // caller's bug otherwise, not input): aborts on a mismatch.
   void Push(const BlockWrite& write);
   size_t pending_blocks() const { return commits_.size(); }
+  // Reads what is not pending from `base` from now on. For a base that holds exactly the state
+  // the old one held — the old base's own pending blocks written to the store it was built on
+  // (block sync: a chain over the chain whose blocks are being written moves to the store once
+  // they are durable). The caller's promise; nothing is checked.
+  void Rebase(const ChainView& base);
 
-  crypto::Suite suite() const override { return base_.suite(); }
+  crypto::Suite suite() const override { return base_->suite(); }
   uint64_t height() const override { return height_; }
   Digest tip_hash() const override { return hash_; }
   uint64_t log_size() const override { return log_size_; }
@@ -56,7 +62,7 @@ class PendingChain : public ChainView {
   }
 
  private:
-  const ChainView& base_;
+  const ChainView* base_;
   uint64_t height_;
   Digest hash_;
   uint64_t log_size_;

@@ -38,12 +38,12 @@ std::vector<std::pair<std::string, Bytes>> StateReader::ScanRecords(Table, std::
 std::optional<Material> Overlay::GetMaterial(std::string_view id) const {
   auto it = materials_.find(id);
   if (it != materials_.end()) return it->second;
-  return base_.GetMaterial(id);
+  return base_->GetMaterial(id);
 }
 
 bool Overlay::HasTx(const Digest& tx_hash) const {
   if (txs_.count(tx_hash)) return true;
-  return base_.HasTx(tx_hash);
+  return base_->HasTx(tx_hash);
 }
 
 std::vector<std::string> Overlay::DueForExpiry(int64_t time_ms, size_t limit) const {
@@ -52,9 +52,9 @@ std::vector<std::string> Overlay::DueForExpiry(int64_t time_ms, size_t limit) co
   // guarantees `limit` survivors whenever the base has them.
   const size_t base_limit = SaturatingAdd(limit, materials_.size());
   std::vector<std::pair<int64_t, std::string>> due;
-  for (std::string& id : base_.DueForExpiry(time_ms, base_limit)) {
+  for (std::string& id : base_->DueForExpiry(time_ms, base_limit)) {
     if (materials_.count(id)) continue;  // judged below by its overlay state
-    std::optional<Material> m = base_.GetMaterial(id);
+    std::optional<Material> m = base_->GetMaterial(id);
     if (!m) continue;
     due.emplace_back(m->valid_until_ms, std::move(id));
   }
@@ -75,7 +75,7 @@ std::vector<std::string> Overlay::DueForExpiry(int64_t time_ms, size_t limit) co
 std::optional<Bytes> Overlay::GetRecord(Table table, std::string_view key) const {
   auto it = records_.find(FullKey(table, key));
   if (it != records_.end()) return it->second;
-  return base_.GetRecord(table, key);
+  return base_->GetRecord(table, key);
 }
 
 std::vector<std::pair<std::string, Bytes>> Overlay::ScanRecords(Table table,
@@ -94,7 +94,7 @@ std::vector<std::pair<std::string, Bytes>> Overlay::ScanRecords(Table table,
   }
   std::map<std::string, Bytes, std::less<>> merged;
   for (auto& [key, value] :
-       base_.ScanRecords(table, prefix, after, SaturatingAdd(limit, pending.size()))) {
+       base_->ScanRecords(table, prefix, after, SaturatingAdd(limit, pending.size()))) {
     if (!pending.count(key)) merged.emplace(std::move(key), std::move(value));
   }
   for (auto& [key, value] : pending) {

@@ -41,7 +41,7 @@ class StateReader {
 // One block's pending state on top of a committed StateReader. Not thread-safe.
 class Overlay : public StateReader {
  public:
-  explicit Overlay(const StateReader& base) : base_(base) {}
+  explicit Overlay(const StateReader& base) : base_(&base) {}
 
   std::optional<Material> GetMaterial(std::string_view id) const override;
   bool HasTx(const Digest& tx_hash) const override;
@@ -52,6 +52,9 @@ class Overlay : public StateReader {
                                                          size_t limit) const override;
 
   void PutMaterial(const Material& m);
+  // Reads from `base` from now on: for a caller that knows it holds the same state as the old
+  // base (ledger::PendingChain::Rebase).
+  void Rebase(const StateReader& base) { base_ = &base; }
   // Records the event and applies the record writes it carries (Event::records).
   void AddEvent(const Event& e);
   void AddTx(const Digest& tx_hash);
@@ -66,7 +69,7 @@ class Overlay : public StateReader {
   }
 
  private:
-  const StateReader& base_;
+  const StateReader* base_;
   std::map<std::string, Material, std::less<>> materials_;
   // (valid_until_ms, id) of the materials above that run towards an expiry, so that
   // DueForExpiry reads the due ones, not every pending material.

@@ -96,7 +96,7 @@ StateUpdate ComputeStateUpdate(const ChainView& chain, const BlockWrite& write) 
 Result<std::optional<crypto::SmtNode>> PendingStateNodes::GetNode(const crypto::SmtPos& pos) const {
   auto it = writes_.find(pos);
   if (it != writes_.end()) return it->second;
-  return base_.GetNode(pos);
+  return base_->GetNode(pos);
 }
 
 void PendingStateNodes::PutNode(const crypto::SmtPos& pos, const crypto::SmtNode& node) {

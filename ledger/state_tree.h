@@ -65,14 +65,15 @@ StateUpdate ComputeStateUpdate(const ChainView& chain, std::vector<crypto::SmtUp
 // deletions stay in memory until taken.
 class PendingStateNodes : public crypto::SmtNodeStore {
  public:
-  explicit PendingStateNodes(const crypto::SmtNodeStore& base) : base_(base) {}
+  explicit PendingStateNodes(const crypto::SmtNodeStore& base) : base_(&base) {}
+  void Rebase(const crypto::SmtNodeStore& base) { base_ = &base; }  // see Overlay::Rebase
   Result<std::optional<crypto::SmtNode>> GetNode(const crypto::SmtPos& pos) const override;
   void PutNode(const crypto::SmtPos& pos, const crypto::SmtNode& node) override;
   void DeleteNode(const crypto::SmtPos& pos) override;
   StateNodeWrites TakeWrites();
 
  private:
-  const crypto::SmtNodeStore& base_;
+  const crypto::SmtNodeStore* base_;
   std::unordered_map<crypto::SmtPos, std::optional<crypto::SmtNode>, crypto::SmtPosHash> writes_;
 };
 

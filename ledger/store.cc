@@ -719,7 +719,7 @@ Result<std::shared_ptr<const Store>> Store::Snapshot() const {
 std::optional<Digest> PendingLogNodes::GetNode(uint32_t level, uint64_t index) const {
   auto it = writes_.find({level, index});
   if (it != writes_.end()) return it->second;
-  return base_.GetNode(level, index);
+  return base_->GetNode(level, index);
 }
 
 void PendingLogNodes::PutNode(uint32_t level, uint64_t index, const Digest& hash) {

@@ -245,13 +245,14 @@ leveldb::DB* StoreDb(const Store& store);
 // stay in memory until they are moved into a BlockWrite.
 class PendingLogNodes : public crypto::NodeStore {
  public:
-  explicit PendingLogNodes(const crypto::NodeStore& base) : base_(base) {}
+  explicit PendingLogNodes(const crypto::NodeStore& base) : base_(&base) {}
+  void Rebase(const crypto::NodeStore& base) { base_ = &base; }  // see Overlay::Rebase
   std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override;
   void PutNode(uint32_t level, uint64_t index, const Digest& hash) override;
   std::vector<std::tuple<uint32_t, uint64_t, Digest>> TakeWrites();
 
  private:
-  const crypto::NodeStore& base_;
+  const crypto::NodeStore* base_;
   std::map<std::pair<uint32_t, uint64_t>, Digest> writes_;
 };
 

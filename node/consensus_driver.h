@@ -155,9 +155,6 @@ class ConsensusDriver {
   // transaction blocks a few percent slower when four went in one write).
   static constexpr size_t kSyncCommitBlocks = kMaxSyncBlocks;  // a batch (a peer may send more)
   static constexpr size_t kSyncCommitTxs = 1000;
-  // The most transactions the sync chain's layer keeps of blocks already written (see
-  // FinishSyncWrite) before it is rebuilt from the blocks not written yet.
-  static constexpr size_t kSyncChainTxs = kSyncCommitTxs;
   // Consensus inputs queued during sync writes that make block sync let its pipeline drain
   // (ApplyVerified) so that they run.
   static constexpr size_t kSyncDrainInputs = 64;
@@ -253,13 +250,14 @@ class ConsensusDriver {
   std::optional<std::pair<uint32_t, std::vector<FetchedBlock>>> sync_next_;  // arrived meanwhile
   bool sync_apply_deferred_ = false;  // a verified batch waits for the decided block's write
   bool sync_apply_posted_ = false;    // an ApplyVerified for the next batch is queued
-  // Blocks executed by sync and not in the store yet: those of the write in flight and those
-  // waiting for the next (sync_built_). Set only while a write is in flight (between turns of
-  // the io loop), so consensus, whose inputs wait meanwhile, never sees it.
+  // Blocks executed by sync and not in the store yet, as chains: those of the write in flight
+  // (over the store) and those waiting for the next (sync_built_, over the first or, once it is
+  // written, the store). Set only while a write is in flight (between turns of the io loop), so
+  // consensus, whose inputs wait meanwhile, never sees them.
+  std::unique_ptr<ledger::PendingChain> sync_written_chain_;
   std::unique_ptr<ledger::PendingChain> sync_chain_;
   std::vector<BuiltBlock> sync_built_;
   size_t sync_built_txs_ = 0;
-  size_t sync_chain_txs_ = 0;  // in the blocks of sync_chain_'s layer
   // Whether the last of sync_built_ had its certificate checked, and if not, against which set
   // and from which peer: a write must end on a checked certificate.
   bool sync_last_checked_ = false;

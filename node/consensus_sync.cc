@@ -125,6 +125,7 @@ bool SameKeys(const std::vector<ledger::Validator>& a, const std::vector<ledger:
 
 const ledger::ChainView& ConsensusDriver::SyncTip() const {
   if (sync_chain_) return *sync_chain_;
+  if (sync_written_chain_) return *sync_written_chain_;
   return store_;
 }
 
@@ -228,9 +229,8 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     }
     executed->write.commit = f.commit;
     // The next block executes on this one.
-    if (!sync_chain_) sync_chain_ = std::make_unique<ledger::PendingChain>(store_);
+    if (!sync_chain_) sync_chain_ = std::make_unique<ledger::PendingChain>(tip);
     sync_chain_->Push(executed->write);
-    sync_chain_txs_ += f.block.txs.size();
     sync_built_txs_ += f.block.txs.size();
     sync_built_.push_back(std::move(*executed));
     sync_last_checked_ = checked;
@@ -250,7 +250,7 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
 }
 
 bool ConsensusDriver::StartSyncWrite() {
-  GOVLEDGER_CHECK(!sync_writing_ && !committing_ && !sync_built_.empty());
+  GOVLEDGER_CHECK(!sync_writing_ && !committing_ && !sync_built_.empty() && !sync_written_chain_);
   const ledger::BlockWrite& last = sync_built_.back().write;
   const uint64_t h = last.block.header.height;
   // Nothing of this write is taken unless its last certificate holds: the blocks before it were
@@ -264,6 +264,8 @@ bool ConsensusDriver::StartSyncWrite() {
   auto blocks = std::make_shared<std::vector<BuiltBlock>>(std::move(sync_built_));
   sync_built_.clear();
   sync_built_txs_ = 0;
+  // Their chain (over the store: no write is in flight) is what the next blocks execute on.
+  sync_written_chain_ = std::move(sync_chain_);
   sync_writing_ = true;
   committing_ = true;  // the core's inputs wait, as for a decided block (Pump)
   asio::post(commit_thread_, [this, blocks] {
@@ -278,11 +280,8 @@ bool ConsensusDriver::StartSyncWrite() {
 void ConsensusDriver::DropSyncBlocks() {
   sync_built_.clear();
   sync_built_txs_ = 0;
-  // The chain holds the dropped blocks; with no write in flight it is just the store.
-  if (!sync_writing_) {
-    sync_chain_.reset();
-    sync_chain_txs_ = 0;
-  }
+  sync_chain_.reset();
+  if (!sync_writing_) sync_written_chain_.reset();
 }
 
 void ConsensusDriver::FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> blocks, Status st) {
@@ -302,24 +301,13 @@ void ConsensusDriver::FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> b
     stats_.synced_blocks += blocks->size();
     for (const BuiltBlock& b : *blocks) hooks_.on_commit(b);
     GOVLEDGER_LOG(kInfo, "sync: caught up from " << first - 1 << " to " << last);
-    if (sync_built_.empty()) {
-      sync_chain_.reset();
-      sync_chain_txs_ = 0;
-    } else {
-      // The blocks executed meanwhile are the next write. The chain may keep the written
-      // blocks' layer (the store now says the same); once it holds more than kSyncChainTxs
-      // transactions it is rebuilt on the store from the waiting blocks alone, which bounds its
-      // memory and the cost of its lookups against one copy of the waiting blocks' state.
-      if (sync_chain_txs_ > kSyncChainTxs) {
-        sync_chain_ = std::make_unique<ledger::PendingChain>(store_);
-        sync_chain_txs_ = 0;
-        for (const BuiltBlock& b : sync_built_) {
-          sync_chain_->Push(b.write);
-          sync_chain_txs_ += b.write.block.txs.size();
-        }
-      }
-      StartSyncWrite();
-    }
+    // The blocks executed meanwhile read through the written blocks' chain; the store now holds
+    // the same, so their chain moves onto it and the written one goes (freed on the commit
+    // thread, off the io thread's path). They are the next write.
+    if (sync_chain_) sync_chain_->Rebase(store_);
+    asio::post(commit_thread_, [written = std::shared_ptr<ledger::PendingChain>(
+                                    std::move(sync_written_chain_))] {});
+    if (!sync_built_.empty()) StartSyncWrite();
   }
   if (!sync_writing_) {
     // Drained: consensus takes over from the new tip with what arrived meanwhile.

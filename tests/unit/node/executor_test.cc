@@ -404,3 +404,42 @@ TEST_CASE("a pending chain executes its next block the same while the store comm
   REQUIRE(follower.store->tip_hash() == proposer.store->tip_hash());
   REQUIRE(StateEntries(*follower.store) == StateEntries(*proposer.store));
 }
+
+TEST_CASE("a pending chain over another one moves onto the store once the other's blocks are "
+          "written, and executes and commits the same as before the move",
+          "[node]") {
+  Fixture proposer;
+  BuildThreeBlocks(proposer);
+  Fixture follower;
+  follower.UseGenesis(proposer.genesis);
+  auto first = std::make_unique<ledger::PendingChain>(*follower.store);
+  auto b1 = follower.executor->ExecuteOn(*first, proposer.store->GetBlock(1).value());
+  REQUIRE(b1.ok());
+  b1->write.commit = proposer.store->GetCommit(1).value();
+  first->Push(b1->write);
+  ledger::PendingChain second(*first);
+  auto b2 = follower.executor->ExecuteOn(second, proposer.store->GetBlock(2).value());
+  REQUIRE(b2.ok());
+  b2->write.commit = proposer.store->GetCommit(2).value();
+  second.Push(b2->write);
+  const ledger::Block third = proposer.store->GetBlock(3).value();
+  auto before = follower.executor->ExecuteOn(second, third);
+  REQUIRE(before.ok());
+
+  REQUIRE(follower.store->CommitBlock(b1->write).ok());
+  second.Rebase(*follower.store);
+  first.reset();  // what `second` reads no longer goes through it
+  REQUIRE(second.height() == 2);
+  REQUIRE(second.GetCommit(1).ok());
+  auto after = follower.executor->ExecuteOn(second, third);
+  REQUIRE(after.ok());
+  CHECK(after->write.block_hash == before->write.block_hash);
+  CHECK(after->write.state->nodes == before->write.state->nodes);
+  CHECK(after->write.log_nodes == before->write.log_nodes);
+  CHECK(after->expired == 1);
+  after->write.commit = proposer.store->GetCommit(3).value();
+  REQUIRE(follower.store->CommitBlocks({&b2->write, &after->write}).ok());
+  REQUIRE(follower.store->tip_hash() == proposer.store->tip_hash());
+  REQUIRE(StateEntries(*follower.store) == StateEntries(*proposer.store));
+  REQUIRE(TreeNodes(*follower.store) == TreeNodes(*proposer.store));
+}
