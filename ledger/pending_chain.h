@@ -8,8 +8,8 @@
 //
 // A PendingChain holds a reference to its base view, which must outlive it, and whose reads must
 // not change while it is read except by the base's own pending blocks becoming committed (block
-// sync executes on a chain while the blocks under it are written on another thread). It copies what it needs
-// from each BlockWrite. Not thread-safe.
+// sync executes on a chain while the blocks under it are written on another thread). It copies
+// what it needs from each BlockWrite. Not thread-safe.
 #pragma once
 
 #include <map>

@@ -5,7 +5,6 @@
 #include "node/consensus_driver.h"
 
 #include <boost/asio/post.hpp>
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -33,7 +32,8 @@ void ConsensusDriver::RequestBlocks(uint32_t peer, uint64_t from_height) {
 }
 
 void ConsensusDriver::OnBlocks(uint32_t peer, const pb::P2pMessage& msg) {
-  // Blocks continue the sync tip (the store's, or the last block executed on it), or the last batch being verified or waiting to be applied.
+  // Blocks continue the sync tip (the store's, or the last block executed on it), or the last
+  // batch being verified or waiting to be applied.
   uint64_t next = std::max(SyncTip().height(), SyncInHandTo()) + 1;
   std::vector<FetchedBlock> fetched;
   for (const auto& sb : msg.blocks().blocks()) {
@@ -291,8 +291,8 @@ void ConsensusDriver::FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> b
   const uint64_t first = blocks->front().write.block.header.height;
   const uint64_t last = blocks->back().write.block.header.height;
   if (!st.ok()) {
-    GOVLEDGER_LOG(kError, "sync: cannot commit blocks " << first << " to " << last << ": "
-                                                        << st.ToString());
+    GOVLEDGER_LOG(
+        kError, "sync: cannot commit blocks " << first << " to " << last << ": " << st.ToString());
     // What was executed on them goes too; the blocks are fetched again (kSyncRetryMs).
     DropSyncBlocks();
     sync_batches_.clear();
@@ -305,8 +305,9 @@ void ConsensusDriver::FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> b
     // the same, so their chain moves onto it and the written one goes (freed on the commit
     // thread, off the io thread's path). They are the next write.
     if (sync_chain_) sync_chain_->Rebase(store_);
-    asio::post(commit_thread_, [written = std::shared_ptr<ledger::PendingChain>(
-                                    std::move(sync_written_chain_))] {});
+    asio::post(
+        commit_thread_,
+        [written = std::shared_ptr<ledger::PendingChain>(std::move(sync_written_chain_))] {});
     if (!sync_built_.empty()) StartSyncWrite();
   }
   if (!sync_writing_) {

@@ -347,9 +347,10 @@ TEST_CASE("a pending chain answers replay and material reads with its blocks' wr
   REQUIRE(contracts::ApplyTx(*f.registry, *f.store, again, contracts::BlockContext{1, t}).ok());
 }
 
-TEST_CASE("a pending chain executes its next block the same while the store commits the chain's "
-          "first blocks underneath it on another thread",
-          "[node]") {
+TEST_CASE(
+    "a pending chain executes its next block the same while the store commits the chain's "
+    "first blocks underneath it on another thread",
+    "[node]") {
   Fixture proposer;
   BuildThreeBlocks(proposer);
   Fixture follower;
@@ -405,9 +406,10 @@ TEST_CASE("a pending chain executes its next block the same while the store comm
   REQUIRE(StateEntries(*follower.store) == StateEntries(*proposer.store));
 }
 
-TEST_CASE("a pending chain over another one moves onto the store once the other's blocks are "
-          "written, and executes and commits the same as before the move",
-          "[node]") {
+TEST_CASE(
+    "a pending chain over another one moves onto the store once the other's blocks are "
+    "written, and executes and commits the same as before the move",
+    "[node]") {
   Fixture proposer;
   BuildThreeBlocks(proposer);
   Fixture follower;
