@@ -23,6 +23,10 @@ namespace govledger::ledger {
 class PendingChain : public ChainView {
  public:
   explicit PendingChain(const ChainView& base);
+  // A copy would read the same base, not the copied chain: a chain over a chain is built from
+  // it as a ChainView (PendingChain(static_cast<const ChainView&>(other))).
+  PendingChain(const PendingChain&) = delete;
+  PendingChain& operator=(const PendingChain&) = delete;
 
   // Adds block height() + 1, executed on this chain as it stands: its state update (required)
   // was computed on this chain's tree and its log nodes extend this chain's log. Checked (a

@@ -419,7 +419,7 @@ TEST_CASE(
   REQUIRE(b1.ok());
   b1->write.commit = proposer.store->GetCommit(1).value();
   first->Push(b1->write);
-  ledger::PendingChain second(*first);
+  ledger::PendingChain second(static_cast<const ledger::ChainView&>(*first));
   auto b2 = follower.executor->ExecuteOn(second, proposer.store->GetBlock(2).value());
   REQUIRE(b2.ok());
   b2->write.commit = proposer.store->GetCommit(2).value();
@@ -430,7 +430,8 @@ TEST_CASE(
 
   REQUIRE(follower.store->CommitBlock(b1->write).ok());
   second.Rebase(*follower.store);
-  first.reset();  // what `second` reads no longer goes through it
+  first.reset();  // what `second` reads no longer goes through it (ASan: no use after free)
+  REQUIRE_FALSE(second.GetMaterial("never-issued"));  // a miss of its layer reads the store
   REQUIRE(second.height() == 2);
   REQUIRE(second.GetCommit(1).ok());
   auto after = follower.executor->ExecuteOn(second, third);
