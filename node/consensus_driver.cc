@@ -551,7 +551,13 @@ void ConsensusDriver::OnValidate(const consensus::ValidateBlock& v) {
 }
 
 void ConsensusDriver::OnDecide(const consensus::Decide& d) {
-  if (committing_ || d.height != store_.height() + 1) return;
+  if (d.height != store_.height() + 1) return;
+  if (committing_) {
+    // Only a retry gets here (the core's inputs wait during a write): block sync is writing, and
+    // may bring this height itself; if it does not, the next retry commits it.
+    RetryCommit(d);
+    return;
+  }
   auto it = built_.find(d.block_hash);
   if (it == built_.end()) {
     if (d.block.empty()) return;  // a retry (no bytes) whose executed block went with its height
