@@ -421,8 +421,8 @@ Effects ExpireDue(const Registry& registry, const ledger::StateReader& state,
     // reader promises due and distinct ids; re-checking keeps a faulty index from writing a
     // second EXPIRE or expiring a material early.
     std::optional<Material> m = w.state().GetMaterial(id);
-    if (!m || !ledger::ExpiresInStatus(m->status) || m->valid_until_ms <= 0 ||
-        m->valid_until_ms > ctx.time_ms || !done.insert(id).second) {
+    if (!m || !ledger::RunsToExpiry(*m) || m->valid_until_ms > ctx.time_ms ||
+        !done.insert(id).second) {
       continue;
     }
     m->status = MaterialStatus::kExpired;

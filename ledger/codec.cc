@@ -255,6 +255,8 @@ bool ExpiresInStatus(MaterialStatus s) {
          s == MaterialStatus::kSuspended;
 }
 
+bool RunsToExpiry(const Material& m) { return ExpiresInStatus(m.status) && m.valid_until_ms > 0; }
+
 std::string EventKindName(EventKind k) {
   // The protobuf enum's names are the user-facing ones.
   return pb::EventKind_Name(ToProto(k));

@@ -8,9 +8,6 @@ namespace govledger::ledger {
 
 namespace {
 
-// A material that the expiry sweep cancels once its valid_until_ms has passed.
-bool RunsToExpiry(const Material& m) { return ExpiresInStatus(m.status) && m.valid_until_ms > 0; }
-
 std::string FullKey(Table table, std::string_view key) {
   std::string k(1, static_cast<char>(table));
   k.append(key);

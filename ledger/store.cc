@@ -562,8 +562,8 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       const std::string& id = m.material_id;
       batch.Put(Key(kState, id), AsSlice(EncodeMaterial(m)));
 
-      const bool was_indexed = prev && InExpiryIndex(*prev);
-      const bool now_indexed = InExpiryIndex(m);
+      const bool was_indexed = prev && RunsToExpiry(*prev);
+      const bool now_indexed = RunsToExpiry(m);
       const bool same_expiry =
           was_indexed && now_indexed && prev->valid_until_ms == m.valid_until_ms;
       if (was_indexed && !same_expiry) batch.Delete(ExpiryKey(prev->valid_until_ms, id));

@@ -41,8 +41,8 @@
 //   'N' name                        u64 counter (e.g. "proposals")
 //
 // Thread-safety: reads may run concurrently with each other and with one commit; CommitBlock
-// must not run concurrently with another CommitBlock (the node's consensus driver writes decided
-// blocks on its commit thread and synced ones on the io thread, never both at once).
+// must not run concurrently with another CommitBlock (the node's consensus driver writes both
+// decided and synced blocks on its commit thread, one write at a time).
 #pragma once
 
 #include <functional>

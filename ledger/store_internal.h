@@ -127,10 +127,6 @@ inline bool StartsWith(const leveldb::Slice& s, const std::string& prefix) {
   return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
 
-inline bool InExpiryIndex(const Material& m) {
-  return ExpiresInStatus(m.status) && m.valid_until_ms > 0;
-}
-
 // Record tables are written by contracts; a prefix that collides with a store table would corrupt
 // the store, so the two sets are checked against each other once.
 // The record tables are the state map's tables other than the materials' (ledger/state_tree.h).

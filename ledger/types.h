@@ -215,6 +215,10 @@ struct Material {
   uint64_t use_count = 0;        // recorded uses
   std::string suspended_by;      // parent whose cascade suspended it (reinstated with the parent)
 };
+// Whether the expiry sweep cancels the material once its valid_until_ms has passed: it has an
+// expiry and a status that runs towards it (ExpiresInStatus). The store's expiry index holds
+// exactly these.
+bool RunsToExpiry(const Material& m);
 
 enum class EventKind {
   kIssue,
