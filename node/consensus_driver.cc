@@ -346,7 +346,7 @@ void ConsensusDriver::Pump() {
   if (pumping_ || stopped_) return;
   pumping_ = true;
   // A decided block being written holds the inputs back (FinishCommit pumps them).
-  while (!inputs_.empty() && !stopped_ && !committing_) {
+  while (!inputs_.empty() && !stopped_ && writing_ == Write::kNone) {
     auto [in, record] = std::move(inputs_.front());
     inputs_.pop_front();
     if (record) {
@@ -472,7 +472,7 @@ void ConsensusDriver::ArmFill(int64_t delay_ms) {
 }
 
 void ConsensusDriver::BuildNow(uint64_t height, uint32_t round) {
-  if (committing_ || height != store_.height() + 1) return;
+  if (writing_ != Write::kNone || height != store_.height() + 1) return;
   const size_t limit = ProposalTxLimit(round);
   std::vector<TxPtr> pending = mempool_.Peek(limit);
   std::vector<const ledger::Tx*> candidates;
@@ -552,7 +552,7 @@ void ConsensusDriver::OnValidate(const consensus::ValidateBlock& v) {
 
 void ConsensusDriver::OnDecide(const consensus::Decide& d) {
   if (d.height != store_.height() + 1) return;
-  if (committing_) {
+  if (writing_ != Write::kNone) {
     // Only a retry gets here (the core's inputs wait during a write): block sync is writing, and
     // may bring this height itself; if it does not, the next retry commits it.
     RetryCommit(d);
@@ -581,7 +581,7 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
   }
   auto block = std::make_shared<BuiltBlock>(std::move(it->second));
   built_.erase(it);
-  committing_ = true;
+  writing_ = Write::kDecided;
   asio::post(commit_thread_, [this, decided = std::move(decided), block]() mutable {
     Status st = store_.CommitBlock(block->write);
     asio::post(io_, [this, decided = std::move(decided), block = std::move(block),
@@ -591,7 +591,7 @@ void ConsensusDriver::OnDecide(const consensus::Decide& d) {
 
 void ConsensusDriver::FinishCommit(const consensus::Decide& d, std::shared_ptr<BuiltBlock> block,
                                    Status st) {
-  committing_ = false;
+  writing_ = Write::kNone;
   if (stopped_) return;
   if (!st.ok()) {
     GOVLEDGER_LOG(

@@ -257,15 +257,16 @@ class ConsensusDriver {
   std::unique_ptr<ledger::PendingChain> sync_written_chain_;
   std::unique_ptr<ledger::PendingChain> sync_chain_;
   std::vector<BuiltBlock> sync_built_;
-  size_t sync_built_txs_ = 0;
   // Whether the last of sync_built_ had its certificate checked, and if not, against which set
   // and from which peer: a write must end on a checked certificate.
   bool sync_last_checked_ = false;
   std::vector<ledger::Validator> sync_last_set_;
   uint32_t sync_last_peer_ = 0;
-  bool sync_writing_ = false;  // the commit thread is writing synced blocks (committing_ too)
   Stats stats_;
-  bool committing_ = false;  // the commit thread is writing a decided block or synced ones
+  // What the commit thread is writing. While it writes anything, the core's inputs wait (Pump)
+  // and nothing is built; block sync executes during its own writes, not during a decided one.
+  enum class Write { kNone, kDecided, kSynced };
+  Write writing_ = Write::kNone;
   // Last, so that it is joined (by Stop, or here) before anything the commit reads goes.
   boost::asio::thread_pool commit_thread_{1};
 };

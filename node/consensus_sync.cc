@@ -121,6 +121,12 @@ bool SameKeys(const std::vector<ledger::Validator>& a, const std::vector<ledger:
                     });
 }
 
+size_t TxCount(const std::vector<BuiltBlock>& blocks) {
+  size_t n = 0;
+  for (const BuiltBlock& b : blocks) n += b.write.block.txs.size();
+  return n;
+}
+
 }  // namespace
 
 const ledger::ChainView& ConsensusDriver::SyncTip() const {
@@ -131,7 +137,7 @@ const ledger::ChainView& ConsensusDriver::SyncTip() const {
 
 void ConsensusDriver::ApplyVerified() {
   if (sync_applying_) return;  // the call in progress takes it
-  if (committing_ && !sync_writing_) {
+  if (writing_ == Write::kDecided) {
     sync_apply_deferred_ = true;  // a decided block is being written: FinishCommit calls again
     return;
   }
@@ -139,7 +145,7 @@ void ConsensusDriver::ApplyVerified() {
   // drains (the write finishes, nothing new is executed) so that they run, before it goes on:
   // FinishSyncWrite calls again. Otherwise a long sync would hold every proposal and vote sent
   // meanwhile.
-  if (sync_writing_ && inputs_.size() >= kSyncDrainInputs) return;
+  if (writing_ == Write::kSynced && inputs_.size() >= kSyncDrainInputs) return;
   if (sync_batches_.empty() || sync_batches_.front()->pending != 0) return;  // still verifying
   // One batch per turn of the io loop: a finished write (FinishSyncWrite), arriving batches and
   // the API run between batches, and the next turn takes the next one.
@@ -231,26 +237,25 @@ bool ConsensusDriver::ApplyFetched(const FetchedBatch& batch) {
     // The next block executes on this one.
     if (!sync_chain_) sync_chain_ = std::make_unique<ledger::PendingChain>(tip);
     sync_chain_->Push(executed->write);
-    sync_built_txs_ += f.block.txs.size();
     sync_built_.push_back(std::move(*executed));
     sync_last_checked_ = checked;
     sync_last_set_ = std::move(set);
     sync_last_peer_ = peer;
     // A full write goes as soon as the commit thread is free; otherwise the blocks wait for it
     // (at most the batches in hand) while the next ones execute.
-    if (!sync_writing_ &&
-        (sync_built_.size() >= kSyncCommitBlocks || sync_built_txs_ >= kSyncCommitTxs) &&
+    if (writing_ == Write::kNone &&
+        (sync_built_.size() >= kSyncCommitBlocks || TxCount(sync_built_) >= kSyncCommitTxs) &&
         !StartSyncWrite()) {
       return false;
     }
   }
   // The blocks executed before one that does not check or execute are good: written.
-  if (!sync_writing_ && !sync_built_.empty() && !StartSyncWrite()) return false;
+  if (writing_ == Write::kNone && !sync_built_.empty() && !StartSyncWrite()) return false;
   return whole;
 }
 
 bool ConsensusDriver::StartSyncWrite() {
-  GOVLEDGER_CHECK(!sync_writing_ && !committing_ && !sync_built_.empty() && !sync_written_chain_);
+  GOVLEDGER_CHECK(writing_ == Write::kNone && !sync_built_.empty() && !sync_written_chain_);
   const ledger::BlockWrite& last = sync_built_.back().write;
   const uint64_t h = last.block.header.height;
   // Nothing of this write is taken unless its last certificate holds: the blocks before it were
@@ -263,11 +268,9 @@ bool ConsensusDriver::StartSyncWrite() {
   }
   auto blocks = std::make_shared<std::vector<BuiltBlock>>(std::move(sync_built_));
   sync_built_.clear();
-  sync_built_txs_ = 0;
   // Their chain (over the store: no write is in flight) is what the next blocks execute on.
   sync_written_chain_ = std::move(sync_chain_);
-  sync_writing_ = true;
-  committing_ = true;  // the core's inputs wait, as for a decided block (Pump)
+  writing_ = Write::kSynced;  // the core's inputs wait, as for a decided block (Pump)
   asio::post(commit_thread_, [this, blocks] {
     std::vector<const ledger::BlockWrite*> writes;
     for (const BuiltBlock& b : *blocks) writes.push_back(&b.write);
@@ -279,14 +282,12 @@ bool ConsensusDriver::StartSyncWrite() {
 
 void ConsensusDriver::DropSyncBlocks() {
   sync_built_.clear();
-  sync_built_txs_ = 0;
   sync_chain_.reset();
-  if (!sync_writing_) sync_written_chain_.reset();
+  if (writing_ == Write::kNone) sync_written_chain_.reset();
 }
 
 void ConsensusDriver::FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> blocks, Status st) {
-  sync_writing_ = false;
-  committing_ = false;
+  writing_ = Write::kNone;
   if (stopped_) return;
   const uint64_t first = blocks->front().write.block.header.height;
   const uint64_t last = blocks->back().write.block.header.height;
@@ -310,7 +311,7 @@ void ConsensusDriver::FinishSyncWrite(std::shared_ptr<std::vector<BuiltBlock>> b
         [written = std::shared_ptr<ledger::PendingChain>(std::move(sync_written_chain_))] {});
     if (!sync_built_.empty()) StartSyncWrite();
   }
-  if (!sync_writing_) {
+  if (writing_ == Write::kNone) {
     // Drained: consensus takes over from the new tip with what arrived meanwhile.
     if (core_->height() <= store_.height()) StartHeight();
     Pump();
