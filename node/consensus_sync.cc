@@ -92,7 +92,8 @@ void ConsensusDriver::VerifyFetched(uint32_t peer, std::vector<FetchedBlock> fet
     batch->blocks[i].vouched = true;
   }
   if (hooks_.on_workers) {
-    batch->set = executor_.ValidatorsOn(SyncTip(), SyncTip().height() + 1);
+    const ledger::ChainView& tip = SyncTip();
+    batch->set = executor_.ValidatorsOn(tip, tip.height() + 1);
     ++batch->pending;
     // Workers read the batch's blocks and set and write only their own block's flag; the io
     // thread leaves the batch alone until `verified` runs.
