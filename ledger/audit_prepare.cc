@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <map>
 #include <thread>
 #include <utility>
 
@@ -210,49 +211,54 @@ void CheckTxs(const PrepareContext& ctx, PreparedBlock& b, size_t first, size_t 
 
 std::vector<PreparedBlock> PrepareBlocks(const PrepareContext& ctx, uint64_t from, uint64_t count) {
   std::vector<PreparedBlock> blocks(count);
-  std::vector<std::optional<Bytes>> raw_blocks, commits, events, changes;
-  std::vector<std::string> block_errors, commit_errors, event_errors, change_errors;
-  const uint64_t commit_from = from > 1 ? from - 1 : from;  // the certificate before the batch too
-  Status st = ctx.store.ScanHeights('B', from, count, &raw_blocks, &block_errors);
-  if (st.ok()) {
-    st = ctx.store.ScanHeights('C', commit_from, count + (from - commit_from), &commits,
-                               &commit_errors);
-  }
-  if (st.ok()) st = ctx.store.ScanHeights('W', from, count, &events, &event_errors);
-  if (st.ok()) st = ctx.store.ScanHeights('J', from, count, &changes, &change_errors);
+  // One pass over the block store reads the four rows of each height, and the certificate of
+  // the height before the batch too.
+  const uint64_t commit_from = from > 1 ? from - 1 : from;
+  const size_t shift = static_cast<size_t>(from - commit_from);
+  std::map<char, Store::HeightRows> rows;
+  Status st = ctx.store.ScanHeights("BCWJ", commit_from, count + shift, &rows);
   if (!st.ok()) {
     for (uint64_t i = 0; i < count; ++i) blocks[i].height = from + i;
     blocks[0].early = Failure("missing_block", st.ToString());
     return blocks;
   }
-  const size_t shift = static_cast<size_t>(from - commit_from);
+  // Rows of the batch's own heights start at `shift`; the certificates are indexed from
+  // commit_from.
+  std::vector<std::optional<Bytes>>& raw_blocks = rows['B'].rows;
+  std::vector<std::optional<Bytes>>& commits = rows['C'].rows;
+  std::vector<std::optional<Bytes>>& events = rows['W'].rows;
+  std::vector<std::optional<Bytes>>& changes = rows['J'].rows;
+  const std::vector<std::string>& block_errors = rows['B'].errors;
+  const std::vector<std::string>& commit_errors = rows['C'].errors;
+  const std::vector<std::string>& event_errors = rows['W'].errors;
+  const std::vector<std::string>& change_errors = rows['J'].errors;
   const std::optional<Bytes> none;
   ParallelFor(count, ctx.threads, [&](size_t i) {
     const std::optional<Bytes>& prev = from + i > 1 ? commits[i + shift - 1] : none;
-    if (!block_errors[i].empty()) {
+    const size_t r = i + shift;  // the row of height from + i
+    if (!block_errors[r].empty()) {
       // LevelDB refused the bytes (checksum mismatch, truncated table): never audit a guess.
       blocks[i].height = from + i;
-      blocks[i].early = Failure("unreadable_block", block_errors[i]);
+      blocks[i].early = Failure("unreadable_block", block_errors[r]);
       return;
     }
-    CheckHeader(ctx, from + i, std::move(raw_blocks[i]), commits[i + shift], prev, events[i],
-                blocks[i]);
-    if (!commit_errors[i + shift].empty() && !blocks[i].early &&
+    CheckHeader(ctx, from + i, std::move(raw_blocks[r]), commits[r], prev, events[r], blocks[i]);
+    if (!commit_errors[r].empty() && !blocks[i].early &&
         (!blocks[i].mid || blocks[i].mid->code == "bad_commit")) {
-      blocks[i].mid = Failure("bad_commit", "stored certificate: " + commit_errors[i + shift]);
+      blocks[i].mid = Failure("bad_commit", "stored certificate: " + commit_errors[r]);
     }
-    if (!event_errors[i].empty()) {
-      blocks[i].events_failure = Failure("bad_events_hash", "stored events: " + event_errors[i]);
+    if (!event_errors[r].empty()) {
+      blocks[i].events_failure = Failure("bad_events_hash", "stored events: " + event_errors[r]);
     }
-    if (!change_errors[i].empty()) {
+    if (!change_errors[r].empty()) {
       blocks[i].state_changes_failure =
-          AuditFailure{"bad_state_root", "stored state changes: " + change_errors[i]};
-    } else if (!changes[i]) {
+          AuditFailure{"bad_state_root", "stored state changes: " + change_errors[r]};
+    } else if (!changes[r]) {
       blocks[i].state_changes_failure = AuditFailure{
           "bad_state_root", "stored state changes: not_found: state changes of block " +
                                 std::to_string(from + i) + " not found"};
     } else {
-      auto decoded = DecodeStateChanges(*changes[i]);
+      auto decoded = DecodeStateChanges(*changes[r]);
       if (decoded.ok()) {
         blocks[i].state_changes = std::move(decoded).value();
       } else {

@@ -162,6 +162,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
     batch.Put(Key(kMeta, kMetaLogSize), U64String(0));
     batch.Put(Key(kMeta, kMetaTipTime), U64String(static_cast<uint64_t>(genesis.genesis_time_ms)));
     batch.Put(Key(kMeta, kMetaStateTree), std::string(kStateTreeVersion));
+    batch.Put(Key(kMeta, kMetaBlockStore), std::string(kBlockStoreVersion));
     leveldb::WriteOptions wo;
     wo.sync = true;
     s = db->Write(wo, &batch);
@@ -211,6 +212,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
       return Status::Error("store_write_failed", "migrating " + dir + ": " + s.ToString());
     }
   }
+  GOVLEDGER_RETURN_IF_ERROR(impl->OpenBlocks(options));
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -235,7 +237,7 @@ int64_t Store::tip_time_ms() const {
 }
 
 Result<Bytes> Store::GetBlockBytes(uint64_t height) const {
-  auto raw = impl_->Get(U64Key(kBlock, height), "block " + std::to_string(height));
+  auto raw = impl_->GetAt(kBlock, height, this->height(), "block " + std::to_string(height));
   if (!raw.ok()) return raw.status();
   return ToBytesS(*raw);
 }
@@ -251,7 +253,8 @@ Result<Block> Store::GetBlock(uint64_t height) const {
 }
 
 Result<Commit> Store::GetCommit(uint64_t height) const {
-  auto raw = impl_->Get(U64Key(kCommit, height), "certificate of block " + std::to_string(height));
+  auto raw = impl_->GetAt(kCommit, height, this->height(),
+                          "certificate of block " + std::to_string(height));
   if (!raw.ok()) return raw.status();
   auto commit = DecodeCommit(ToBytesS(*raw));
   if (!commit.ok()) {
@@ -303,7 +306,8 @@ std::vector<Event> Store::GetEvents(std::string_view material_id) const {
 }
 
 Result<std::vector<Event>> Store::GetBlockEvents(uint64_t height) const {
-  auto raw = impl_->Get(U64Key(kBlockEvents, height), "events of block " + std::to_string(height));
+  auto raw = impl_->GetAt(kBlockEvents, height, this->height(),
+                          "events of block " + std::to_string(height));
   if (!raw.ok()) return raw.status();
   auto events = DecodeEvents(ToBytesS(*raw));
   if (!events.ok()) {
@@ -408,7 +412,10 @@ const crypto::NodeStore& Store::log_nodes() const { return impl_->nodes; }
 const crypto::SmtNodeStore& Store::state_nodes() const { return impl_->state_tree; }
 
 Result<std::vector<crypto::SmtUpdate>> Store::GetStateChanges(uint64_t height) const {
-  return impl_->state_tree.Changes(height);
+  auto raw = impl_->GetAt(LevelStateTree::kJournalTable, height, this->height(),
+                          "state changes of block " + std::to_string(height));
+  if (!raw.ok()) return raw.status();
+  return DecodeStateChanges(ToBytesS(*raw));
 }
 
 Result<StateProof> Store::ProveMaterial(std::string_view material_id) const {
@@ -455,6 +462,7 @@ Result<StateProof> Store::ProveRecord(Table table, std::string_view key) const {
 }
 
 leveldb::DB* StoreDb(const Store& store) { return store.impl_->db.get(); }
+leveldb::DB* StoreBlocksDb(const Store& store) { return store.impl_->blocks.get(); }
 
 Status Store::CommitBlock(const BlockWrite& w) { return CommitBlocks({&w}); }
 
@@ -474,7 +482,8 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
     tip_time_ms = s.tip_time_ms;
   }
   TopTree top = s.state_tree.top();
-  leveldb::WriteBatch batch;
+  leveldb::WriteBatch batch;   // the main database's
+  leveldb::WriteBatch blocks;  // the block store's, written (and synced) first
   // A second location for one hash would make FindTx and the audit disagree with the log.
   std::unordered_set<Digest, crypto::DigestHasher> batch_txs;
   // Index maintenance compares each material with its previous state: the committed one, or an
@@ -536,8 +545,8 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
                                                  " has a state_root other than its state update's");
     }
 
-    batch.Put(U64Key(kBlock, new_height), AsSlice(EncodeBlock(w.block)));
-    batch.Put(U64Key(kCommit, new_height), AsSlice(EncodeCommit(w.commit)));
+    blocks.Put(BlockRowKey(kBlock, new_height), AsSlice(EncodeBlock(w.block)));
+    blocks.Put(BlockRowKey(kCommit, new_height), AsSlice(EncodeCommit(w.commit)));
     batch.Put(Key(kBlockHash, w.block_hash), U64String(new_height));
 
     for (size_t i = 0; i < w.tx_hashes.size(); ++i) {
@@ -599,12 +608,14 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
         }
       }
     }
-    batch.Put(U64Key(kBlockEvents, new_height), AsSlice(EncodeEvents(w.events)));
+    blocks.Put(BlockRowKey(kBlockEvents, new_height), AsSlice(EncodeEvents(w.events)));
 
     for (const auto& [level, index, hash] : w.log_nodes) {
       batch.Put(LogNodeKey(level, index), std::string(hash.begin(), hash.end()));
     }
-    s.state_tree.Write(batch, new_height, state, top);
+    s.state_tree.Write(batch, state, top);
+    blocks.Put(BlockRowKey(LevelStateTree::kJournalTable, new_height),
+               AsSlice(EncodeStateChanges(state.changes)));
     top = LevelStateTree::After(top, state);
 
     height = new_height;
@@ -622,7 +633,8 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
   wo.sync = true;
   {
     std::lock_guard<std::mutex> commit_lock(s.commit_mu);
-    leveldb::Status st = s.db->Write(wo, &batch);
+    leveldb::Status st = s.blocks->Write(wo, &blocks);
+    if (st.ok()) st = s.db->Write(wo, &batch);
     if (!st.ok()) {
       const std::string which = writes.size() == 1
                                     ? "block " + std::to_string(height)
@@ -706,6 +718,7 @@ Result<std::shared_ptr<const Store>> Store::Snapshot() const {
     // The LevelDB snapshot and the state tree's top of one tip.
     std::lock_guard<std::mutex> lock(impl_->commit_mu);
     impl->db = std::make_unique<SnapshotDB>(impl_->db.get());
+    impl->blocks = impl_->blocks;
     impl->state_tree.set_top(impl_->state_tree.top());
   }
   impl->nodes.set_db(impl->db.get());

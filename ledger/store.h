@@ -1,20 +1,22 @@
 // The block store and state store on LevelDB. One Store owns one data directory (LevelDB's lock
-// keeps a second process out). Every block is committed in a single synced WriteBatch holding the
-// block, its commit certificate, the material state, events, indexes, Merkle log nodes and state
-// tree nodes, so a crash (kill -9, power loss) leaves the store at the previous block or the new
-// one, never between. (Block sync puts several consecutive blocks in one such batch:
-// CommitBlocks.)
+// keeps a second process out) holding two LevelDB databases: the main one (the state, its
+// indexes, the Merkle log, the state tree, the tip) in the directory itself, and the block store
+// (blocks, certificates, block events, state journals: the rows keyed by height) in its "blocks"
+// subdirectory (ledger/store_blocks.cc). Every block is committed with one synced WriteBatch to
+// each: the block store's first, then the main database's, whose tip metadata decides what is
+// committed, so a crash (kill -9, power loss) leaves the store at the previous block or the new
+// one, never between (block-store rows above the tip are never read and are deleted on open).
+// (Block sync puts several consecutive blocks in one such pair of batches: CommitBlocks.)
 //
-// Key layout (one-byte table prefix, big-endian integers so LevelDB order is numeric order):
+// Key layout of the main database (one-byte table prefix, big-endian integers so LevelDB order
+// is numeric order):
 //   'M' name            metadata: "genesis", "height", "tip_hash", "log_size", "tip_time",
-//                       "state_tree" (layout version of 'A'/'J', written when the store is created)
-//   'B' u64 height      Block (pb::Block)
-//   'C' u64 height      Commit certificate of that block
+//                       "state_tree" (layout version of 'A'/'J', written when the store is
+//                       created), "block_store" (written once the block store holds the blocks)
 //   'H' block hash      u64 height
 //   'T' tx hash         TxLocation
 //   'S' material id     Material (latest state)
 //   'V' id 0x00 u32 seq Event of a material
-//   'W' u64 height      the block's events in order (BlockEvents)
 //   'D' digest id       doc-digest index        'O' holder-commitment id   holder index
 //   'I' issuer 0x00 id  issuer index            'Y' type 0x00 id           type index
 //   'X' u64 until id    expiry index of materials with an expiry that are ACTIVE, ISSUED or
@@ -23,8 +25,13 @@
 //   'A' u16 depth path  state tree node (crypto::SparseMerkleTree; position = crypto::SmtPosKey,
 //                       value = crypto::EncodeSmtNode), newest version only (ledger/state_tree.h);
 //                       internal nodes at depth <= 16 are kept in memory, not here ("smt-v2")
-//   'J' u64 height      the block's state-map changes (EncodeStateChanges), for the chain audit
-//                       ('A' and 'J' are read and written by ledger/store_state_tree.cc)
+// Key layout of the block store (BlockRowKey: height first, so that every write appends):
+//   u64 height 'B'      Block (pb::Block)
+//   u64 height 'C'      Commit certificate of that block
+//   u64 height 'W'      the block's events in order (BlockEvents)
+//   u64 height 'J'      the block's state-map changes (EncodeStateChanges), for the chain audit
+// (A store written before 7 Dec 2026 kept those four as 'B'/'C'/'W'/'J' u64 height rows of the
+// main database; Open moves them into the block store once.)
 // Record tables (ledger::Table), written by the contracts as RecordWrites (ledger/records.h):
 //   'G' grant id                    Grant (pb::GrantRecord)
 //   'g' material id 0x00 grant id   grants of a material
@@ -196,9 +203,18 @@ class Store : public ChainView {
   Status ScanHeights(char table, uint64_t from, uint64_t count,
                      std::vector<std::optional<Bytes>>* out,
                      std::vector<std::string>* errors) const;
+  // The same for several tables in one pass over the block store (the chain audit reads all four
+  // for each height): (*out)[table] for each table in `tables`.
+  struct HeightRows {
+    std::vector<std::optional<Bytes>> rows;
+    std::vector<std::string> errors;
+  };
+  Status ScanHeights(std::string_view tables, uint64_t from, uint64_t count,
+                     std::map<char, HeightRows>* out) const;
   // Rows and bytes per table prefix: a full scan counting each row's key and value bytes as
   // stored (before compression), and LevelDB's estimate of the bytes each prefix takes in its
-  // files on disk (after compression; 0 for what is still only in the write buffer).
+  // files on disk (after compression; 0 for what is still only in the write buffer). The block
+  // store's tables ('B', 'C', 'W', 'J') share its size on disk in proportion to their bytes.
   struct TableUsage {
     uint64_t rows = 0;
     uint64_t key_bytes = 0;
@@ -232,14 +248,23 @@ class Store : public ChainView {
   Result<std::shared_ptr<const Store>> Snapshot() const;
 
  private:
-  friend leveldb::DB* StoreDb(const Store& store);  // for ledger/store_check.cc
+  friend leveldb::DB* StoreDb(const Store& store);        // for ledger/store_check.cc
+  friend leveldb::DB* StoreBlocksDb(const Store& store);  // for ledger/store_check.cc
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
-// The LevelDB handle of a store, for ledger/store_check.cc only.
+// The LevelDB handles of a store (its main database and its block store), for
+// ledger/store_check.cc only.
 leveldb::DB* StoreDb(const Store& store);
+leveldb::DB* StoreBlocksDb(const Store& store);
+
+// The block store's directory inside a store's data directory, and the key of a height-keyed
+// row in it: the big-endian height, then the table byte ('B' block, 'C' certificate, 'W' block
+// events, 'J' state changes). For tools and tests that read rows as stored.
+std::string BlockStoreDir(const std::string& data_dir);
+std::string BlockRowKey(char table, uint64_t height);
 
 // Merkle node store for a block being built: reads fall through to the committed nodes, writes
 // stay in memory until they are moved into a BlockWrite.

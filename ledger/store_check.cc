@@ -24,8 +24,9 @@ namespace govledger::ledger {
 
 namespace {
 
-constexpr char kBlock = 'B';   // as in ledger/store.cc
+constexpr char kBlock = 'B';  // as in ledger/store_internal.h
 constexpr char kCommit = 'C';
+constexpr size_t kBlockRowKeySize = 9;  // u64 height, table byte (BlockRowKey)
 
 leveldb::ReadOptions Checked() {
   leveldb::ReadOptions o;
@@ -34,12 +35,17 @@ leveldb::ReadOptions Checked() {
 }
 
 // A readable name for a store key in error messages: block/certificate heights, else the table.
-std::string DescribeKey(const std::string& k) {
+std::string DescribeKey(const std::string& k, bool block_store) {
   if (k.empty()) return "the start of the store";
-  if ((k[0] == kBlock || k[0] == kCommit) && k.size() == 9) {
-    return std::string(k[0] == kBlock ? "block " : "the certificate of block ") +
-           std::to_string(ReadU64BE(reinterpret_cast<const uint8_t*>(k.data() + 1)));
+  if (block_store && k.size() == kBlockRowKeySize) {
+    const char table = k.back();
+    const std::string height =
+        std::to_string(ReadU64BE(reinterpret_cast<const uint8_t*>(k.data())));
+    if (table == kBlock) return "block " + height;
+    if (table == kCommit) return "the certificate of block " + height;
+    return std::string("the '") + table + "' row of block " + height;
   }
+  if (block_store) return "a key of the block store";
   return std::string("a key of table '") + k[0] + "'";
 }
 
@@ -116,10 +122,8 @@ Status CheckTableSize(const LiveTable& t) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Status Store::VerifyTableFiles() const {
-  auto tables = LiveTables(StoreDb(*this), data_dir());
+Status VerifyTableFilesOf(leveldb::DB* db, const std::string& dir) {
+  auto tables = LiveTables(db, dir);
   if (!tables.ok()) return tables.status();
   for (const LiveTable& t : *tables) {
     GOVLEDGER_RETURN_IF_ERROR(CheckTableSize(t));
@@ -127,11 +131,10 @@ Status Store::VerifyTableFiles() const {
   return Status::Ok();
 }
 
-Status Store::VerifyAllChecksums() const {
-  const std::string& dir = data_dir();
+Status VerifyAllChecksumsOf(leveldb::DB* db, const std::string& dir, bool block_store) {
   leveldb::ReadOptions o = Checked();
   o.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(StoreDb(*this)->NewIterator(o));
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(o));
   std::string last;
   // LevelDB's iterator steps over a block it cannot read and only remembers the error, so the
   // status is checked at every step to name the last key before the damage.
@@ -140,7 +143,7 @@ Status Store::VerifyAllChecksums() const {
   }
   if (it->status().ok()) return Status::Ok();
   std::string where;
-  if (auto tables = LiveTables(StoreDb(*this), dir); tables.ok()) {
+  if (auto tables = LiveTables(db, dir); tables.ok()) {
     for (const LiveTable& t : *tables) {
       if (Status st = CheckTableFile(t); !st.ok()) {
         where = " (in " + st.message() + ")";
@@ -148,11 +151,12 @@ Status Store::VerifyAllChecksums() const {
       }
     }
   }
-  return CorruptStore("checksum verification of " + dir + " failed after " + DescribeKey(last) +
-                      ": " + it->status().ToString() + where);
+  return CorruptStore("checksum verification of " + dir + " failed after " +
+                      DescribeKey(last, block_store) + ": " + it->status().ToString() + where);
 }
 
-Status DiagnoseStoreDir(const std::string& dir) {
+// Opens one of the store's two databases with LevelDB alone and checks each of its table files.
+Status DiagnoseDb(const std::string& dir) {
   leveldb::Options options;
   options.paranoid_checks = true;
   leveldb::DB* raw = nullptr;
@@ -166,6 +170,27 @@ Status DiagnoseStoreDir(const std::string& dir) {
     GOVLEDGER_RETURN_IF_ERROR(CheckTableFile(t));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status Store::VerifyTableFiles() const {
+  GOVLEDGER_RETURN_IF_ERROR(VerifyTableFilesOf(StoreDb(*this), data_dir()));
+  return VerifyTableFilesOf(StoreBlocksDb(*this), BlockStoreDir(data_dir()));
+}
+
+Status Store::VerifyAllChecksums() const {
+  GOVLEDGER_RETURN_IF_ERROR(VerifyAllChecksumsOf(StoreDb(*this), data_dir(), false));
+  return VerifyAllChecksumsOf(StoreBlocksDb(*this), BlockStoreDir(data_dir()), true);
+}
+
+Status DiagnoseStoreDir(const std::string& dir) {
+  GOVLEDGER_RETURN_IF_ERROR(DiagnoseDb(dir));
+  // A store written before the block store existed has none yet.
+  struct stat st {};
+  const std::string blocks = BlockStoreDir(dir);
+  if (::stat(blocks.c_str(), &st) != 0) return Status::Ok();
+  return DiagnoseDb(blocks);
 }
 
 Status CheckTip(const Store& store, const Genesis& genesis, uint64_t count) {

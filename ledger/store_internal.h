@@ -54,6 +54,16 @@ inline constexpr std::string_view kMetaTipTime = "tip_time";
 inline constexpr std::string_view kMetaStateTree = "state_tree";
 inline constexpr std::string_view kStateTreeVersion = "smt-v2";
 inline constexpr std::string_view kStateTreeV1 = "smt-v1";
+// Where the height-keyed rows ('B', 'C', 'W', 'J') live. A store without it keeps them in the
+// main database, as every store did before 7 Dec 2026, and is migrated on open.
+inline constexpr std::string_view kMetaBlockStore = "block_store";
+inline constexpr std::string_view kBlockStoreVersion = "blocks-v1";
+
+// The tables of the block store (the second LevelDB, BlockStoreDir), keyed by height.
+inline bool IsHeightTable(char table) {
+  return table == kBlock || table == kCommit || table == kBlockEvents ||
+         table == LevelStateTree::kJournalTable;
+}
 
 // Releases a LevelDB snapshot on scope exit (a store snapshot's view releases nothing).
 class SnapshotGuard {
@@ -186,6 +196,11 @@ struct Store::Impl {
   std::unique_ptr<const leveldb::FilterPolicy> filter;
   std::unique_ptr<leveldb::Cache> cache;
   std::unique_ptr<leveldb::DB> db;
+  // The block store: blocks, certificates, block events and state journals, keyed by height
+  // first (BlockRowKey) so that every write appends at its end and LevelDB moves its tables down
+  // the levels without rewriting them. Shared with the store's snapshots: its rows of a height
+  // never change once that height is committed, and reads above the reader's tip are refused.
+  std::shared_ptr<leveldb::DB> blocks;
   LevelNodeStore nodes;
   LevelStateTree state_tree;
 
@@ -201,6 +216,9 @@ struct Store::Impl {
 
   // Reads a key: OK with the value, "not_found", or "corrupt_store".
   Result<std::string> Get(const std::string& key, const std::string& what) const;
+  // Reads a height-keyed row from the block store; "not_found" above `tip` (a row written for a
+  // block whose state is not committed yet, or by a write that a crash interrupted).
+  Result<std::string> GetAt(char table, uint64_t at, uint64_t tip, const std::string& what) const;
 
   // A LevelDB snapshot and the state tree's top of the same tip.
   struct Pinned {
@@ -211,6 +229,15 @@ struct Store::Impl {
 
   // Reads the tip (height, log size, time, hash) from the metadata into the fields above.
   Status LoadTip();
+
+  // The block store (ledger/store_blocks.cc). OpenBlocks opens it (created for a new store and
+  // for one written before it existed, whose height-keyed rows MigrateBlocks moves into it and
+  // DropOldBlockRows then deletes from the main database) and deletes rows above the tip that a
+  // crash between CommitBlocks' two writes left (TrimBlocks). After LoadTip.
+  Status OpenBlocks(const leveldb::Options& main_options);
+  Status MigrateBlocks();
+  Status DropOldBlockRows();
+  Status TrimBlocks();
 
   // Committed material state, for CommitBlock's index maintenance (errors are reported there).
   Result<std::optional<Material>> ReadMaterial(std::string_view id) const;

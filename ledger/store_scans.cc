@@ -1,5 +1,6 @@
 // The Store's whole-table scans (ledger/store.h), for the chain audit and offline tools: the
-// transaction index, the state entries, the state tree, one table's rows by height, table sizes.
+// transaction index, the state entries, the state tree, table sizes (the rows by height are read
+// in ledger/store_blocks.cc).
 #include <leveldb/db.h>
 #include <leveldb/iterator.h>
 
@@ -76,45 +77,6 @@ Status Store::ForEachStateNode(
   return impl_->state_tree.ForEachNode(fn);
 }
 
-Status Store::ScanHeights(char table, uint64_t from, uint64_t count,
-                          std::vector<std::optional<Bytes>>* out,
-                          std::vector<std::string>* errors) const {
-  if (table != kBlock && table != kCommit && table != kBlockEvents &&
-      table != LevelStateTree::kJournalTable) {
-    return Status::Error("invalid_argument", std::string("table '") + table +
-                                                 "' is not keyed by height");
-  }
-  out->assign(count, std::nullopt);
-  errors->assign(count, std::string());
-  if (count == 0) return Status::Ok();
-  leveldb::ReadOptions ro = Checked();
-  ro.fill_cache = false;  // a scan of the whole chain would only evict the node's hot entries
-  std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(ro));
-  for (it->Seek(U64Key(table, from)); it->Valid(); it->Next()) {
-    leveldb::Slice k = it->key();
-    if (k.size() != 9 || k[0] != table) break;
-    const uint64_t h = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data()) + 1);
-    if (h >= from + count) break;
-    leveldb::Slice v = it->value();
-    (*out)[h - from] = Bytes(reinterpret_cast<const uint8_t*>(v.data()),
-                             reinterpret_cast<const uint8_t*>(v.data()) + v.size());
-  }
-  if (!it->status().ok()) {
-    // LevelDB skips a damaged block and reports it at the end: read what is missing one by one.
-    for (uint64_t i = 0; i < count; ++i) {
-      if ((*out)[i]) continue;
-      auto raw = impl_->Get(U64Key(table, from + i),
-                            std::string(1, table) + " row of height " + std::to_string(from + i));
-      if (raw.ok()) {
-        (*out)[i] = ToBytesS(*raw);
-      } else if (raw.status().code() != "not_found") {
-        (*errors)[i] = raw.status().ToString();
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 std::map<char, Store::TableUsage> Store::TableSizes() const {
   std::map<char, TableUsage> out;
   leveldb::ReadOptions ro = Checked();
@@ -134,6 +96,36 @@ std::map<char, Store::TableUsage> Store::TableSizes() const {
     uint64_t size = 0;
     impl_->db->GetApproximateSizes(&r, 1, &size);
     usage.disk_bytes = size;
+  }
+  // The block store's rows are interleaved by height: its size on disk is shared out among its
+  // tables in proportion to their bytes.
+  std::map<char, TableUsage> blocks;
+  uint64_t block_bytes = 0;
+  std::unique_ptr<leveldb::Iterator> bit(impl_->blocks->NewIterator(ro));
+  for (bit->SeekToFirst(); bit->Valid(); bit->Next()) {
+    leveldb::Slice k = bit->key();
+    TableUsage& u = blocks[k.empty() ? '\0' : k[k.size() - 1]];
+    ++u.rows;
+    u.key_bytes += k.size();
+    u.value_bytes += bit->value().size();
+    block_bytes += k.size() + bit->value().size();
+  }
+  const std::string all_begin;
+  const std::string all_end(9, '\xff');
+  leveldb::Range all(all_begin, all_end);
+  uint64_t block_disk = 0;
+  impl_->blocks->GetApproximateSizes(&all, 1, &block_disk);
+  for (auto& [table, usage] : blocks) {
+    TableUsage& u = out[table];
+    u.rows += usage.rows;
+    u.key_bytes += usage.key_bytes;
+    u.value_bytes += usage.value_bytes;
+    if (block_bytes > 0) {
+      u.disk_bytes +=
+          static_cast<uint64_t>(static_cast<double>(block_disk) *
+                                static_cast<double>(usage.key_bytes + usage.value_bytes) /
+                                static_cast<double>(block_bytes));
+    }
   }
   return out;
 }

@@ -26,12 +26,6 @@ std::string NodeKey(const crypto::SmtPos& pos) {
   return k;
 }
 
-std::string JournalKey(uint64_t height) {
-  std::string k(1, LevelStateTree::kJournalTable);
-  AppendU64BE(k, height);
-  return k;
-}
-
 leveldb::Slice AsSlice(const Bytes& b) {
   return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size());
 }
@@ -247,7 +241,7 @@ void LevelStateTree::DeleteNode(const crypto::SmtPos&) {
   GOVLEDGER_CHECK(false && "the committed state tree is read-only; use PendingStateNodes");
 }
 
-void LevelStateTree::Write(leveldb::WriteBatch& batch, uint64_t height, const StateUpdate& update,
+void LevelStateTree::Write(leveldb::WriteBatch& batch, const StateUpdate& update,
                            const TopTree& top) const {
   for (const auto& [pos, node] : update.nodes) {
     if (pos.depth > kTopDepth || IsLeaf(node)) {
@@ -262,7 +256,6 @@ void LevelStateTree::Write(leveldb::WriteBatch& batch, uint64_t height, const St
     const TopNode* was = FindTop(top.get(), pos);
     if (was != nullptr && IsLeaf(was->node)) batch.Delete(NodeKey(pos));
   }
-  batch.Put(JournalKey(height), AsSlice(EncodeStateChanges(update.changes)));
 }
 
 TopTree LevelStateTree::After(const TopTree& top, const StateUpdate& update) {
@@ -276,17 +269,6 @@ TopTree LevelStateTree::After(const TopTree& top, const StateUpdate& update) {
 void LevelStateTree::Committed(TopTree top) {
   std::lock_guard<std::mutex> lock(mu_);
   top_ = std::move(top);
-}
-
-Result<std::vector<crypto::SmtUpdate>> LevelStateTree::Changes(uint64_t height) const {
-  std::string value;
-  leveldb::Status s = db_->Get(Checked(snapshot_), JournalKey(height), &value);
-  if (s.IsNotFound()) {
-    return Status::Error("not_found",
-                         "state changes of block " + std::to_string(height) + " not found");
-  }
-  if (!s.ok()) return CorruptStore("reading state changes: " + s.ToString());
-  return DecodeStateChanges(Bytes(value.begin(), value.end()));
 }
 
 Status LevelStateTree::ForEachNode(

@@ -67,17 +67,15 @@ class LevelStateTree : public crypto::SmtNodeStore {
   void PutNode(const crypto::SmtPos& pos, const crypto::SmtNode& node) override;
   void DeleteNode(const crypto::SmtPos& pos) override;
 
-  // Adds block `height`'s node writes and journal to its batch; `top` is the top of the tree the
-  // update was computed on (top() for the committed tip; After() of it for a block committed
-  // after another in the same batch).
-  void Write(leveldb::WriteBatch& batch, uint64_t height, const StateUpdate& update,
-             const TopTree& top) const;
+  // Adds a block's node writes to its batch (its journal, the 'J' row, goes to the block store:
+  // Store::CommitBlocks); `top` is the top of the tree the update was computed on (top() for the
+  // committed tip; After() of it for a block committed after another in the same batch).
+  void Write(leveldb::WriteBatch& batch, const StateUpdate& update, const TopTree& top) const;
   // The top after `update` (a new tree sharing the unchanged subtrees with `top`).
   static TopTree After(const TopTree& top, const StateUpdate& update);
   // After the batch is durable (under the commit lock): the top moves to the new tip.
   void Committed(TopTree top);
 
-  Result<std::vector<crypto::SmtUpdate>> Changes(uint64_t height) const;
   // Every node of the tree in position order (by depth, then path): the top's internal nodes
   // from memory, the rest from LevelDB.
   Status ForEachNode(

@@ -17,6 +17,7 @@
 
 #include "crypto/sign.h"
 #include "ledger/codec.h"
+#include "ledger/store.h"
 #include "node/http_client.h"
 #include "tests/integration/harness.h"
 #include "util/bytes.h"
@@ -626,15 +627,15 @@ TEST_CASE("a block altered on disk: audit chain reports TAMPERED at its height, 
   RequireAuditOk(chain);  // clean before the tampering
 
   {
-    // The store's block record: key 'B' + big-endian height, value a pb::Block whose header is
-    // kept as its exact bytes. Flip a byte near the end of the header (inside a hash), which
-    // keeps the block decodable but changes its hash.
+    // The store's block record, in its block store: key big-endian height + 'B', value a
+    // pb::Block whose header is kept as its exact bytes. Flip a byte near the end of the header
+    // (inside a hash), which keeps the block decodable but changes its hash.
     leveldb::DB* raw_db = nullptr;
-    leveldb::Status st = leveldb::DB::Open(leveldb::Options(), node.home() + "/data", &raw_db);
+    leveldb::Status st = leveldb::DB::Open(leveldb::Options(),
+                                           ledger::BlockStoreDir(node.home() + "/data"), &raw_db);
     REQUIRE(st.ok());
     std::unique_ptr<leveldb::DB> db(raw_db);
-    std::string key(1, 'B');
-    AppendU64BE(key, issued.height);
+    const std::string key = ledger::BlockRowKey('B', issued.height);
     std::string value;
     REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
     Bytes stored(value.begin(), value.end());

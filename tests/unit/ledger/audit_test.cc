@@ -20,11 +20,8 @@ const testing::TestNetwork& Net() {
   return net;
 }
 
-std::string HeightKey(char table, uint64_t h) {
-  std::string k(1, table);
-  AppendU64BE(k, h);
-  return k;
-}
+// A height-keyed row's key in the block store (BlockStoreDir).
+std::string HeightKey(char table, uint64_t h) { return BlockRowKey(table, h); }
 
 // A data directory with a 10-block chain: blocks of 0..3 issues, revokes and expiries.
 void BuildChain(const std::string& dir) {
@@ -112,8 +109,8 @@ TEST_CASE("audit passes a clean chain and counts its transactions", "[ledger]") 
 TEST_CASE("audit in batches on several threads reports the same first bad height", "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());
-  const std::string cert = ReadStored(dir.path(), HeightKey('C', 5));
-  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
+  const std::string cert = ReadStored(BlockStoreDir(dir.path()), HeightKey('C', 5));
+  const std::string block = ReadStored(BlockStoreDir(dir.path()), HeightKey('B', 5));
   // Batches of 1, 2 (block 5 opens a batch: its previous certificate is read from the batch
   // before) and 4 (block 5 inside a batch), on 1, 3 and 8 threads.
   const std::vector<std::pair<unsigned, uint64_t>> layouts{{1, 1}, {3, 2}, {8, 4}};
@@ -127,7 +124,7 @@ TEST_CASE("audit in batches on several threads reports the same first bad height
     CHECK(clean.checked_height == 10);
     CHECK(clean.txs_checked == 16);
   }
-  FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('C', 5), cert.size() - 2);
   for (const auto& [threads, batch] : layouts) {
     AuditOptions opts;
     opts.threads = threads;
@@ -135,8 +132,9 @@ TEST_CASE("audit in batches on several threads reports the same first bad height
     INFO("threads " << threads << ", batch " << batch);
     CheckBadAt5(Audit(dir.path(), opts), "bad_commit");
   }
-  FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);  // restored
-  FlipStoredByte(dir.path(), HeightKey('B', 5), block.size() - 1);  // the embedded last commit
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('C', 5), cert.size() - 2);  // restored
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('B', 5),
+                 block.size() - 1);  // the embedded last commit
   for (const auto& [threads, batch] : layouts) {
     AuditOptions opts;
     opts.threads = threads;
@@ -159,23 +157,24 @@ TEST_CASE("audit reports a flipped header byte in block 5 as bad_block_hash at 5
   BuildChain(dir.path());
   // The header is field 1 of pb::Block: tag, one length byte, then the header bytes. Flip a byte
   // near the end of the header (inside events_hash), which keeps it decodable.
-  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
+  const std::string block = ReadStored(BlockStoreDir(dir.path()), HeightKey('B', 5));
   const Block decoded = DecodeBlock(Bytes(block.begin(), block.end())).value();
-  FlipStoredByte(dir.path(), HeightKey('B', 5), 2 + decoded.header_bytes.size() - 3);
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('B', 5), 2 + decoded.header_bytes.size() - 3);
   CheckBadAt5(Audit(dir.path()), "bad_block_hash");
 }
 
 TEST_CASE("audit reports an undecodable block 5 as bad_block_encoding at 5", "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());
-  FlipStoredByte(dir.path(), HeightKey('B', 5), 0);  // the first field tag becomes invalid
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('B', 5),
+                 0);  // the first field tag becomes invalid
   CheckBadAt5(Audit(dir.path()), "bad_block_encoding");
 }
 
 TEST_CASE("audit reports a tampered tx signature in block 5 as bad_tx_signature", "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());
-  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
+  const std::string block = ReadStored(BlockStoreDir(dir.path()), HeightKey('B', 5));
   const Block decoded = DecodeBlock(Bytes(block.begin(), block.end())).value();
   REQUIRE(!decoded.txs.empty());
   // The signature is the last field of the first SignedTx; its last byte sits just before the
@@ -183,7 +182,7 @@ TEST_CASE("audit reports a tampered tx signature in block 5 as bad_tx_signature"
   const std::string tx(decoded.txs[0].begin(), decoded.txs[0].end());
   const size_t at = block.find(tx);
   REQUIRE(at != std::string::npos);
-  FlipStoredByte(dir.path(), HeightKey('B', 5), at + tx.size() - 1);
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('B', 5), at + tx.size() - 1);
   CheckBadAt5(Audit(dir.path()), "bad_tx_signature");
 
   AuditOptions no_sigs;
@@ -194,7 +193,7 @@ TEST_CASE("audit reports a tampered tx signature in block 5 as bad_tx_signature"
 
 // The transaction index key ('T' + tx hash) of the first transaction of block `h`.
 std::string FirstTxIndexKey(const std::string& dir, uint64_t h) {
-  const std::string block = ReadStored(dir, HeightKey('B', h));
+  const std::string block = ReadStored(BlockStoreDir(dir), HeightKey('B', h));
   const Block decoded = DecodeBlock(Bytes(block.begin(), block.end())).value();
   REQUIRE(!decoded.txs.empty());
   const Tx tx =
@@ -245,13 +244,13 @@ TEST_CASE("audit reports a missing tx index entry before a later failure, and no
   BuildChain(dir.path());
   DeleteStored(dir.path(), FirstTxIndexKey(dir.path(), 5));
   SECTION("a later bad certificate at 7: the index entry at 5 comes first") {
-    const std::string cert = ReadStored(dir.path(), HeightKey('C', 7));
-    FlipStoredByte(dir.path(), HeightKey('C', 7), cert.size() - 2);
+    const std::string cert = ReadStored(BlockStoreDir(dir.path()), HeightKey('C', 7));
+    FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('C', 7), cert.size() - 2);
     CheckBadAt5(Audit(dir.path()), "bad_tx_location");
   }
   SECTION("a bad certificate at 5 itself is checked before its transactions") {
-    const std::string cert = ReadStored(dir.path(), HeightKey('C', 5));
-    FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);
+    const std::string cert = ReadStored(BlockStoreDir(dir.path()), HeightKey('C', 5));
+    FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('C', 5), cert.size() - 2);
     CheckBadAt5(Audit(dir.path()), "bad_commit");
   }
   SECTION("a flipped state tree node (reported at the tip) is checked after the whole chain") {
@@ -264,17 +263,18 @@ TEST_CASE("audit reports a missing tx index entry before a later failure, and no
 TEST_CASE("audit reports a flipped byte in certificate 5 as bad_commit at 5", "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());
-  const std::string cert = ReadStored(dir.path(), HeightKey('C', 5));
-  FlipStoredByte(dir.path(), HeightKey('C', 5), cert.size() - 2);  // inside the last signature
+  const std::string cert = ReadStored(BlockStoreDir(dir.path()), HeightKey('C', 5));
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('C', 5),
+                 cert.size() - 2);  // inside the last signature
   CheckBadAt5(Audit(dir.path()), "bad_commit");
 }
 
 TEST_CASE("audit reports a flipped byte in block 5's events as bad_events_hash at 5", "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());
-  const std::string events = ReadStored(dir.path(), HeightKey('W', 5));
+  const std::string events = ReadStored(BlockStoreDir(dir.path()), HeightKey('W', 5));
   REQUIRE(events.size() > 10);
-  FlipStoredByte(dir.path(), HeightKey('W', 5), events.size() - 1);
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('W', 5), events.size() - 1);
   CheckBadAt5(Audit(dir.path()), "bad_events_hash");
 }
 
@@ -282,8 +282,8 @@ TEST_CASE("audit reports a tampered embedded last commit as bad_last_commit", "[
   TempDir dir;
   BuildChain(dir.path());
   // The last commit is the final field of pb::Block; its last byte ends a signature.
-  const std::string block = ReadStored(dir.path(), HeightKey('B', 5));
-  FlipStoredByte(dir.path(), HeightKey('B', 5), block.size() - 1);
+  const std::string block = ReadStored(BlockStoreDir(dir.path()), HeightKey('B', 5));
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('B', 5), block.size() - 1);
   CheckBadAt5(Audit(dir.path()), "bad_last_commit");
 }
 
@@ -336,8 +336,9 @@ TEST_CASE("audit reports a flipped byte in block 5's state changes as bad_state_
           "[ledger]") {
   TempDir dir;
   BuildChain(dir.path());
-  const std::string journal = ReadStored(dir.path(), HeightKey('J', 5));
-  FlipStoredByte(dir.path(), HeightKey('J', 5), journal.size() - 1);  // inside the last value
+  const std::string journal = ReadStored(BlockStoreDir(dir.path()), HeightKey('J', 5));
+  FlipStoredByte(BlockStoreDir(dir.path()), HeightKey('J', 5),
+                 journal.size() - 1);  // inside the last value
   CheckBadAt5(Audit(dir.path()), "bad_state_root");
 }
 

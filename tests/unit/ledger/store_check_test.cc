@@ -24,11 +24,8 @@ const testing::TestNetwork& Net() {
   return net;
 }
 
-std::string HeightKey(char table, uint64_t h) {
-  std::string k(1, table);
-  AppendU64BE(k, h);
-  return k;
-}
+// A height-keyed row's key in the block store (BlockStoreDir).
+std::string HeightKey(char table, uint64_t h) { return BlockRowKey(table, h); }
 
 // Tables this file's helpers write are uncompressed (see BuildChainInTables).
 leveldb::Options Uncompressed() {
@@ -37,10 +34,11 @@ leveldb::Options Uncompressed() {
   return options;
 }
 
-// A 10-block chain whose data ends up in LevelDB table files: reopening the database replays
-// its log into one level-0 table, written uncompressed so that stored values occur in the file
-// byte for byte. (Snappy is not that: it may encode even part of a random signature as a copy of
-// earlier bytes, and a search for the signature's bytes then fails about once in 60 runs.)
+// A 10-block chain whose data ends up in LevelDB table files: reopening each of the store's two
+// databases replays its log into one level-0 table, written uncompressed so that stored values
+// occur in the file byte for byte. (Snappy is not that: it may encode even part of a random
+// signature as a copy of earlier bytes, and a search for the signature's bytes then fails about
+// once in 60 runs.)
 void BuildChainInTables(const std::string& dir) {
   {
     auto store = Store::Open(dir, Net().genesis).value();
@@ -52,9 +50,11 @@ void BuildChainInTables(const std::string& dir) {
       REQUIRE(chain.Commit(b).ok());
     }
   }
-  leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(Uncompressed(), dir, &raw).ok());
-  delete raw;
+  for (const std::string& db : {dir, BlockStoreDir(dir)}) {
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(Uncompressed(), db, &raw).ok());
+    delete raw;
+  }
 }
 
 // The largest .ldb file of a LevelDB directory.
@@ -122,7 +122,7 @@ void RewriteWithFlippedByte(const std::string& dir, const std::string& key, size
 // Offset of a byte inside the header's last fields (keeps the block decodable).
 size_t HeaderByte(const std::string& dir, uint64_t h) {
   leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(Uncompressed(), dir, &raw).ok());
+  REQUIRE(leveldb::DB::Open(Uncompressed(), BlockStoreDir(dir), &raw).ok());
   std::unique_ptr<leveldb::DB> db(raw);
   std::string value;
   REQUIRE(db->Get(leveldb::ReadOptions(), HeightKey('B', h), &value).ok());
@@ -189,7 +189,7 @@ TEST_CASE("a flipped byte inside a LevelDB table file is refused as corrupt_stor
 TEST_CASE("a rewritten tip block fails the tip check at its height", "[ledger][store_check]") {
   TempDir dir;
   BuildChainInTables(dir.path());
-  RewriteWithFlippedByte(dir.path(), HeightKey('B', 10), HeaderByte(dir.path(), 10));
+  RewriteWithFlippedByte(BlockStoreDir(dir.path()), HeightKey('B', 10), HeaderByte(dir.path(), 10));
   Status s = OpenAndCheck(dir.path());
   REQUIRE_FALSE(s.ok());
   CHECK(s.code() == "corrupt_store");
@@ -200,7 +200,7 @@ TEST_CASE("a rewritten certificate near the tip fails the tip check at its heigh
           "[ledger][store_check]") {
   TempDir dir;
   BuildChainInTables(dir.path());
-  RewriteWithFlippedByte(dir.path(), HeightKey('C', 8), 20);
+  RewriteWithFlippedByte(BlockStoreDir(dir.path()), HeightKey('C', 8), 20);
   Status s = OpenAndCheck(dir.path());
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::StartsWith("block 8: "));
@@ -210,7 +210,7 @@ TEST_CASE("a rewritten old block passes the tip window but audit chain names its
           "[ledger][store_check]") {
   TempDir dir;
   BuildChainInTables(dir.path());
-  RewriteWithFlippedByte(dir.path(), HeightKey('B', 3), HeaderByte(dir.path(), 3));
+  RewriteWithFlippedByte(BlockStoreDir(dir.path()), HeightKey('B', 3), HeaderByte(dir.path(), 3));
   StartupCheckOptions opts;
   opts.tip_blocks = 4;
   CHECK(OpenAndCheck(dir.path(), opts).ok());
@@ -235,7 +235,7 @@ TEST_CASE("a block unreadable from a damaged table is named by audit chain",
   std::string table;
   std::string data;
   size_t at = std::string::npos;
-  for (const std::string& t : TableFiles(dir.path())) {
+  for (const std::string& t : TableFiles(BlockStoreDir(dir.path()))) {
     data = ReadWholeFile(t);
     at = data.find(tail);
     if (at != std::string::npos) {
@@ -250,7 +250,7 @@ TEST_CASE("a block unreadable from a damaged table is named by audit chain",
   REQUIRE(::pwrite(fd, &b, 1, static_cast<off_t>(at + 5)) == 1);
   ::close(fd);
   auto store = Store::Open(dir.path(), Net().genesis);
-  REQUIRE(store.ok());  // metadata lives in another block of the table
+  REQUIRE(store.ok());  // the tip's metadata lives in the main database
   auto read = (*store)->GetBlockBytes(1);
   REQUIRE_FALSE(read.ok());  // never the damaged bytes
   CHECK(read.status().code() == "corrupt_store");

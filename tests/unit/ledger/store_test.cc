@@ -29,11 +29,8 @@ std::unique_ptr<Store> OpenStore(const std::string& dir) {
   return std::move(s).value();
 }
 
-std::string HeightKey(char table, uint64_t h) {
-  std::string k(1, table);
-  AppendU64BE(k, h);
-  return k;
-}
+// A height-keyed row's key in the block store (BlockStoreDir).
+std::string HeightKey(char table, uint64_t h) { return BlockRowKey(table, h); }
 
 void PutRaw(const std::string& dir, const std::string& key, const std::string& value) {
   leveldb::DB* db = nullptr;
@@ -296,9 +293,9 @@ TEST_CASE("undecodable stored bytes read as corrupt_store", "[ledger]") {
     ChainBuilder chain(Net(), store.get());
     chain.CommitBlocks(1, 1);
   }
-  PutRaw(dir.path(), HeightKey('B', 1), "\xff\xff\xff");
-  PutRaw(dir.path(), HeightKey('C', 1), "\xff\xff\xff");
-  PutRaw(dir.path(), HeightKey('W', 1), "\xff\xff\xff");
+  PutRaw(BlockStoreDir(dir.path()), HeightKey('B', 1), "\xff\xff\xff");
+  PutRaw(BlockStoreDir(dir.path()), HeightKey('C', 1), "\xff\xff\xff");
+  PutRaw(BlockStoreDir(dir.path()), HeightKey('W', 1), "\xff\xff\xff");
   auto store = OpenStore(dir.path());
   CHECK(store->GetBlock(1).status().code() == "corrupt_store");
   CHECK(store->GetBlockBytes(1).ok());
