@@ -718,7 +718,7 @@ Result<std::shared_ptr<const Store>> Store::Snapshot() const {
     // The LevelDB snapshot and the state tree's top of one tip.
     std::lock_guard<std::mutex> lock(impl_->commit_mu);
     impl->db = std::make_unique<SnapshotDB>(impl_->db.get());
-    impl->blocks = impl_->blocks;
+    impl->blocks = std::make_unique<SnapshotDB>(impl_->blocks.get());
     impl->state_tree.set_top(impl_->state_tree.top());
   }
   impl->nodes.set_db(impl->db.get());

@@ -17,6 +17,7 @@
 #include <leveldb/write_batch.h>
 #include <sys/stat.h>
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -43,6 +44,8 @@ namespace {
 constexpr size_t kBlockRowKeySize = 9;  // u64 height, table byte
 // A migration writes the block store in batches of about this many bytes.
 constexpr size_t kMigrateBatchBytes = 8u << 20;
+// and deletes the moved rows in batches of this many.
+constexpr size_t kDeleteBatchRows = 100000;
 constexpr char kHeightTables[] = {kBlock, kCommit, kBlockEvents, LevelStateTree::kJournalTable};
 
 uint64_t RowHeight(const leveldb::Slice& key) {
@@ -51,6 +54,28 @@ uint64_t RowHeight(const leveldb::Slice& key) {
 
 Status WriteFailed(const std::string& what, const leveldb::Status& s) {
   return Status::Error("store_write_failed", what + ": " + s.ToString());
+}
+
+// Calls fn(table, height, key, value) for each row of the layout before the block store ('B',
+// 'C', 'W', 'J' u64 height, in the main database) until fn fails. "corrupt_store" (`what` and
+// LevelDB's error) when the scan cannot read them.
+using OldRowFn = std::function<Status(char table, uint64_t height, const leveldb::Slice& key,
+                                      const leveldb::Slice& value)>;
+Status ForEachOldBlockRow(leveldb::DB* db, const std::string& what, const OldRowFn& fn) {
+  leveldb::ReadOptions ro = Checked();
+  ro.fill_cache = false;
+  for (char table : kHeightTables) {
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+    for (it->Seek(std::string(1, table)); it->Valid(); it->Next()) {
+      const leveldb::Slice k = it->key();
+      if (k.empty() || k[0] != table) break;
+      if (k.size() != 1 + 8) continue;
+      const uint64_t h = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data()) + 1);
+      GOVLEDGER_RETURN_IF_ERROR(fn(table, h, k, it->value()));
+    }
+    if (!it->status().ok()) return CorruptStore(what + ": " + it->status().ToString());
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -107,22 +132,17 @@ Status Store::Impl::OpenBlocks(const leveldb::Options& main_options) {
 // then records the layout. Rerun from the start if a crash interrupts it (the copies are
 // rewritten with the same bytes); the old rows are deleted afterwards (DropOldBlockRows).
 Status Store::Impl::MigrateBlocks() {
-  leveldb::ReadOptions ro = Checked();
-  ro.fill_cache = false;
   leveldb::WriteBatch batch;
   uint64_t rows = 0;
   bool announced = false;
-  for (char table : kHeightTables) {
-    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
-    for (it->Seek(std::string(1, table)); it->Valid(); it->Next()) {
-      const leveldb::Slice k = it->key();
-      if (k.empty() || k[0] != table) break;
-      if (k.size() != 1 + 8) continue;
-      const uint64_t h = ReadU64BE(reinterpret_cast<const uint8_t*>(k.data()) + 1);
-      if (h > height) continue;  // never committed (a store does not write past its tip)
-      batch.Put(BlockRowKey(table, h), it->value());
-      ++rows;
-      if (batch.ApproximateSize() >= kMigrateBatchBytes) {
+  Status st = ForEachOldBlockRow(
+      db.get(), "reading the blocks of " + dir + " to move them",
+      [&](char table, uint64_t h, const leveldb::Slice&, const leveldb::Slice& value) {
+        if (h > height)
+          return Status::Ok();  // never committed (a store does not write past its tip)
+        batch.Put(BlockRowKey(table, h), value);
+        ++rows;
+        if (batch.ApproximateSize() < kMigrateBatchBytes) return Status::Ok();
         if (!announced) {
           std::cerr << "govledger: moving the blocks of " << dir << " into its block store (once; "
                     << height << " blocks)\n";
@@ -131,13 +151,9 @@ Status Store::Impl::MigrateBlocks() {
         leveldb::Status s = blocks->Write(leveldb::WriteOptions(), &batch);
         if (!s.ok()) return WriteFailed("moving blocks into " + BlockStoreDir(dir), s);
         batch.Clear();
-      }
-    }
-    if (!it->status().ok()) {
-      return CorruptStore("reading the blocks of " + dir +
-                          " to move them: " + it->status().ToString());
-    }
-  }
+        return Status::Ok();
+      });
+  GOVLEDGER_RETURN_IF_ERROR(st);
   leveldb::WriteOptions synced;
   synced.sync = true;
   // Synced even when empty: it makes every earlier unsynced batch of the block store durable.
@@ -152,28 +168,21 @@ Status Store::Impl::MigrateBlocks() {
 // Deletes the height-keyed rows left in the main database by a migration (all of them once it
 // has recorded the layout; what a crash during the deletion left, on the next open).
 Status Store::Impl::DropOldBlockRows() {
-  leveldb::ReadOptions ro = Checked();
-  ro.fill_cache = false;
   leveldb::WriteBatch batch;
   size_t pending = 0;
-  for (char table : kHeightTables) {
-    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
-    for (it->Seek(std::string(1, table)); it->Valid(); it->Next()) {
-      const leveldb::Slice k = it->key();
-      if (k.empty() || k[0] != table) break;
-      if (k.size() != 1 + 8) continue;
-      batch.Delete(k);
-      if (++pending >= 100000) {
-        leveldb::Status s = db->Write(leveldb::WriteOptions(), &batch);
-        if (!s.ok()) return WriteFailed("deleting the moved blocks of " + dir, s);
-        batch.Clear();
-        pending = 0;
-      }
-    }
-    if (!it->status().ok()) {
-      return CorruptStore("reading the moved blocks of " + dir + ": " + it->status().ToString());
-    }
-  }
+  Status st =
+      ForEachOldBlockRow(db.get(), "reading the moved blocks of " + dir,
+                         [&](char, uint64_t, const leveldb::Slice& key, const leveldb::Slice&) {
+                           batch.Delete(key);
+                           if (++pending < kDeleteBatchRows) return Status::Ok();
+                           leveldb::Status s = db->Write(leveldb::WriteOptions(), &batch);
+                           if (!s.ok())
+                             return WriteFailed("deleting the moved blocks of " + dir, s);
+                           batch.Clear();
+                           pending = 0;
+                           return Status::Ok();
+                         });
+  GOVLEDGER_RETURN_IF_ERROR(st);
   if (pending == 0) return Status::Ok();
   leveldb::WriteOptions synced;
   synced.sync = true;

@@ -198,9 +198,9 @@ struct Store::Impl {
   std::unique_ptr<leveldb::DB> db;
   // The block store: blocks, certificates, block events and state journals, keyed by height
   // first (BlockRowKey) so that every write appends at its end and LevelDB moves its tables down
-  // the levels without rewriting them. Shared with the store's snapshots: its rows of a height
-  // never change once that height is committed, and reads above the reader's tip are refused.
-  std::shared_ptr<leveldb::DB> blocks;
+  // the levels without rewriting them (ledger/store_blocks.cc). Reads above the reader's tip are
+  // refused (GetAt): a crash, or a failed write of the main database, can leave rows there.
+  std::unique_ptr<leveldb::DB> blocks;
   LevelNodeStore nodes;
   LevelStateTree state_tree;
 

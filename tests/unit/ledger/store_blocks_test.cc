@@ -74,6 +74,15 @@ void RequireSameChain(const Chain& a, const Chain& b) {
   }
 }
 
+// A chain of `blocks` blocks of `txs` issues committed in `dir`, as read back before the store
+// closes.
+Chain CommitChain(const std::string& dir, size_t blocks, size_t txs) {
+  auto store = Store::Open(dir, Net().genesis).value();
+  ChainBuilder chain(Net(), store.get());
+  chain.CommitBlocks(blocks, txs);
+  return ReadChain(*store);
+}
+
 // Rewrites a store in the layout of before 7 Dec 2026: its block-store rows back in the main
 // database as table byte + height, no "block_store" metadata, no block store directory.
 void ToOldLayout(const std::string& dir) {
@@ -108,13 +117,7 @@ TEST_CASE(
     "store, reading and auditing the same",
     "[ledger][store_blocks]") {
   TempDir dir;
-  Chain before;
-  {
-    auto store = Store::Open(dir.path(), Net().genesis).value();
-    ChainBuilder chain(Net(), store.get());
-    chain.CommitBlocks(7, 3);
-    before = ReadChain(*store);
-  }
+  const Chain before = CommitChain(dir.path(), 7, 3);
   ToOldLayout(dir.path());
   REQUIRE(OldLayoutRows(dir.path()) == 7 * 4);
 
@@ -142,13 +145,7 @@ TEST_CASE(
     "rows on the next open",
     "[ledger][store_blocks]") {
   TempDir dir;
-  Chain before;
-  {
-    auto store = Store::Open(dir.path(), Net().genesis).value();
-    ChainBuilder chain(Net(), store.get());
-    chain.CommitBlocks(4, 2);
-    before = ReadChain(*store);
-  }
+  const Chain before = CommitChain(dir.path(), 4, 2);
   // The state a crash during DropOldBlockRows leaves: the block store complete and recorded, old
   // rows still in the main database (here all of them, with one of them different: the block
   // store's copy is the one read).
@@ -175,11 +172,7 @@ TEST_CASE(
     "read and are deleted on open",
     "[ledger][store_blocks]") {
   TempDir dir;
-  {
-    auto store = Store::Open(dir.path(), Net().genesis).value();
-    ChainBuilder chain(Net(), store.get());
-    chain.CommitBlocks(3, 2);
-  }
+  CommitChain(dir.path(), 3, 2);
   {
     // Block 3's rows copied to heights 4 and 5, as if their block-store write had landed and
     // the main database's had not.
@@ -230,11 +223,7 @@ TEST_CASE("a snapshot does not read a block committed after it from the shared b
 TEST_CASE("a store with blocks whose block store is missing refuses to open",
           "[ledger][store_blocks]") {
   TempDir dir;
-  {
-    auto store = Store::Open(dir.path(), Net().genesis).value();
-    ChainBuilder chain(Net(), store.get());
-    chain.CommitBlocks(2, 1);
-  }
+  CommitChain(dir.path(), 2, 1);
   std::filesystem::remove_all(BlockStoreDir(dir.path()));
   auto store = Store::Open(dir.path(), Net().genesis);
   CHECK(store.status().code() == "corrupt_store");

@@ -1,5 +1,8 @@
 // Store::Snapshot: a read-only view pinned to one committed tip while blocks keep committing, as
 // the API's worker reads use it.
+#include <leveldb/db.h>
+#include <leveldb/iterator.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
@@ -95,6 +98,15 @@ TEST_CASE("a store snapshot refuses to commit a block", "[ledger][snapshot]") {
   CHECK_FALSE(st.ok());
   CHECK(store.height() == 0);
   CHECK((*snap)->height() == 0);
+  // Nothing was written to the block store either (it is written first).
+  snap->reset();
+  s.opened.reset();
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), BlockStoreDir(s.dir.path()), &raw).ok());
+  std::unique_ptr<leveldb::DB> blocks(raw);
+  std::unique_ptr<leveldb::Iterator> it(blocks->NewIterator(leveldb::ReadOptions()));
+  it->SeekToFirst();
+  CHECK_FALSE(it->Valid());
 }
 
 TEST_CASE("snapshots read on another thread while the store commits", "[ledger][snapshot]") {
