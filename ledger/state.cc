@@ -35,7 +35,15 @@ std::vector<std::pair<std::string, Bytes>> StateReader::ScanRecords(Table, std::
 std::optional<Material> Overlay::GetMaterial(std::string_view id) const {
   auto it = materials_.find(id);
   if (it != materials_.end()) return it->second;
-  return base_->GetMaterial(id);
+  return BaseMaterial(id);
+}
+
+std::optional<Material> Overlay::BaseMaterial(std::string_view id) const {
+  auto it = base_materials_.find(id);
+  if (it == base_materials_.end()) {
+    it = base_materials_.emplace(std::string(id), base_->GetMaterial(id)).first;
+  }
+  return it->second;
 }
 
 bool Overlay::HasTx(const Digest& tx_hash) const {

@@ -52,6 +52,10 @@ class Overlay : public StateReader {
                                                          size_t limit) const override;
 
   void PutMaterial(const Material& m);
+  // The material's state in the base, before this overlay's writes: what GetMaterial answered
+  // from the base (kept, so that the store's index maintenance gets it without a second read),
+  // else read now.
+  std::optional<Material> BaseMaterial(std::string_view id) const;
   // Reads from `base` from now on: for a caller that knows it holds the same state as the old
   // base (ledger::PendingChain::Rebase).
   void Rebase(const StateReader& base) { base_ = &base; }
@@ -71,6 +75,9 @@ class Overlay : public StateReader {
  private:
   const StateReader* base_;
   std::map<std::string, Material, std::less<>> materials_;
+  // The base's answers to GetMaterial (nullopt: absent there), for BaseMaterial. Valid as long
+  // as the base holds the same materials (as Rebase requires).
+  mutable std::map<std::string, std::optional<Material>, std::less<>> base_materials_;
   // (valid_until_ms, id) of the materials above that run towards an expiry, so that
   // DueForExpiry reads the due ones, not every pending material.
   std::set<std::pair<int64_t, std::string>> expiring_;

@@ -486,9 +486,13 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
   leveldb::WriteBatch blocks;  // the block store's, written (and synced) first
   // A second location for one hash would make FindTx and the audit disagree with the log.
   std::unordered_set<Digest, crypto::DigestHasher> batch_txs;
-  // Index maintenance compares each material with its previous state: the committed one, or an
-  // earlier write of the same material in this batch.
+  // Index maintenance compares each material with its previous state: as the Executor read it
+  // (BlockWrite::previous), else the committed one or an earlier write of the same material in
+  // this batch.
   std::map<std::string, Material, std::less<>> written;
+  const bool all_previous_known =
+      std::all_of(writes.begin(), writes.end(),
+                  [](const BlockWrite* w) { return w->previous.size() == w->materials.size(); });
 
   for (size_t b = 0; b < writes.size(); ++b) {
     const BlockWrite& w = *writes[b];
@@ -559,9 +563,13 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       batch.Put(Key(kTxLoc, h), AsSlice(EncodeTxLocation(loc)));
     }
 
-    for (const Material& m : w.materials) {
+    const bool known_previous = w.previous.size() == w.materials.size();
+    for (size_t mi = 0; mi < w.materials.size(); ++mi) {
+      const Material& m = w.materials[mi];
       std::optional<Material> prev;
-      if (auto it = written.find(m.material_id); it != written.end()) {
+      if (known_previous) {
+        prev = w.previous[mi];
+      } else if (auto it = written.find(m.material_id); it != written.end()) {
         prev = it->second;
       } else {
         auto committed = s.ReadMaterial(m.material_id);
@@ -592,7 +600,7 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       if (!prev || prev->type_code != m.type_code) {
         batch.Put(SeparatedPrefix(kTypeIndex, m.type_code) + id, "");
       }
-      written[id] = m;
+      if (!all_previous_known) written[id] = m;
     }
 
     for (const Event& e : w.events) {

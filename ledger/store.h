@@ -81,6 +81,11 @@ struct BlockWrite {
   Digest block_hash{};
   Commit commit;  // certificate of this block
   std::vector<Material> materials;   // new or updated states
+  // When the Executor built it, previous[i] is materials[i]'s state before this block on the
+  // chain it was executed on (nullopt: new), as its contracts read it. CommitBlocks maintains the
+  // indexes from it instead of reading the store again; a write without it (hand-built) is
+  // compared with the store's state.
+  std::vector<std::optional<Material>> previous;
   std::vector<Event> events;         // in order
   std::vector<Digest> tx_hashes;     // in block order
   std::vector<std::tuple<uint32_t, uint64_t, Digest>> log_nodes;  // from PendingLogNodes

@@ -111,7 +111,10 @@ BuiltBlock Executor::BuildWith(const ledger::ChainView& parent,
   block.header_bytes = ledger::EncodeHeader(h);
 
   out.write.block_hash = crypto::Hash(genesis_.suite, block.header_bytes);
-  for (const auto& [id, m] : overlay.materials()) out.write.materials.push_back(m);
+  for (const auto& [id, m] : overlay.materials()) {
+    out.write.materials.push_back(m);
+    out.write.previous.push_back(overlay.BaseMaterial(id));
+  }
   out.write.events = overlay.events();
   out.write.log_nodes = log_nodes.TakeWrites();
   out.write.state = std::move(state);

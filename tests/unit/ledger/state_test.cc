@@ -15,7 +15,10 @@ class FakeState : public StateReader {
   void AddTx(const Digest& d) { txs_.push_back(d); }
   mutable size_t last_limit = 0;
 
+  mutable size_t material_reads = 0;
+
   std::optional<Material> GetMaterial(std::string_view id) const override {
+    ++material_reads;
     auto it = materials_.find(id);
     if (it == materials_.end()) return std::nullopt;
     return it->second;
@@ -80,6 +83,29 @@ TEST_CASE("overlay reads its own writes first and falls through to the base", "[
   o.PutMaterial(Mat("c", 31));
   CHECK(o.GetMaterial("c")->valid_until_ms == 31);
   CHECK(o.materials().size() == 2);
+}
+
+TEST_CASE("overlay answers a material's base state after writing it, from the read it already made",
+          "[ledger]") {
+  FakeState base;
+  base.Put(Mat("a", 10));
+  Overlay o(base);
+  CHECK(o.GetMaterial("a")->valid_until_ms == 10);  // as a contract reads before it writes
+  CHECK_FALSE(o.GetMaterial("n").has_value());      // and as an issue checks a new id
+  const size_t reads = base.material_reads;
+  o.PutMaterial(Mat("a", 99, MaterialStatus::kRevoked));
+  o.PutMaterial(Mat("n", 30));
+  CHECK(o.BaseMaterial("a")->valid_until_ms == 10);
+  CHECK(o.BaseMaterial("a")->status == MaterialStatus::kActive);
+  CHECK_FALSE(o.BaseMaterial("n").has_value());
+  CHECK(base.material_reads == reads);  // no second read of the base
+  CHECK(o.GetMaterial("a")->status == MaterialStatus::kRevoked);
+  // A material written without a read first is read from the base once.
+  base.Put(Mat("w", 40));
+  o.PutMaterial(Mat("w", 41));
+  CHECK(o.BaseMaterial("w")->valid_until_ms == 40);
+  CHECK(o.BaseMaterial("w")->valid_until_ms == 40);
+  CHECK(base.material_reads == reads + 1);
 }
 
 TEST_CASE("overlay HasTx sees both pending and committed transactions", "[ledger]") {

@@ -528,3 +528,46 @@ TEST_CASE(
   REQUIRE(StateEntries(*follower.store) == StateEntries(*proposer.store));
   REQUIRE(TreeNodes(*follower.store) == TreeNodes(*proposer.store));
 }
+
+TEST_CASE(
+    "a store given the Executor's previous material states keeps the same state and indexes "
+    "as one that reads them itself",
+    "[node]") {
+  Fixture f;
+  const std::string other_dir = f.dir + "-reading";
+  std::filesystem::remove_all(other_dir);
+  {
+    auto other = ledger::Store::Open(other_dir, f.genesis).value();
+    const int64_t t = f.genesis.genesis_time_ms + 1000;
+    ledger::Tx a = f.Issue("21", t + 5000);  // expires in block 2: its expiry index row goes
+    ledger::Tx b = f.Issue("22", t + 86'400'000);
+    ledger::Tx c = f.Issue("23", t + 86'400'000);
+    std::vector<std::vector<const ledger::Tx*>> blocks = {{&a, &b}, {&c}, {}};
+    int64_t time = t;
+    for (const auto& txs : blocks) {
+      auto built = f.executor->Build(txs, time, f.validator.public_key());
+      time += 5000;
+      for (const auto& o : built.outcomes) REQUIRE(o.status.ok());
+      REQUIRE(built.write.previous.size() == built.write.materials.size());
+      REQUIRE(f.Commit(built).ok());  // as built: the previous states taken as given
+      ledger::BlockWrite reading = built.write;
+      reading.previous.clear();
+      REQUIRE(other->CommitBlock(reading).ok());  // reads them from its own state
+    }
+    REQUIRE(
+        f.store->GetMaterial(std::get<ledger::IssueMaterial>(a.body.payload).material_id)->status ==
+        ledger::MaterialStatus::kExpired);
+    auto entries = [](const ledger::Store& s) {
+      std::vector<std::pair<std::string, std::string>> out;
+      s.ForEachStateEntry(
+          [&](const std::string& k, const std::string& v) { out.emplace_back(k, v); });
+      return out;
+    };
+    const auto built_entries = entries(*f.store);
+    CHECK(built_entries == entries(*other));
+    CHECK_FALSE(built_entries.empty());
+    // The expiry index lost the expired material on both.
+    CHECK(f.store->MaterialsExpiringBetween(0, t + 10'000, ledger::ListQuery{}).empty());
+  }
+  std::filesystem::remove_all(other_dir);
+}
