@@ -103,8 +103,8 @@ Status Store::Impl::OpenBlocks(const leveldb::Options& main_options) {
   options.block_cache = main_options.block_cache;  // one cache budget for the whole store
   options.write_buffer_size = main_options.write_buffer_size;
   // Every read is a point read of a row that exists, or a scan: a Bloom filter would not help.
-  // A store with blocks that has its block store must find it: a missing one is not recreated
-  // empty (the startup check would then report the first missing block).
+  // A store with blocks must find its block store: a missing one is reported below, never
+  // recreated empty.
   options.create_if_missing = migrate || height == 0;
   const std::string path = BlockStoreDir(dir);
   struct stat st {};
