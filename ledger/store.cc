@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
-#include <map>
 #include <mutex>
 #include <unordered_set>
 #include <utility>
@@ -461,9 +460,6 @@ Result<StateProof> Store::ProveRecord(Table table, std::string_view key) const {
   return proof;
 }
 
-leveldb::DB* StoreDb(const Store& store) { return store.impl_->db.get(); }
-leveldb::DB* StoreBlocksDb(const Store& store) { return store.impl_->blocks.get(); }
-
 Status Store::CommitBlock(const BlockWrite& w) { return CommitBlocks({&w}); }
 
 Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
@@ -486,13 +482,6 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
   leveldb::WriteBatch blocks;  // the block store's, written (and synced) first
   // A second location for one hash would make FindTx and the audit disagree with the log.
   std::unordered_set<Digest, crypto::DigestHasher> batch_txs;
-  // Index maintenance compares each material with its previous state: as the Executor read it
-  // (BlockWrite::previous), else the committed one or an earlier write of the same material in
-  // this batch.
-  std::map<std::string, Material, std::less<>> written;
-  const bool all_previous_known =
-      std::all_of(writes.begin(), writes.end(),
-                  [](const BlockWrite* w) { return w->previous.size() == w->materials.size(); });
 
   for (size_t b = 0; b < writes.size(); ++b) {
     const BlockWrite& w = *writes[b];
@@ -563,14 +552,19 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       batch.Put(Key(kTxLoc, h), AsSlice(EncodeTxLocation(loc)));
     }
 
+    // Index maintenance compares each material with its previous state: as the Executor read it
+    // (BlockWrite::previous), else — a hand-built write, first in its batch — the committed one.
     const bool known_previous = w.previous.size() == w.materials.size();
+    if (!known_previous && b > 0) {
+      return Status::Error("bad_block", "block " + std::to_string(new_height) +
+                                            " comes after another in its batch without its "
+                                            "materials' previous states");
+    }
     for (size_t mi = 0; mi < w.materials.size(); ++mi) {
       const Material& m = w.materials[mi];
       std::optional<Material> prev;
       if (known_previous) {
         prev = w.previous[mi];
-      } else if (auto it = written.find(m.material_id); it != written.end()) {
-        prev = it->second;
       } else {
         auto committed = s.ReadMaterial(m.material_id);
         if (!committed.ok()) return committed.status();
@@ -600,7 +594,6 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       if (!prev || prev->type_code != m.type_code) {
         batch.Put(SeparatedPrefix(kTypeIndex, m.type_code) + id, "");
       }
-      if (!all_previous_known) written[id] = m;
     }
 
     for (const Event& e : w.events) {

@@ -69,10 +69,6 @@
 #include "ledger/types.h"
 #include "util/status.h"
 
-namespace leveldb {
-class DB;
-}
-
 namespace govledger::ledger {
 
 // Everything one block changes, committed atomically.
@@ -84,7 +80,7 @@ struct BlockWrite {
   // When the Executor built it, previous[i] is materials[i]'s state before this block on the
   // chain it was executed on (nullopt: new), as its contracts read it. CommitBlocks maintains the
   // indexes from it instead of reading the store again; a write without it (hand-built) is
-  // compared with the store's state.
+  // compared with the store's state, and must be the first of its batch.
   std::vector<std::optional<Material>> previous;
   std::vector<Event> events;         // in order
   std::vector<Digest> tx_hashes;     // in block order
@@ -198,18 +194,14 @@ class Store : public ChainView {
 
   // Read-only bulk access for the chain audit and the benchmarks (not used by the node's paths).
   //
-  // The stored rows of a height-keyed table for heights [from, from + count), read with one
-  // iterator rather than a point read per height: 'B' blocks, 'C' certificates, 'W' block
-  // events, 'J' state changes. out[i] is the row of height from + i, nullopt where none is
-  // stored or it cannot be read. When LevelDB reports damage, every row the scan did not return
-  // is read on its own, so that the damage is pinned to its heights: (*errors)[i] is then the
-  // read error of height from + i ("corrupt_store ..."; empty when it read or is absent).
-  // "invalid_argument" for another table.
-  Status ScanHeights(char table, uint64_t from, uint64_t count,
-                     std::vector<std::optional<Bytes>>* out,
-                     std::vector<std::string>* errors) const;
-  // The same for several tables in one pass over the block store (the chain audit reads all four
-  // for each height): (*out)[table] for each table in `tables`.
+  // The stored rows of the height-keyed tables in `tables` ('B' blocks, 'C' certificates, 'W'
+  // block events, 'J' state changes) for heights [from, from + count), read in one pass over the
+  // block store rather than a point read per row: (*out)[table].rows[i] is the row of height
+  // from + i, nullopt where none is stored, it is above the tip, or it cannot be read. When
+  // LevelDB reports damage, every row the scan did not return is read on its own, so that the
+  // damage is pinned to its heights: (*out)[table].errors[i] is then the read error of height
+  // from + i ("corrupt_store ..."; empty when it read or is absent). "invalid_argument" for
+  // another table.
   struct HeightRows {
     std::vector<std::optional<Bytes>> rows;
     std::vector<std::string> errors;
@@ -242,7 +234,8 @@ class Store : public ChainView {
   // The same for consecutive blocks height()+1, height()+2, ... in one synced WriteBatch: all of
   // them or none (block sync executes fetched blocks on top of each other with PendingChain and
   // commits them together, one fsync for the lot). Each block is checked against the tip the
-  // previous one leaves; every block after the first must carry its state update.
+  // previous one leaves; every block after the first must carry its state update and its
+  // materials' previous states (as the Executor's writes do).
   Status CommitBlocks(const std::vector<const BlockWrite*>& writes);
 
   // A read-only view of the store as committed now, pinned to a LevelDB snapshot: every read
@@ -253,17 +246,10 @@ class Store : public ChainView {
   Result<std::shared_ptr<const Store>> Snapshot() const;
 
  private:
-  friend leveldb::DB* StoreDb(const Store& store);        // for ledger/store_check.cc
-  friend leveldb::DB* StoreBlocksDb(const Store& store);  // for ledger/store_check.cc
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// The LevelDB handles of a store (its main database and its block store), for
-// ledger/store_check.cc only.
-leveldb::DB* StoreDb(const Store& store);
-leveldb::DB* StoreBlocksDb(const Store& store);
 
 // The block store's directory inside a store's data directory, and the key of a height-keyed
 // row in it: the big-endian height, then the table byte ('B' block, 'C' certificate, 'W' block

@@ -41,12 +41,10 @@ std::string BlockRowKey(char table, uint64_t height) {
 
 namespace {
 
-constexpr size_t kBlockRowKeySize = 9;  // u64 height, table byte
-// A migration writes the block store in batches of about this many bytes.
+// A migration writes the block store in batches of about this many bytes,
 constexpr size_t kMigrateBatchBytes = 8u << 20;
 // and deletes the moved rows in batches of this many.
 constexpr size_t kDeleteBatchRows = 100000;
-constexpr char kHeightTables[] = {kBlock, kCommit, kBlockEvents, LevelStateTree::kJournalTable};
 
 uint64_t RowHeight(const leveldb::Slice& key) {
   return ReadU64BE(reinterpret_cast<const uint8_t*>(key.data()));
@@ -261,16 +259,6 @@ Status Store::ScanHeights(std::string_view tables, uint64_t from, uint64_t count
       }
     }
   }
-  return Status::Ok();
-}
-
-Status Store::ScanHeights(char table, uint64_t from, uint64_t count,
-                          std::vector<std::optional<Bytes>>* out,
-                          std::vector<std::string>* errors) const {
-  std::map<char, HeightRows> rows;
-  GOVLEDGER_RETURN_IF_ERROR(ScanHeights(std::string_view(&table, 1), from, count, &rows));
-  *out = std::move(rows[table].rows);
-  *errors = std::move(rows[table].errors);
   return Status::Ok();
 }
 

@@ -15,24 +15,17 @@
 #include <vector>
 
 #include "crypto/smt.h"
-#include "ledger/commit.h"
 #include "ledger/codec.h"
+#include "ledger/commit.h"
 #include "ledger/records.h"
+#include "ledger/store_internal.h"
 #include "util/bytes.h"
 
 namespace govledger::ledger {
 
+using namespace store_internal;  // the key layout (ledger/store_internal.h)
+
 namespace {
-
-constexpr char kBlock = 'B';  // as in ledger/store_internal.h
-constexpr char kCommit = 'C';
-constexpr size_t kBlockRowKeySize = 9;  // u64 height, table byte (BlockRowKey)
-
-leveldb::ReadOptions Checked() {
-  leveldb::ReadOptions o;
-  o.verify_checksums = true;
-  return o;
-}
 
 // A readable name for a store key in error messages: block/certificate heights, else the table.
 std::string DescribeKey(const std::string& k, bool block_store) {
@@ -48,8 +41,6 @@ std::string DescribeKey(const std::string& k, bool block_store) {
   if (block_store) return "a key of the block store";
   return std::string("a key of table '") + k[0] + "'";
 }
-
-Status CorruptStore(const std::string& what) { return Status::Error("corrupt_store", what); }
 
 }  // namespace
 
@@ -175,13 +166,13 @@ Status DiagnoseDb(const std::string& dir) {
 }  // namespace
 
 Status Store::VerifyTableFiles() const {
-  GOVLEDGER_RETURN_IF_ERROR(VerifyTableFilesOf(StoreDb(*this), data_dir()));
-  return VerifyTableFilesOf(StoreBlocksDb(*this), BlockStoreDir(data_dir()));
+  GOVLEDGER_RETURN_IF_ERROR(VerifyTableFilesOf(impl_->db.get(), data_dir()));
+  return VerifyTableFilesOf(impl_->blocks.get(), BlockStoreDir(data_dir()));
 }
 
 Status Store::VerifyAllChecksums() const {
-  GOVLEDGER_RETURN_IF_ERROR(VerifyAllChecksumsOf(StoreDb(*this), data_dir(), false));
-  return VerifyAllChecksumsOf(StoreBlocksDb(*this), BlockStoreDir(data_dir()), true);
+  GOVLEDGER_RETURN_IF_ERROR(VerifyAllChecksumsOf(impl_->db.get(), data_dir(), false));
+  return VerifyAllChecksumsOf(impl_->blocks.get(), BlockStoreDir(data_dir()), true);
 }
 
 Status DiagnoseStoreDir(const std::string& dir) {

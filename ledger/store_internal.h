@@ -1,6 +1,6 @@
-// Internal to the Store (ledger/store.cc, ledger/store_scans.cc; use ledger/store.h): the key
-// layout of its LevelDB tables, the helpers that build and read those keys, and the Store's
-// private state.
+// Internal to the Store (ledger/store.cc, store_scans.cc, store_blocks.cc, store_check.cc; use
+// ledger/store.h): the key layout of its LevelDB tables, the helpers that build and read those
+// keys, and the Store's private state.
 #pragma once
 
 #include <leveldb/cache.h>
@@ -9,6 +9,8 @@
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -59,10 +61,13 @@ inline constexpr std::string_view kStateTreeV1 = "smt-v1";
 inline constexpr std::string_view kMetaBlockStore = "block_store";
 inline constexpr std::string_view kBlockStoreVersion = "blocks-v1";
 
-// The tables of the block store (the second LevelDB, BlockStoreDir), keyed by height.
+// The tables of the block store (the second LevelDB, BlockStoreDir), keyed by height, and the
+// size of their keys there (BlockRowKey: u64 height, table byte).
+inline constexpr std::array<char, 4> kHeightTables = {kBlock, kCommit, kBlockEvents,
+                                                      LevelStateTree::kJournalTable};
+inline constexpr size_t kBlockRowKeySize = 9;
 inline bool IsHeightTable(char table) {
-  return table == kBlock || table == kCommit || table == kBlockEvents ||
-         table == LevelStateTree::kJournalTable;
+  return std::find(kHeightTables.begin(), kHeightTables.end(), table) != kHeightTables.end();
 }
 
 // Releases a LevelDB snapshot on scope exit (a store snapshot's view releases nothing).

@@ -338,32 +338,6 @@ TEST_CASE("pending log nodes read through to the committed nodes", "[ledger]") {
 namespace govledger::ledger {
 namespace {
 
-TEST_CASE("ScanHeights returns the rows a point read returns, nullopt past the tip", "[ledger]") {
-  TempDir dir;
-  auto store = OpenStore(dir.path());
-  ChainBuilder chain(Net(), store.get());
-  chain.CommitBlocks(6, 2);
-  std::vector<std::optional<Bytes>> rows;
-  std::vector<std::string> errors;
-  REQUIRE(store->ScanHeights('B', 2, 7, &rows, &errors).ok());
-  CHECK(errors == std::vector<std::string>(7));
-  REQUIRE(rows.size() == 7);
-  for (uint64_t h = 2; h <= 6; ++h) {
-    REQUIRE(rows[h - 2].has_value());
-    CHECK(*rows[h - 2] == store->GetBlockBytes(h).value());
-  }
-  CHECK_FALSE(rows[5].has_value());  // height 7
-  CHECK_FALSE(rows[6].has_value());  // height 8
-  REQUIRE(store->ScanHeights('C', 1, 6, &rows, &errors).ok());
-  for (uint64_t h = 1; h <= 6; ++h) {
-    REQUIRE(rows[h - 1].has_value());
-    CHECK(DecodeCommit(*rows[h - 1]).value().height == h);
-  }
-  REQUIRE(store->ScanHeights('J', 3, 1, &rows, &errors).ok());
-  CHECK(DecodeStateChanges(*rows[0]).value() == store->GetStateChanges(3).value());
-  CHECK(store->ScanHeights('S', 1, 1, &rows, &errors).code() == "invalid_argument");
-}
-
 TEST_CASE("TableSizes counts every row of every table once", "[ledger]") {
   TempDir dir;
   auto store = OpenStore(dir.path());

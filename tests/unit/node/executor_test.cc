@@ -317,6 +317,13 @@ TEST_CASE("a batch of blocks whose second does not follow the first commits noth
   stateless.write.state.reset();
   REQUIRE(follower.store->CommitBlocks({&b1->write, &stateless.write}).code() == "bad_block");
   REQUIRE(follower.store->height() == 0);
+  // And without its materials' previous states (the store would compare them with its own tip,
+  // which is not block 2's parent).
+  node::BuiltBlock no_previous = *b2;
+  REQUIRE_FALSE(no_previous.write.materials.empty());
+  no_previous.write.previous.clear();
+  REQUIRE(follower.store->CommitBlocks({&b1->write, &no_previous.write}).code() == "bad_block");
+  REQUIRE(follower.store->height() == 0);
   // In order, both commit.
   REQUIRE(follower.store->CommitBlocks({&b1->write, &b2->write}).ok());
   REQUIRE(follower.store->height() == 2);
