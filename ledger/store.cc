@@ -65,6 +65,23 @@ Status Store::Impl::LoadTip() {
   return Status::Ok();
 }
 
+Status Store::Impl::LoadRegistry() {
+  const std::string prefix(1, static_cast<char>(Table::kRegistry));
+  auto rows = std::make_shared<RecordMap>();
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(Checked()));
+  for (it->Seek(prefix); it->Valid() && StartsWith(it->key(), prefix); it->Next()) {
+    const leveldb::Slice k = it->key();
+    const leveldb::Slice v = it->value();
+    rows->emplace(std::string(k.data() + 1, k.size() - 1),
+                  Bytes(reinterpret_cast<const uint8_t*>(v.data()),
+                        reinterpret_cast<const uint8_t*>(v.data()) + v.size()));
+  }
+  if (!it->status().ok()) return CorruptStore("reading the registry: " + it->status().ToString());
+  std::lock_guard<std::mutex> lock(registry_mu);
+  registry = std::move(rows);
+  return Status::Ok();
+}
+
 Result<std::optional<Material>> Store::Impl::ReadMaterial(std::string_view id) const {
   auto raw = Get(Key(kState, id), "material " + std::string(id));
   if (!raw.ok()) {
@@ -177,6 +194,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
   }
 
   GOVLEDGER_RETURN_IF_ERROR(impl->LoadTip());
+  GOVLEDGER_RETURN_IF_ERROR(impl->LoadRegistry());
   auto tree_version = impl->Get(Key(kMeta, kMetaStateTree), "metadata state_tree");
   if (!tree_version.ok() && tree_version.status().code() != "not_found") {
     return tree_version.status();
@@ -334,6 +352,12 @@ std::vector<std::string> Store::DueForExpiry(int64_t time_ms, size_t limit) cons
 }
 
 std::optional<Bytes> Store::GetRecord(Table table, std::string_view key) const {
+  if (table == Table::kRegistry) {
+    const auto registry = impl_->Registry();
+    auto it = registry->find(key);
+    if (it == registry->end()) return std::nullopt;
+    return it->second;
+  }
   auto raw = impl_->Get(Key(static_cast<char>(table), key), "record");
   if (raw.ok()) return ToBytesS(*raw);
   if (raw.status().code() != "not_found") FatalStateRead(raw.status().ToString());
@@ -345,6 +369,16 @@ std::vector<std::pair<std::string, Bytes>> Store::ScanRecords(Table table, std::
                                                               size_t limit) const {
   std::vector<std::pair<std::string, Bytes>> out;
   if (limit == 0) return out;
+  if (table == Table::kRegistry) {
+    const auto registry = impl_->Registry();
+    const bool resume = !after.empty() && after >= prefix;
+    auto it = registry->lower_bound(resume ? after : prefix);
+    if (resume && it != registry->end() && it->first == after) ++it;
+    for (; it != registry->end() && out.size() < limit && it->first.starts_with(prefix); ++it) {
+      out.emplace_back(it->first, it->second);
+    }
+    return out;
+  }
   const std::string full_prefix = Key(static_cast<char>(table), prefix);
   std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(Checked()));
   std::string start = full_prefix;
@@ -482,6 +516,7 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
   leveldb::WriteBatch blocks;  // the block store's, written (and synced) first
   // A second location for one hash would make FindTx and the audit disagree with the log.
   std::unordered_set<Digest, crypto::DigestHasher> batch_txs;
+  std::vector<const RecordWrite*> registry_writes;  // in order, for Impl::registry
 
   for (size_t b = 0; b < writes.size(); ++b) {
     const BlockWrite& w = *writes[b];
@@ -602,6 +637,7 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       for (const RecordWrite& r : e.records) {
         const char table = static_cast<char>(r.table);
         GOVLEDGER_CHECK(IsRecordTable(table));
+        if (r.table == Table::kRegistry) registry_writes.push_back(&r);
         if (r.value) {
           batch.Put(Key(table, r.key), AsSlice(*r.value));
         } else {
@@ -644,6 +680,18 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       return Status::Error("store_write_failed", "committing " + which + ": " + st.ToString());
     }
     s.state_tree.Committed(std::move(top));
+    if (!registry_writes.empty()) {
+      auto rows = std::make_shared<Impl::RecordMap>(*s.Registry());
+      for (const RecordWrite* r : registry_writes) {
+        if (r->value) {
+          (*rows)[r->key] = *r->value;
+        } else {
+          rows->erase(r->key);
+        }
+      }
+      std::lock_guard<std::mutex> lock(s.registry_mu);
+      s.registry = std::move(rows);
+    }
   }
   std::lock_guard<std::mutex> lock(s.mu);
   s.height = height;
@@ -721,6 +769,7 @@ Result<std::shared_ptr<const Store>> Store::Snapshot() const {
     impl->db = std::make_unique<SnapshotDB>(impl_->db.get());
     impl->blocks = std::make_unique<SnapshotDB>(impl_->blocks.get());
     impl->state_tree.set_top(impl_->state_tree.top());
+    impl->registry = impl_->Registry();
   }
   impl->nodes.set_db(impl->db.get());
   impl->state_tree.set_db(impl->db.get());

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -243,6 +244,22 @@ struct Store::Impl {
   Status MigrateBlocks();
   Status DropOldBlockRows();
   Status TrimBlocks();
+
+  // The registry table ('R') in memory. It holds governance's changes (departments, material
+  // types, validator changes, added keys): few rows, rarely written, and read by every
+  // transaction's contract (RegistryView: the signer's department, the material's type) and by
+  // every block's validator-set lookup. Served from LevelDB those reads were an iterator each, 9 %
+  // of a loaded validator's io thread. Loaded on open; CommitBlocks replaces it (copy on write)
+  // under commit_mu, after the write, when a block writes registry rows. Keys without the
+  // table byte.
+  using RecordMap = std::map<std::string, Bytes, std::less<>>;
+  mutable std::mutex registry_mu;
+  std::shared_ptr<const RecordMap> registry = std::make_shared<const RecordMap>();
+  std::shared_ptr<const RecordMap> Registry() const {
+    std::lock_guard<std::mutex> lock(registry_mu);
+    return registry;
+  }
+  Status LoadRegistry();
 
   // Committed material state, for CommitBlock's index maintenance (errors are reported there).
   Result<std::optional<Material>> ReadMaterial(std::string_view id) const;

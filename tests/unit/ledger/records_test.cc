@@ -315,6 +315,67 @@ TEST_CASE("the store commits the records events carry, in the block's batch", "[
   CHECK(blocks == 0);
 }
 
+// The store serves the registry table from memory (Store::Impl::registry); these check that
+// memory against what LevelDB holds after each commit, a reopen and a snapshot.
+TEST_CASE("registry rows are read as committed, after a reopen and as of a snapshot", "[ledger]") {
+  TempDir dir;
+  const std::string data = dir.Sub("data");
+  Department d;
+  d.id = "tax";
+  d.name = "税务局";
+  d.name_en = "Tax bureau";
+  d.code = "11110000000000001X";
+  d.roles = {"consumer"};
+  d.key = Net().department_keys[0].public_key();
+  const Bytes old_tax = EncodeDepartment(d);
+  std::shared_ptr<const Store> before;
+  {
+    auto store = Store::Open(data, Net().genesis).value();
+    ChainBuilder chain(Net(), store.get());
+    PendingBlock b;
+    chain.Issue(b, 0);
+    b.events.back().records = {PutRegistryDepartment(d, 2), PutRegistryKeyIndex(d.key, "tax"),
+                               PutGrant(Grant{})};
+    d.name_en = "Tax bureau (renamed)";
+    b.events.back().records.push_back(PutRegistryDepartment(d, 7));
+    before = store->Snapshot().value();
+    REQUIRE(chain.Commit(b).ok());
+
+    CHECK(
+        Keys(store->ScanRecords(Table::kRegistry, "d", "", 10)) ==
+        std::vector<std::string>{RegistryDepartmentKey("tax", 2), RegistryDepartmentKey("tax", 7)});
+    CHECK(Keys(store->ScanRecords(Table::kRegistry, "d", RegistryDepartmentKey("tax", 2), 10)) ==
+          std::vector<std::string>{RegistryDepartmentKey("tax", 7)});
+    CHECK(Keys(store->ScanRecords(Table::kRegistry, "d", "", 1)).size() == 1);
+    CHECK(store->ScanRecords(Table::kRegistry, "t", "", 10).empty());
+    CHECK(store->GetRecord(Table::kRegistry, RegistryDepartmentKey("tax", 2)) == old_tax);
+    CHECK(store->GetRecord(Table::kRegistry, RegistryKeyIndexKey(d.key)) == Bytes{'t', 'a', 'x'});
+    // A snapshot taken before the commit does not see the rows; one taken after does.
+    CHECK(before->ScanRecords(Table::kRegistry, "", "", 10).empty());
+    CHECK_FALSE(before->GetRecord(Table::kRegistry, RegistryKeyIndexKey(d.key)));
+    CHECK(store->Snapshot().value()->ScanRecords(Table::kRegistry, "", "", 10).size() == 3);
+
+    // A later block deletes a row and overwrites another.
+    PendingBlock b2;
+    chain.Issue(b2, 0);
+    d.name_en = "Tax bureau (again)";
+    b2.events.back().records = {DeleteRecord(Table::kRegistry, RegistryKeyIndexKey(d.key)),
+                                PutRegistryDepartment(d, 7)};
+    REQUIRE(chain.Commit(b2).ok());
+    CHECK_FALSE(store->GetRecord(Table::kRegistry, RegistryKeyIndexKey(d.key)));
+    CHECK(store->GetRecord(Table::kRegistry, RegistryDepartmentKey("tax", 7)) ==
+          EncodeDepartment(d));
+    CHECK(before->ScanRecords(Table::kRegistry, "", "", 10).empty());
+    before.reset();  // a snapshot must not outlive its store
+  }
+  // Reopened, the registry is what LevelDB holds.
+  auto store = Store::Open(data, Net().genesis).value();
+  CHECK(Keys(store->ScanRecords(Table::kRegistry, "", "", 10)) ==
+        std::vector<std::string>{RegistryDepartmentKey("tax", 2), RegistryDepartmentKey("tax", 7)});
+  CHECK(store->GetRecord(Table::kRegistry, RegistryDepartmentKey("tax", 7)) == EncodeDepartment(d));
+  CHECK_FALSE(store->GetRecord(Table::kRegistry, RegistryKeyIndexKey(d.key)));
+}
+
 TEST_CASE("registry keys order versions by effective height", "[ledger]") {
   CHECK(RegistryDepartmentKey("edu", 9) < RegistryDepartmentKey("edu", 10));
   CHECK(RegistryKeyHeight(RegistryDepartmentKey("edu", 77)) == 77);
