@@ -82,13 +82,41 @@ Status Store::Impl::LoadRegistry() {
   return Status::Ok();
 }
 
-Result<std::optional<Material>> Store::Impl::ReadMaterial(std::string_view id) const {
-  auto raw = Get(Key(kState, id), "material " + std::string(id));
-  if (!raw.ok()) {
-    if (raw.status().code() == "not_found") return std::optional<Material>();
-    return raw.status();
+Result<std::optional<std::string>> Store::Impl::GetLatest(const std::string& key) const {
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(latest.mu);
+    auto it = latest.rows.find(key);
+    if (it != latest.rows.end()) return it->second;
+    generation = latest.generation;
   }
-  auto m = DecodeMaterial(ToBytesS(*raw));
+  std::string value;
+  leveldb::Status s = db->Get(Checked(), key, &value);
+  if (!s.ok() && !s.IsNotFound()) {
+    return CorruptStore(s.ToString());
+  }
+  std::optional<std::string> row;
+  if (s.ok()) row = std::move(value);
+  std::lock_guard<std::mutex> lock(latest.mu);
+  if (latest.generation == generation) {
+    if (latest.rows.size() >= kLatestRowsMax) latest.rows.clear();
+    latest.rows.emplace(key, row);
+  }
+  return row;
+}
+
+void Store::Impl::ForgetLatest(const std::vector<std::string>& keys) {
+  std::lock_guard<std::mutex> lock(latest.mu);
+  ++latest.generation;
+  for (const std::string& key : keys) latest.rows.erase(key);
+}
+
+Result<std::optional<Material>> Store::Impl::ReadMaterial(std::string_view id) const {
+  auto raw = GetLatest(Key(kState, id));
+  if (!raw.ok())
+    return CorruptStore("reading material " + std::string(id) + ": " + raw.status().message());
+  if (!*raw) return std::optional<Material>();
+  auto m = DecodeMaterial(ToBytesS(**raw));
   if (!m.ok()) return CorruptStore("material " + std::string(id) + ": " + m.status().message());
   return std::optional<Material>(std::move(m).value());
 }
@@ -288,9 +316,9 @@ std::optional<uint64_t> Store::FindBlock(const Digest& block_hash) const {
 }
 
 std::optional<TxLocation> Store::FindTx(const Digest& tx_hash) const {
-  auto raw = impl_->Get(Key(kTxLoc, tx_hash), "transaction");
-  if (!raw.ok()) return std::nullopt;
-  auto loc = DecodeTxLocation(ToBytesS(*raw));
+  auto raw = impl_->GetLatest(Key(kTxLoc, tx_hash));
+  if (!raw.ok() || !*raw) return std::nullopt;
+  auto loc = DecodeTxLocation(ToBytesS(**raw));
   if (!loc.ok()) return std::nullopt;
   return *loc;
 }
@@ -341,10 +369,12 @@ std::optional<Material> Store::GetMaterial(std::string_view id) const {
 }
 
 bool Store::HasTx(const Digest& tx_hash) const {
-  auto raw = impl_->Get(Key(kTxLoc, tx_hash), "transaction");
-  if (raw.ok()) return true;
-  if (raw.status().code() != "not_found") FatalStateRead(raw.status().ToString());
-  return false;
+  auto raw = impl_->GetLatest(Key(kTxLoc, tx_hash));
+  if (!raw.ok()) {
+    FatalStateRead("reading transaction " + crypto::DigestHex(tx_hash) + ": " +
+                   raw.status().message());
+  }
+  return raw->has_value();
 }
 
 std::vector<std::string> Store::DueForExpiry(int64_t time_ms, size_t limit) const {
@@ -517,6 +547,7 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
   // A second location for one hash would make FindTx and the audit disagree with the log.
   std::unordered_set<Digest, crypto::DigestHasher> batch_txs;
   std::vector<const RecordWrite*> registry_writes;  // in order, for Impl::registry
+  std::vector<std::string> latest_keys;             // the 'S' and 'T' rows written (Impl::latest)
 
   for (size_t b = 0; b < writes.size(); ++b) {
     const BlockWrite& w = *writes[b];
@@ -584,7 +615,8 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
                              "transaction " + crypto::DigestHex(h) + " is already committed");
       }
       TxLocation loc{new_height, static_cast<uint32_t>(i), log_size + i};
-      batch.Put(Key(kTxLoc, h), AsSlice(EncodeTxLocation(loc)));
+      latest_keys.push_back(Key(kTxLoc, h));
+      batch.Put(latest_keys.back(), AsSlice(EncodeTxLocation(loc)));
     }
 
     // Index maintenance compares each material with its previous state: as the Executor read it
@@ -606,7 +638,8 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
         prev = std::move(committed).value();
       }
       const std::string& id = m.material_id;
-      batch.Put(Key(kState, id), AsSlice(EncodeMaterial(m)));
+      latest_keys.push_back(Key(kState, id));
+      batch.Put(latest_keys.back(), AsSlice(EncodeMaterial(m)));
 
       const bool was_indexed = prev && RunsToExpiry(*prev);
       const bool now_indexed = RunsToExpiry(m);
@@ -672,6 +705,8 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
     std::lock_guard<std::mutex> commit_lock(s.commit_mu);
     leveldb::Status st = s.blocks->Write(wo, &blocks);
     if (st.ok()) st = s.db->Write(wo, &batch);
+    // Even after a failed write: whether LevelDB applied it is not known.
+    s.ForgetLatest(latest_keys);
     if (!st.ok()) {
       const std::string which = writes.size() == 1
                                     ? "block " + std::to_string(height)

@@ -2,7 +2,9 @@
 
 #include <leveldb/db.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "crypto/merkle.h"
 #include "ledger/codec.h"
@@ -184,6 +186,73 @@ TEST_CASE("a transaction already committed cannot be committed again", "[ledger]
   replay.txs = b.txs;
   CHECK(chain.Commit(replay).code() == "duplicate_tx");
   CHECK(store->height() == 1);
+}
+
+// The store keeps the material and transaction rows it has read, present or absent
+// (Store::Impl::latest); a commit must replace what it keeps of the rows it writes.
+TEST_CASE("materials and transactions read before a commit are read as committed after it",
+          "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  PendingBlock b;
+  const std::string id = chain.Issue(b, 0);
+  const Digest tx = b.txs[0].hash;
+  CHECK_FALSE(store->GetMaterial(id));
+  CHECK_FALSE(store->HasTx(tx));
+  CHECK_FALSE(store->FindTx(tx));
+  REQUIRE(chain.Commit(b).ok());
+  REQUIRE(store->GetMaterial(id));
+  CHECK(store->GetMaterial(id)->status == MaterialStatus::kActive);
+  CHECK(store->HasTx(tx));
+  REQUIRE(store->FindTx(tx));
+  CHECK(store->FindTx(tx)->height == 1);
+
+  // A later block changes the material: the new state, not the one read before.
+  PendingBlock b2;
+  chain.Revoke(b2, id);
+  REQUIRE(chain.Commit(b2).ok());
+  CHECK(store->GetMaterial(id)->status == MaterialStatus::kRevoked);
+  CHECK(store->HasTx(b2.txs[0].hash));
+
+  // A snapshot keeps answering for its own tip.
+  auto snapshot = store->Snapshot().value();
+  PendingBlock b3;
+  const std::string id3 = chain.Issue(b3, 0);
+  CHECK_FALSE(snapshot->GetMaterial(id3));
+  REQUIRE(chain.Commit(b3).ok());
+  CHECK_FALSE(snapshot->GetMaterial(id3));
+  CHECK_FALSE(snapshot->HasTx(b3.txs[0].hash));
+  CHECK(store->GetMaterial(id3));
+}
+
+// Readers run beside the commit thread (the io thread admits and builds while a block is
+// written): a reader that has seen a height must see every material committed up to it.
+TEST_CASE("a reader beside commits never sees a committed material as absent", "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  std::vector<std::string> ids(40);
+  std::vector<PendingBlock> blocks(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = chain.Issue(blocks[i], 0);
+  std::atomic<bool> done{false};
+  std::atomic<size_t> stale{0};
+  std::thread reader([&] {
+    while (!done) {
+      const uint64_t h = store->height();
+      // Block i + 1 commits ids[i]; ids of later blocks are read too, so that the store keeps
+      // them as absent while their block is being written.
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const bool found = store->GetMaterial(ids[i]).has_value();
+        if (i + 1 <= h && !found) ++stale;
+      }
+    }
+  });
+  for (const PendingBlock& b : blocks) REQUIRE(chain.Commit(b).ok());
+  done = true;
+  reader.join();
+  CHECK(stale == 0);
+  for (const std::string& id : ids) CHECK(store->GetMaterial(id));
 }
 
 TEST_CASE("lookup indexes find materials by digest, holder, issuer and type", "[ledger]") {
