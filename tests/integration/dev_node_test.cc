@@ -9,6 +9,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -722,6 +723,42 @@ TEST_CASE("a tx submission whose body is not JSON is rejected with 400 bad_reque
   INFO(r.body);
   CHECK(r.status == 400);
   CHECK(ErrorCode(r) == "bad_request");
+  RequireNothingStored(chain.node, log_size);
+}
+
+// The node reads {"tx":"<base64>"} without a JSON parser (node/api.cc CompactTxField); every
+// other spelling of the same object must mean the same, and a near miss must not slip through.
+TEST_CASE(
+    "a tx submission is read alike in compact, spaced and escaped JSON, and bad text is "
+    "refused with 400 bad_request",
+    "[integration]") {
+  DevChain chain;
+  TxFactory factory(chain.node.home());
+  auto committed = [&](const std::string& body) {
+    HttpReply r = Post(chain.node.url(), "/v1/tx?wait=1", body);
+    INFO(body.substr(0, 40) << " -> " << r.body);
+    REQUIRE(r.status == 200);
+    CHECK(Json::parse(r.body).value("status", "") == "committed");
+  };
+  auto b64 = [&] {
+    return Base64Encode(factory.Issue(IssueSpec{}, ValidUntilHeight(chain.node)).tx.raw);
+  };
+  committed("{\"tx\":\"" + b64() + "\"}");
+  committed("{ \"tx\" : \"" + b64() + "\" }\n");
+  // The first character written as a \u escape: the same string to a JSON reader.
+  std::string text = b64();
+  char escaped[8];
+  std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(text[0]));
+  committed("{\"tx\":\"" + std::string(escaped) + text.substr(1) + "\"}");
+
+  const uint64_t log_size = LogSize(chain.node);
+  for (const std::string& bad : {"{\"tx\":\"" + b64() + "!\"}", "{\"tx\":\"" + b64() + "\\n\"}",
+                                 "{\"tx\":\"" + b64() + "\"", std::string("{\"tx\":12}")}) {
+    HttpReply r = Post(chain.node.url(), "/v1/tx?wait=1", bad);
+    INFO(bad.substr(0, 20) << "..." << bad.substr(bad.size() - 6) << " -> " << r.body);
+    CHECK(r.status == 400);
+    CHECK(ErrorCode(r) == "bad_request");
+  }
   RequireNothingStored(chain.node, log_size);
 }
 
