@@ -45,20 +45,24 @@ const TopNode* FindTop(const TopNode* n, const crypto::SmtPos& pos) {
 }
 
 // `cur` (the subtree at depth `depth`) with the writes in [first, last) applied, by path copying:
-// the positions written and their ancestors are new nodes, every other subtree is shared.
+// the positions written and their ancestors are new nodes, every other subtree is shared. The
+// writes are sorted by (path, depth) — a pre-order of their positions, since a position's path
+// has zeros past its depth — so this node's own writes come first, then its left subtree's, then
+// its right subtree's, and each split is a binary search (LevelStateTree::After sorts them once).
 TopTree ApplyWrites(const TopTree& cur, uint16_t depth, const NodeWrite** first,
                     const NodeWrite** last) {
   if (first == last) return cur;
-  auto out = cur ? std::make_shared<TopNode>(*cur) : std::make_shared<TopNode>();
-  const NodeWrite** here = std::stable_partition(
+  auto out = std::make_shared<TopNode>();
+  if (cur) out->node = cur->node;
+  const NodeWrite** here = std::partition_point(
       first, last, [depth](const NodeWrite* w) { return w->first.depth == depth; });
   for (const NodeWrite** w = first; w != here; ++w) out->node = (*w)->second;
-  const NodeWrite** right = std::stable_partition(here, last, [depth](const NodeWrite* w) {
-    return !crypto::SmtBit(w->first.path, depth);
-  });
+  const NodeWrite** right = std::partition_point(
+      here, last, [depth](const NodeWrite* w) { return !crypto::SmtBit(w->first.path, depth); });
   const auto next = static_cast<uint16_t>(depth + 1);
-  out->child[0] = ApplyWrites(cur ? cur->child[0] : TopTree(), next, here, right);
-  out->child[1] = ApplyWrites(cur ? cur->child[1] : TopTree(), next, right, last);
+  static const TopTree kNone;
+  out->child[0] = ApplyWrites(cur ? cur->child[0] : kNone, next, here, right);
+  out->child[1] = ApplyWrites(cur ? cur->child[1] : kNone, next, right, last);
   if (!out->node && !out->child[0] && !out->child[1]) return nullptr;
   return out;
 }
@@ -263,6 +267,11 @@ TopTree LevelStateTree::After(const TopTree& top, const StateUpdate& update) {
   for (const NodeWrite& w : update.nodes) {
     if (w.first.depth <= kTopDepth) writes.push_back(&w);
   }
+  // Stable: of two writes of one position, the later wins.
+  std::stable_sort(writes.begin(), writes.end(), [](const NodeWrite* a, const NodeWrite* b) {
+    if (a->first.path != b->first.path) return a->first.path < b->first.path;
+    return a->first.depth < b->first.depth;
+  });
   return ApplyWrites(top, 0, writes.data(), writes.data() + writes.size());
 }
 
