@@ -1,7 +1,6 @@
 #include "node/api.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -57,9 +56,9 @@ std::optional<std::string_view> CompactTxField(std::string_view body) {
   const std::string_view text =
       body.substr(kHead.size(), body.size() - kHead.size() - kTail.size());
   for (char c : text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' && c != '=') {
-      return std::nullopt;
-    }
+    const bool base64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+    if (!base64) return std::nullopt;
   }
   return text;
 }
