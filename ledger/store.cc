@@ -99,8 +99,12 @@ Result<std::optional<std::string>> Store::Impl::GetLatest(const std::string& key
   if (s.ok()) row = std::move(value);
   std::lock_guard<std::mutex> lock(latest.mu);
   if (latest.generation == generation) {
-    if (latest.rows.size() >= kLatestRowsMax) latest.rows.clear();
-    latest.rows.emplace(key, row);
+    const size_t bytes = LatestRowBytes(key, row);
+    if (latest.rows.size() >= kLatestRowsMax || latest.bytes + bytes > kLatestRowsBytes) {
+      latest.rows.clear();
+      latest.bytes = 0;
+    }
+    if (latest.rows.emplace(key, row).second) latest.bytes += bytes;
   }
   return row;
 }
@@ -108,7 +112,12 @@ Result<std::optional<std::string>> Store::Impl::GetLatest(const std::string& key
 void Store::Impl::ForgetLatest(const std::vector<std::string>& keys) {
   std::lock_guard<std::mutex> lock(latest.mu);
   ++latest.generation;
-  for (const std::string& key : keys) latest.rows.erase(key);
+  for (const std::string& key : keys) {
+    auto it = latest.rows.find(key);
+    if (it == latest.rows.end()) continue;
+    latest.bytes -= LatestRowBytes(it->first, it->second);
+    latest.rows.erase(it);
+  }
 }
 
 Result<std::optional<Material>> Store::Impl::ReadMaterial(std::string_view id) const {

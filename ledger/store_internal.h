@@ -269,13 +269,19 @@ struct Store::Impl {
   // transactions), ~3 us each, a fifth of a loaded validator's io thread. The cache is exact:
   // CommitBlocks drops the keys it wrote (ForgetLatest, under commit_mu, before the tip moves),
   // and bumps `generation`, so that a read that overlapped a commit is not kept (GetLatest).
-  // At most kLatestRowsMax rows: full, it starts again empty.
+  // At most kLatestRowsMax rows and kLatestRowsBytes of keys and values (a material record can
+  // be kilobytes): full, it starts again empty.
   struct LatestRows {
     std::mutex mu;
     uint64_t generation = 0;
+    size_t bytes = 0;
     std::unordered_map<std::string, std::optional<std::string>> rows;
   };
   static constexpr size_t kLatestRowsMax = 32768;
+  static constexpr size_t kLatestRowsBytes = 8u << 20;
+  static size_t LatestRowBytes(const std::string& key, const std::optional<std::string>& row) {
+    return key.size() + (row ? row->size() : 0) + 64;  // 64: the entry's own overhead
+  }
   mutable LatestRows latest;
   // An 'S' or 'T' row: its value, nullopt when absent, or corrupt_store.
   Result<std::optional<std::string>> GetLatest(const std::string& key) const;
