@@ -105,11 +105,17 @@ void PendingStateNodes::PutNode(const crypto::SmtPos& pos, const crypto::SmtNode
 
 void PendingStateNodes::DeleteNode(const crypto::SmtPos& pos) { writes_[pos] = std::nullopt; }
 
+bool PreOrderLess(const crypto::SmtPos& a, const crypto::SmtPos& b) {
+  if (a.path != b.path) return a.path < b.path;
+  return a.depth < b.depth;
+}
+
 StateNodeWrites PendingStateNodes::TakeWrites() {
   StateNodeWrites out(writes_.begin(), writes_.end());
   writes_.clear();
-  // Position order, so that equal blocks produce equal BlockWrites.
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // One fixed order, so that equal blocks produce equal BlockWrites.
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return PreOrderLess(a.first, b.first); });
   return out;
 }
 

@@ -31,13 +31,17 @@ struct BlockWrite;
 
 // Tree-node writes of one block in position order: a node to store, or nullopt to delete.
 using StateNodeWrites = std::vector<std::pair<crypto::SmtPos, std::optional<crypto::SmtNode>>>;
+// The order of a StateNodeWrites: by path, then depth. A position's path is zero past its depth,
+// so this is a pre-order of the tree (a node, then its left subtree, then its right), which
+// LevelStateTree::After walks without sorting again.
+bool PreOrderLess(const crypto::SmtPos& a, const crypto::SmtPos& b);
 
 // What one block does to the state map.
 struct StateUpdate {
   uint64_t base_height = 0;                // the committed height it was computed on
   Digest root{};                           // the state_root after the block
   std::vector<crypto::SmtUpdate> changes;  // the block's journal, sorted by key
-  StateNodeWrites nodes;
+  StateNodeWrites nodes;                   // each position once, in PreOrderLess order
 };
 
 // True for the tables whose entries the state map covers: materials ('S') and every record table

@@ -46,9 +46,8 @@ const TopNode* FindTop(const TopNode* n, const crypto::SmtPos& pos) {
 
 // `cur` (the subtree at depth `depth`) with the writes in [first, last) applied, by path copying:
 // the positions written and their ancestors are new nodes, every other subtree is shared. The
-// writes are sorted by (path, depth) — a pre-order of their positions, since a position's path
-// has zeros past its depth — so this node's own writes come first, then its left subtree's, then
-// its right subtree's, and each split is a binary search (LevelStateTree::After sorts them once).
+// writes are in pre-order (PreOrderLess, as StateUpdate::nodes is), so this node's own write comes
+// first, then its left subtree's, then its right subtree's, and each split is a binary search.
 TopTree ApplyWrites(const TopTree& cur, uint16_t depth, const NodeWrite** first,
                     const NodeWrite** last) {
   if (first == last) return cur;
@@ -267,11 +266,10 @@ TopTree LevelStateTree::After(const TopTree& top, const StateUpdate& update) {
   for (const NodeWrite& w : update.nodes) {
     if (w.first.depth <= kTopDepth) writes.push_back(&w);
   }
-  // Stable: of two writes of one position, the later wins.
-  std::stable_sort(writes.begin(), writes.end(), [](const NodeWrite* a, const NodeWrite* b) {
-    if (a->first.path != b->first.path) return a->first.path < b->first.path;
-    return a->first.depth < b->first.depth;
-  });
+  // A subsequence of update.nodes, so in its pre-order; checked, since ApplyWrites relies on it.
+  GOVLEDGER_CHECK(std::is_sorted(
+      writes.begin(), writes.end(),
+      [](const NodeWrite* a, const NodeWrite* b) { return PreOrderLess(a->first, b->first); }));
   return ApplyWrites(top, 0, writes.data(), writes.data() + writes.size());
 }
 
