@@ -82,42 +82,57 @@ Status Store::Impl::LoadRegistry() {
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> Store::Impl::GetLatest(const std::string& key) const {
-  uint64_t generation = 0;
-  {
-    std::lock_guard<std::mutex> lock(latest.mu);
-    auto it = latest.rows.find(key);
-    if (it != latest.rows.end()) return it->second;
-    generation = latest.generation;
-  }
-  std::string value;
-  leveldb::Status s = db->Get(Checked(), key, &value);
-  if (!s.ok() && !s.IsNotFound()) {
-    return CorruptStore(s.ToString());
-  }
-  std::optional<std::string> row;
-  if (s.ok()) row = std::move(value);
-  std::lock_guard<std::mutex> lock(latest.mu);
-  if (latest.generation == generation) {
-    const size_t bytes = LatestRowBytes(key, row);
-    if (latest.rows.size() >= kLatestRowsMax || latest.bytes + bytes > kLatestRowsBytes) {
-      latest.rows.clear();
-      latest.bytes = 0;
-    }
-    if (latest.rows.emplace(key, row).second) latest.bytes += bytes;
-  }
-  return row;
+std::optional<LatestRows::Row> LatestRows::Find(const std::string& key,
+                                                uint64_t* generation) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = rows_.find(key);
+  if (it != rows_.end()) return it->second;
+  *generation = generation_;
+  return std::nullopt;
 }
 
-void Store::Impl::ForgetLatest(const std::vector<std::string>& keys) {
-  std::lock_guard<std::mutex> lock(latest.mu);
-  ++latest.generation;
-  for (const std::string& key : keys) {
-    auto it = latest.rows.find(key);
-    if (it == latest.rows.end()) continue;
-    latest.bytes -= LatestRowBytes(it->first, it->second);
-    latest.rows.erase(it);
+void LatestRows::Keep(const std::string& key, const Row& row, uint64_t generation) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (generation != generation_) return;  // a commit came between the read and now
+  const size_t cost = Cost(key, row);
+  if (rows_.size() >= max_rows_ || bytes_ + cost > max_bytes_) {
+    rows_.clear();
+    bytes_ = 0;
   }
+  if (rows_.emplace(key, row).second) bytes_ += cost;
+}
+
+void LatestRows::Forget(const std::vector<std::string>& keys) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
+  for (const std::string& key : keys) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) continue;
+    bytes_ -= Cost(it->first, it->second);
+    rows_.erase(it);
+  }
+}
+
+size_t LatestRows::rows() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rows_.size();
+}
+
+size_t LatestRows::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+Result<std::optional<std::string>> Store::Impl::GetLatest(const std::string& key) const {
+  uint64_t generation = 0;
+  if (std::optional<LatestRows::Row> kept = latest.Find(key, &generation)) return *kept;
+  std::string value;
+  leveldb::Status s = db->Get(Checked(), key, &value);
+  if (!s.ok() && !s.IsNotFound()) return CorruptStore(s.ToString());
+  LatestRows::Row row;
+  if (s.ok()) row = std::move(value);
+  latest.Keep(key, row, generation);
+  return row;
 }
 
 Result<std::optional<Material>> Store::Impl::ReadMaterial(std::string_view id) const {
@@ -715,7 +730,7 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
     leveldb::Status st = s.blocks->Write(wo, &blocks);
     if (st.ok()) st = s.db->Write(wo, &batch);
     // Even after a failed write: whether LevelDB applied it is not known.
-    s.ForgetLatest(latest_keys);
+    s.latest.Forget(latest_keys);
     if (!st.ok()) {
       const std::string which = writes.size() == 1
                                     ? "block " + std::to_string(height)

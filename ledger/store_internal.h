@@ -188,6 +188,43 @@ class LevelNodeStore : public crypto::NodeStore {
   leveldb::DB* db_ = nullptr;
 };
 
+// The newest committed rows of the material ('S') and transaction ('T') tables that were read,
+// present or absent. A transaction's material and hash are looked up when it is admitted
+// (Node::Admit, Executor::Check), again when its block is built and once more when it is
+// committed; these are LevelDB reads of keys mostly absent (new materials, new transactions),
+// ~3 us each, a fifth of a loaded validator's io thread. Exact, not a hint: every commit calls
+// Forget with the keys it wrote before its tip moves, and a read that overlapped a commit (Find
+// before it, Keep after it) is not kept. Bounded by rows and by bytes (a material record can be
+// kilobytes): full, it starts again empty. Thread-safe.
+class LatestRows {
+ public:
+  using Row = std::optional<std::string>;  // nullopt: the store has no such row
+  static constexpr size_t kMaxRows = 32768;
+  static constexpr size_t kMaxBytes = 8u << 20;
+  explicit LatestRows(size_t max_rows = kMaxRows, size_t max_bytes = kMaxBytes)
+      : max_rows_(max_rows), max_bytes_(max_bytes) {}
+
+  // The row kept for `key`; when none is, nullopt and *generation set for Keep.
+  std::optional<Row> Find(const std::string& key, uint64_t* generation) const;
+  // Keeps a row read from the store after Find set `generation`, unless a commit came since.
+  void Keep(const std::string& key, const Row& row, uint64_t generation);
+  // A commit wrote these keys (called whether or not its write succeeded).
+  void Forget(const std::vector<std::string>& keys);
+  size_t rows() const;
+  size_t bytes() const;
+
+ private:
+  static size_t Cost(const std::string& key, const Row& row) {
+    return key.size() + (row ? row->size() : 0) + 64;  // 64: the entry's own overhead
+  }
+  const size_t max_rows_;
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  uint64_t generation_ = 0;
+  size_t bytes_ = 0;
+  std::unordered_map<std::string, Row> rows_;
+};
+
 }  // namespace store_internal
 
 struct Store::Impl {
@@ -262,30 +299,11 @@ struct Store::Impl {
   }
   Status LoadRegistry();
 
-  // The newest committed rows of the material ('S') and transaction ('T') tables that were read,
-  // present or absent (nullopt). A transaction's material and hash are looked up when it is
-  // admitted (Node::Admit, Executor::Check), again when its block is built and once more when
-  // it is committed; these are LevelDB reads of keys mostly absent (new materials, new
-  // transactions), ~3 us each, a fifth of a loaded validator's io thread. The cache is exact:
-  // CommitBlocks drops the keys it wrote (ForgetLatest, under commit_mu, before the tip moves),
-  // and bumps `generation`, so that a read that overlapped a commit is not kept (GetLatest).
-  // At most kLatestRowsMax rows and kLatestRowsBytes of keys and values (a material record can
-  // be kilobytes): full, it starts again empty.
-  struct LatestRows {
-    std::mutex mu;
-    uint64_t generation = 0;
-    size_t bytes = 0;
-    std::unordered_map<std::string, std::optional<std::string>> rows;
-  };
-  static constexpr size_t kLatestRowsMax = 32768;
-  static constexpr size_t kLatestRowsBytes = 8u << 20;
-  static size_t LatestRowBytes(const std::string& key, const std::optional<std::string>& row) {
-    return key.size() + (row ? row->size() : 0) + 64;  // 64: the entry's own overhead
-  }
-  mutable LatestRows latest;
-  // An 'S' or 'T' row: its value, nullopt when absent, or corrupt_store.
+  // The material and transaction rows read (LatestRows, below), for ReadMaterial, FindTx and
+  // HasTx; CommitBlocks forgets the ones it writes.
+  mutable store_internal::LatestRows latest;
+  // An 'S' or 'T' row through `latest`: its value, nullopt when absent, or corrupt_store.
   Result<std::optional<std::string>> GetLatest(const std::string& key) const;
-  void ForgetLatest(const std::vector<std::string>& keys);
 
   // Committed material state, for CommitBlock's index maintenance (errors are reported there).
   Result<std::optional<Material>> ReadMaterial(std::string_view id) const;

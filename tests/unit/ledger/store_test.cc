@@ -8,6 +8,7 @@
 
 #include "crypto/merkle.h"
 #include "ledger/codec.h"
+#include "ledger/store_internal.h"
 #include "tests/unit/ledger/chain_fixture.h"
 
 namespace govledger::ledger {
@@ -226,39 +227,54 @@ TEST_CASE("materials and transactions read before a commit are read as committed
   CHECK(store->GetMaterial(id3));
 }
 
-// The rows kept are bounded (Store::Impl::kLatestRowsMax, kLatestRowsBytes) and start again empty
-// when full; answers must not depend on where in that cycle a read falls.
-TEST_CASE("past the bound of the rows kept, reads still answer as committed", "[ledger]") {
-  TempDir dir;
-  auto store = OpenStore(dir.path());
-  ChainBuilder chain(Net(), store.get());
-  PendingBlock b;
-  const std::string id = chain.Issue(b, 0);
-  CHECK_FALSE(store->GetMaterial(id));
-  size_t found = 0;
-  for (uint32_t i = 0; i < 40000; ++i) {
-    Digest h{};
-    h[0] = 0xee;
-    h[1] = static_cast<uint8_t>(i >> 16);
-    h[2] = static_cast<uint8_t>(i >> 8);
-    h[3] = static_cast<uint8_t>(i);
-    found += store->HasTx(h) ? 1 : 0;
-    if (i % 1000 == 0) found += store->GetMaterial(id) ? 1 : 0;
+// The rows a store keeps of what it read (store_internal::LatestRows, Store::Impl::latest).
+TEST_CASE("a row read before a commit is not kept after it, and a commit forgets what it wrote",
+          "[ledger]") {
+  store_internal::LatestRows latest;
+  uint64_t generation = 0;
+  REQUIRE_FALSE(latest.Find("Sa", &generation));
+  // A commit lands between the read and its Keep: what was read may be the row before it.
+  latest.Forget({"Sb"});
+  latest.Keep("Sa", std::nullopt, generation);
+  CHECK_FALSE(latest.Find("Sa", &generation));
+  CHECK(latest.rows() == 0);
+  // No commit in between: kept, present or absent.
+  latest.Keep("Sa", std::nullopt, generation);
+  REQUIRE(latest.Find("Sa", &generation));
+  CHECK_FALSE(latest.Find("Sa", &generation)->has_value());
+  REQUIRE_FALSE(latest.Find("Tx", &generation));
+  latest.Keep("Tx", std::string("loc"), generation);
+  CHECK(latest.Find("Tx", &generation) ==
+        std::optional<store_internal::LatestRows::Row>(std::string("loc")));
+  // A commit that wrote the key drops it; one that did not, keeps it.
+  latest.Forget({"Sa"});
+  CHECK_FALSE(latest.Find("Sa", &generation));
+  CHECK(latest.Find("Tx", &generation));
+  CHECK(latest.rows() == 1);
+}
+
+TEST_CASE("the rows kept stay within their row and byte bounds", "[ledger]") {
+  store_internal::LatestRows latest(/*max_rows=*/4, /*max_bytes=*/1000);
+  uint64_t generation = 0;
+  for (int i = 0; i < 10; ++i) {
+    const std::string key = "S" + std::to_string(i);
+    REQUIRE_FALSE(latest.Find(key, &generation));
+    latest.Keep(key, std::nullopt, generation);
+    CHECK(latest.rows() <= 4);
+    CHECK(latest.Find(key, &generation));  // the newest is always kept
   }
-  CHECK(found == 0);
-  REQUIRE(chain.Commit(b).ok());
-  CHECK(store->GetMaterial(id));
-  CHECK(store->HasTx(b.txs[0].hash));
-  for (uint32_t i = 0; i < 40000; ++i) {
-    Digest h{};
-    h[0] = 0xdd;
-    h[3] = static_cast<uint8_t>(i);
-    h[2] = static_cast<uint8_t>(i >> 8);
-    h[1] = static_cast<uint8_t>(i >> 16);
-    if (store->HasTx(h)) ++found;
+  for (int i = 0; i < 10; ++i) {
+    const std::string key = "T" + std::to_string(i);
+    latest.Find(key, &generation);
+    latest.Keep(key, std::string(300, 'x'), generation);
+    CHECK(latest.bytes() <= 1000);
   }
-  CHECK(found == 0);
-  CHECK(store->GetMaterial(id));
+  CHECK(latest.rows() <= 3);  // 300 bytes and more each
+  std::vector<std::string> all;
+  for (int i = 0; i < 10; ++i) all.push_back("T" + std::to_string(i));
+  latest.Forget(all);
+  CHECK(latest.rows() == 0);
+  CHECK(latest.bytes() == 0);
 }
 
 // Readers run beside the commit thread (the io thread admits and builds while a block is
