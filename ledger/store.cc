@@ -423,10 +423,12 @@ std::vector<std::pair<std::string, Bytes>> Store::ScanRecords(Table table, std::
                                                               size_t limit) const {
   std::vector<std::pair<std::string, Bytes>> out;
   if (limit == 0) return out;
+  // From just after `after` when it is at or past the prefix's start, else from that start.
+  const bool resume = !after.empty() && after >= prefix;
+  const std::string_view from = resume ? after : prefix;
   if (table == Table::kRegistry) {
     const auto registry = impl_->Registry();
-    const bool resume = !after.empty() && after >= prefix;
-    auto it = registry->lower_bound(resume ? after : prefix);
+    auto it = registry->lower_bound(from);
     if (resume && it != registry->end() && it->first == after) ++it;
     for (; it != registry->end() && out.size() < limit && it->first.starts_with(prefix); ++it) {
       out.emplace_back(it->first, it->second);
@@ -434,18 +436,10 @@ std::vector<std::pair<std::string, Bytes>> Store::ScanRecords(Table table, std::
     return out;
   }
   const std::string full_prefix = Key(static_cast<char>(table), prefix);
+  const std::string start = Key(static_cast<char>(table), from);
   std::unique_ptr<leveldb::Iterator> it(impl_->db->NewIterator(Checked()));
-  std::string start = full_prefix;
-  bool skip_start = false;
-  if (!after.empty()) {
-    std::string resume = Key(static_cast<char>(table), after);
-    if (resume >= start) {
-      start = std::move(resume);
-      skip_start = true;
-    }
-  }
   it->Seek(start);
-  if (skip_start && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
+  if (resume && it->Valid() && it->key() == leveldb::Slice(start)) it->Next();
   for (; it->Valid() && out.size() < limit; it->Next()) {
     leveldb::Slice k = it->key();
     if (!StartsWith(k, full_prefix)) break;

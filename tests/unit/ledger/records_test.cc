@@ -315,6 +315,47 @@ TEST_CASE("the store commits the records events carry, in the block's batch", "[
   CHECK(blocks == 0);
 }
 
+// Store::ScanRecords resumes after a key and stops at a limit alike for a table it reads from
+// LevelDB and for the registry, which it serves from memory.
+TEST_CASE(
+    "the store's record scans resume after a key and page by limit, from LevelDB and from "
+    "the in-memory registry alike",
+    "[ledger]") {
+  TempDir dir;
+  auto store = Store::Open(dir.Sub("data"), Net().genesis).value();
+  ChainBuilder chain(Net(), store.get());
+  PendingBlock b;
+  const std::string id = chain.Issue(b, 0);
+  Department d;
+  d.id = "tax";
+  d.key = Net().department_keys[0].public_key();
+  for (const char* g : {"g1", "g2", "g3"}) {
+    b.events.back().records.push_back(PutIndex(Table::kGrantByMaterial, GrantByMaterialKey(id, g)));
+  }
+  for (uint64_t h : {2, 5, 9}) b.events.back().records.push_back(PutRegistryDepartment(d, h));
+  REQUIRE(chain.Commit(b).ok());
+
+  using V = std::vector<std::string>;
+  CHECK(ScanIndex(*store, Table::kGrantByMaterial, id, 10) == V{"g1", "g2", "g3"});
+  CHECK(ScanIndex(*store, Table::kGrantByMaterial, id, 10, "g1") == V{"g2", "g3"});
+  CHECK(ScanIndex(*store, Table::kGrantByMaterial, id, 1, "g1") == V{"g2"});
+  CHECK(ScanIndex(*store, Table::kGrantByMaterial, id, 10, "g3").empty());
+  CHECK(ScanIndex(*store, Table::kGrantByMaterial, id, 10, "g15") == V{"g2", "g3"});
+
+  auto keys = [&](std::string_view after, size_t limit) {
+    return Keys(
+        store->ScanRecords(Table::kRegistry, RegistryDepartmentPrefix("tax"), after, limit));
+  };
+  CHECK(keys("", 10) == V{RegistryDepartmentKey("tax", 2), RegistryDepartmentKey("tax", 5),
+                          RegistryDepartmentKey("tax", 9)});
+  CHECK(keys(RegistryDepartmentKey("tax", 2), 10) ==
+        V{RegistryDepartmentKey("tax", 5), RegistryDepartmentKey("tax", 9)});
+  CHECK(keys(RegistryDepartmentKey("tax", 2), 1) == V{RegistryDepartmentKey("tax", 5)});
+  CHECK(keys(RegistryDepartmentKey("tax", 9), 10).empty());
+  // An `after` before the prefix starts at the prefix.
+  CHECK(keys("a", 10).size() == 3);
+}
+
 // The store serves the registry table from memory (Store::Impl::registry); these check that
 // memory against what LevelDB holds after each commit, a reopen and a snapshot.
 TEST_CASE("registry rows are read as committed, after a reopen and as of a snapshot", "[ledger]") {
