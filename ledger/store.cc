@@ -124,6 +124,7 @@ size_t LatestRows::bytes() const {
 }
 
 Result<std::optional<std::string>> Store::Impl::GetLatest(const std::string& key) const {
+  if (FilterSaysAbsent(key)) return std::optional<std::string>();
   uint64_t generation = 0;
   if (std::optional<LatestRows::Row> kept = latest.Find(key, &generation)) return *kept;
   std::string value;
@@ -721,10 +722,12 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
   wo.sync = true;
   {
     std::lock_guard<std::mutex> commit_lock(s.commit_mu);
+    s.FilterAdd(latest_keys);  // before the write (ledger/store_filter.cc)
     leveldb::Status st = s.blocks->Write(wo, &blocks);
     if (st.ok()) st = s.db->Write(wo, &batch);
     // Even after a failed write: whether LevelDB applied it is not known.
     s.latest.Forget(latest_keys);
+    s.FilterRebuildIfFull();
     if (!st.ok()) {
       const std::string which = writes.size() == 1
                                     ? "block " + std::to_string(height)

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -19,12 +20,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "ledger/codec.h"
 #include "ledger/store.h"
 #include "ledger/store_state_tree.h"
+#include "util/bloom.h"
 
 namespace govledger::ledger {
 
@@ -304,6 +307,30 @@ struct Store::Impl {
   mutable store_internal::LatestRows latest;
   // An 'S' or 'T' row through `latest`: its value, nullopt when absent, or corrupt_store.
   Result<std::optional<std::string>> GetLatest(const std::string& key) const;
+
+  // The key filter (Store::StartKeyFilter; ledger/store_filter.cc). `filter_ready` holds every
+  // 'S' and 'T' key of the store; `filter_building` is being filled by `filter_thread` from a
+  // snapshot, and receives the keys of the commits after that snapshot. CommitBlocks hands its
+  // keys to both (FilterAdd) under commit_mu before its write; builds start under commit_mu.
+  mutable std::mutex filter_mu;  // guards the two pointers and filter_failed
+  std::shared_ptr<ConcurrentBloom> filter_ready;
+  std::shared_ptr<ConcurrentBloom> filter_building;
+  bool filter_failed = false;              // a build's scan failed: no more builds
+  Store::KeyFilterOptions filter_options;  // set once, by the first StartKeyFilter
+  bool filter_started = false;             // under commit_mu
+  std::thread filter_thread;
+  std::atomic<bool> filter_stop{false};
+  mutable std::atomic<uint64_t> filter_answers{0};
+  ~Impl();
+  // True when the filter is built and does not hold `key` (an 'S' or 'T' key).
+  bool FilterSaysAbsent(const std::string& key) const;
+  // Under commit_mu, before the write of the rows these keys name.
+  void FilterAdd(const std::vector<std::string>& keys);
+  // Under commit_mu, after a write: a filter past its capacity is rebuilt.
+  void FilterRebuildIfFull();
+  // Under commit_mu: a new filter, its snapshot, and the thread that scans it.
+  void StartFilterBuild(uint64_t capacity);
+  void BuildFilter(std::shared_ptr<ConcurrentBloom> bloom, const leveldb::Snapshot* snapshot);
 
   // Committed material state, for CommitBlock's index maintenance (errors are reported there).
   Result<std::optional<Material>> ReadMaterial(std::string_view id) const;

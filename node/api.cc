@@ -254,6 +254,8 @@ class Api {
     }
     o += "# TYPE govledger_api_read_workers_in_flight gauge\n";
     line("govledger_api_read_workers_in_flight", "", node_.read_pool().in_flight());
+    o += "# TYPE govledger_store_key_filter_answers_total counter\n";
+    line("govledger_store_key_filter_answers_total", "", node_.store().key_filter_answers());
     return o;
   }
 

@@ -97,6 +97,21 @@ Result<std::unique_ptr<ledger::Store>> OpenStore(const NodeConfig& config,
                                 << (opts.full_scan ? "full checksum scan, " : "")
                                 << "last " << opts.tip_blocks << " blocks) in "
                                 << NowMs() - started << " ms");
+  // Reads of ids and hashes the store does not hold skip LevelDB once this is built.
+  ledger::Store::KeyFilterOptions filter;
+  filter.on_built = [dir](const ledger::Store::KeyFilterReport& r) {
+    if (r.built) {
+      GOVLEDGER_LOG(kInfo, "store " << dir << ": key filter built from " << r.keys
+                                    << " material and transaction rows in " << r.elapsed_ms
+                                    << " ms (" << r.bytes / 1024 << " KiB, for " << r.capacity
+                                    << " keys)");
+    } else {
+      GOVLEDGER_LOG(kWarn, "store " << dir << ": key filter not built (" << r.error
+                                    << "); reads go to LevelDB. `govledger audit chain` checks "
+                                       "the store");
+    }
+  };
+  (*store)->StartKeyFilter(std::move(filter));
   return store;
 }
 }  // namespace
