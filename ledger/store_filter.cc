@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ledger/store_internal.h"
+#include "util/status.h"
 #include "util/time.h"
 
 namespace govledger::ledger {
@@ -38,6 +39,7 @@ Store::Impl::~Impl() {
 }
 
 bool Store::Impl::FilterSaysAbsent(const std::string& key) const {
+  GOVLEDGER_CHECK(!key.empty() && (key[0] == kState || key[0] == kTxLoc));  // what it holds
   std::lock_guard<std::mutex> lock(filter_mu);
   if (!filter_ready || filter_ready->MayContain(key)) return false;
   filter_answers.fetch_add(1, std::memory_order_relaxed);
@@ -76,8 +78,8 @@ void Store::Impl::StartFilterBuild(uint64_t capacity) {
     std::lock_guard<std::mutex> lock(filter_mu);
     filter_building = bloom;
   }
-  const leveldb::Snapshot* snapshot = db->GetSnapshot();
-  filter_thread = std::thread([this, bloom, snapshot] { BuildFilter(bloom, snapshot); });
+  auto snapshot = std::make_shared<store_internal::SnapshotGuard>(db.get(), db->GetSnapshot());
+  filter_thread = std::thread([this, bloom, snapshot] { BuildFilter(bloom, snapshot->get()); });
 }
 
 void Store::Impl::BuildFilter(std::shared_ptr<ConcurrentBloom> bloom,
@@ -108,7 +110,6 @@ void Store::Impl::BuildFilter(std::shared_ptr<ConcurrentBloom> bloom,
     }
     if (!it->status().ok()) report.error = "reading the store: " + it->status().ToString();
   }
-  db->ReleaseSnapshot(snapshot);
   report.built = !stopped && report.error.empty();
   report.elapsed_ms = SteadyMs() - started;
   {

@@ -305,7 +305,8 @@ struct Store::Impl {
   // The material and transaction rows read (LatestRows, below), for ReadMaterial, FindTx and
   // HasTx; CommitBlocks forgets the ones it writes.
   mutable store_internal::LatestRows latest;
-  // An 'S' or 'T' row through `latest`: its value, nullopt when absent, or corrupt_store.
+  // An 'S' or 'T' row through the key filter and `latest`: its value, nullopt when absent, or
+  // corrupt_store.
   Result<std::optional<std::string>> GetLatest(const std::string& key) const;
 
   // The key filter (Store::StartKeyFilter; ledger/store_filter.cc). `filter_ready` holds every
