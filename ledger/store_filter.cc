@@ -3,8 +3,8 @@
 //
 // Why it is never wrong about a key the store holds. Only CommitBlocks writes 'S' and 'T' rows,
 // and it hands their keys to the built filter and to the one being built (FilterAdd) before its
-// LevelDB write, under commit_mu. A build starts under commit_mu too: it installs its new filter
-// and takes a LevelDB snapshot there, so that every commit is either wholly before the snapshot
+// LevelDB write, under commit_mu. A build's thread takes commit_mu too to install its new filter
+// and take a LevelDB snapshot, so that every commit is either wholly before the snapshot
 // (its rows are in what the scan reads) or wholly after (its keys go to the new filter). The scan
 // then adds every 'S' and 'T' key of the snapshot, and only a scan that read all of them without
 // error makes its filter the one reads consult. A write that fails after FilterAdd leaves keys in
@@ -63,7 +63,7 @@ void Store::Impl::FilterRebuildIfFull() {
   uint64_t added = 0;
   {
     std::lock_guard<std::mutex> lock(filter_mu);
-    if (!filter_ready || filter_building || filter_failed) return;
+    if (!filter_ready || filter_scanning || filter_failed) return;
     if (filter_ready->added() <= filter_ready->capacity()) return;
     added = filter_ready->added();
   }
@@ -71,15 +71,28 @@ void Store::Impl::FilterRebuildIfFull() {
 }
 
 void Store::Impl::StartFilterBuild(uint64_t capacity) {
-  // The previous build has ended (filter_building was reset); its thread may still be returning.
+  // The previous build has ended (filter_scanning was reset); its thread may still be returning.
   if (filter_thread.joinable()) filter_thread.join();
-  auto bloom = std::make_shared<ConcurrentBloom>(capacity);
   {
     std::lock_guard<std::mutex> lock(filter_mu);
-    filter_building = bloom;
+    filter_scanning = true;
   }
-  auto snapshot = std::make_shared<store_internal::SnapshotGuard>(db.get(), db->GetSnapshot());
-  filter_thread = std::thread([this, bloom, snapshot] { BuildFilter(bloom, snapshot->get()); });
+  // The filter is allocated (and its memory zeroed: tens of MB at 10 M materials) on the new
+  // thread, not here under the commit lock; the thread then takes that lock to install it and
+  // take its snapshot, the two steps that must not straddle a commit.
+  filter_thread = std::thread([this, capacity] {
+    auto bloom = std::make_shared<ConcurrentBloom>(capacity);
+    std::shared_ptr<store_internal::SnapshotGuard> snapshot;
+    {
+      std::lock_guard<std::mutex> commit_lock(commit_mu);
+      {
+        std::lock_guard<std::mutex> lock(filter_mu);
+        filter_building = bloom;
+      }
+      snapshot = std::make_shared<store_internal::SnapshotGuard>(db.get(), db->GetSnapshot());
+    }
+    BuildFilter(bloom, snapshot->get());
+  });
 }
 
 void Store::Impl::BuildFilter(std::shared_ptr<ConcurrentBloom> bloom,
@@ -115,6 +128,7 @@ void Store::Impl::BuildFilter(std::shared_ptr<ConcurrentBloom> bloom,
   {
     std::lock_guard<std::mutex> lock(filter_mu);
     if (filter_building == bloom) filter_building.reset();
+    filter_scanning = false;
     if (report.built) {
       filter_ready = bloom;
     } else if (!stopped) {

@@ -313,9 +313,10 @@ struct Store::Impl {
   // 'S' and 'T' key of the store; `filter_building` is being filled by `filter_thread` from a
   // snapshot, and receives the keys of the commits after that snapshot. CommitBlocks hands its
   // keys to both (FilterAdd) under commit_mu before its write; builds start under commit_mu.
-  mutable std::mutex filter_mu;  // guards the two pointers and filter_failed
+  mutable std::mutex filter_mu;  // guards the two pointers and the two flags after them
   std::shared_ptr<ConcurrentBloom> filter_ready;
   std::shared_ptr<ConcurrentBloom> filter_building;
+  bool filter_scanning = false;            // a build's thread is running
   bool filter_failed = false;              // a build's scan failed: no more builds
   Store::KeyFilterOptions filter_options;  // set once, by the first StartKeyFilter
   bool filter_started = false;             // under commit_mu
@@ -329,7 +330,8 @@ struct Store::Impl {
   void FilterAdd(const std::vector<std::string>& keys);
   // Under commit_mu, after a write: a filter past its capacity is rebuilt.
   void FilterRebuildIfFull();
-  // Under commit_mu: a new filter, its snapshot, and the thread that scans it.
+  // Under commit_mu: the thread that makes a new filter, installs it and takes its snapshot
+  // (under commit_mu itself), then scans.
   void StartFilterBuild(uint64_t capacity);
   void BuildFilter(std::shared_ptr<ConcurrentBloom> bloom, const leveldb::Snapshot* snapshot);
 

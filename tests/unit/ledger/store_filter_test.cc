@@ -118,12 +118,17 @@ TEST_CASE("blocks committed while the key filter scans are found once it is buil
 
   // The scan waits, after its snapshot, until these blocks are committed: their rows are not in
   // the snapshot, so only the commits' own additions can put them in the filter.
+  std::promise<void> snapshot_taken;
   std::promise<void> committed;
   std::shared_future<void> go = committed.get_future().share();
   Builds builds;
   Store::KeyFilterOptions options = builds.Options();
-  options.before_scan = [go] { go.wait(); };
+  options.before_scan = [go, &snapshot_taken] {
+    snapshot_taken.set_value();
+    go.wait();
+  };
   store->StartKeyFilter(std::move(options));
+  snapshot_taken.get_future().wait();
   const Issued during = IssueBlocks(chain, 10);
   committed.set_value();
   const auto reports = builds.Wait(1);
