@@ -266,10 +266,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
     if (!s.ok()) {
       return Status::Error("store_write_failed", "initialising " + dir + ": " + s.ToString());
     }
-  } else if (*tree_version != kStateTreeVersion && *tree_version != kStateTreeV1) {
+  } else if (*tree_version != kStateTreeVersion && *tree_version != kStateTreeV2 &&
+             *tree_version != kStateTreeV1) {
     return CorruptStore("unknown state tree layout \"" + *tree_version + "\"");
   }
-  const bool migrate = tree_version.ok() && *tree_version == kStateTreeV1;
+  const bool migrate =
+      tree_version.ok() && (*tree_version == kStateTreeV1 || *tree_version == kStateTreeV2);
   // Rebuilds the tree's top levels; whether they hash to the tip's state_root is a startup check
   // (ledger/store_check.h) and the chain audit's, so that a damaged store still opens for them.
   const Status loaded = impl->state_tree.Load(impl->suite, migrate);

@@ -24,7 +24,7 @@
 //   'L' u8 level u64 i  Merkle log node (crypto::MerkleLog)
 //   'A' u16 depth path  state tree node (crypto::SparseMerkleTree; position = crypto::SmtPosKey,
 //                       value = crypto::EncodeSmtNode), newest version only (ledger/state_tree.h);
-//                       internal nodes at depth <= 16 are kept in memory, not here ("smt-v2")
+//                       internal nodes at depth <= 18 are kept in memory, not here ("smt-v3")
 // Key layout of the block store (BlockRowKey: height first, so that every write appends):
 //   u64 height 'B'      Block (pb::Block)
 //   u64 height 'C'      Commit certificate of that block

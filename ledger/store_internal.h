@@ -56,10 +56,12 @@ inline constexpr std::string_view kMetaTipHash = "tip_hash";
 inline constexpr std::string_view kMetaLogSize = "log_size";
 inline constexpr std::string_view kMetaTipTime = "tip_time";
 // Layout version of the state tree ('A') and journal ('J'). A store without it was written before
-// blocks carried a state_root and cannot serve one. "smt-v1" wrote every node; "smt-v2" keeps the
-// top levels in memory (ledger/store_state_tree.h) and is what a v1 store is migrated to on open.
+// blocks carried a state_root and cannot serve one. "smt-v1" wrote every node; "smt-v2" kept the
+// top 16 levels in memory; "smt-v3" keeps the top 18 (ledger/store_state_tree.h) and is what the
+// older two are migrated to on open.
 inline constexpr std::string_view kMetaStateTree = "state_tree";
-inline constexpr std::string_view kStateTreeVersion = "smt-v2";
+inline constexpr std::string_view kStateTreeVersion = "smt-v3";
+inline constexpr std::string_view kStateTreeV2 = "smt-v2";
 inline constexpr std::string_view kStateTreeV1 = "smt-v1";
 // Where the height-keyed rows ('B', 'C', 'W', 'J') live. A store without it keeps them in the
 // main database, as every store did before 7 Dec 2026, and is migrated on open.

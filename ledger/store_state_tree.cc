@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iostream>
 #include <iterator>
 
 namespace govledger::ledger {
@@ -169,7 +170,8 @@ Result<TopTree> LevelStateTree::LoadTop(crypto::Suite suite, bool migrate) {
           top->node = node;
           leaves[pos.depth].push_back({pos, crypto::SmtNodeHash(suite, node), std::move(top)});
         } else {
-          // An internal top node written by the "smt-v1" layout: rebuilt below instead.
+          // An internal top node written by the "smt-v1" layout, or at depth 17 or 18 by
+          // "smt-v2": rebuilt below instead.
           cleanup.Delete(k);
           ++stale;
         }
@@ -211,6 +213,8 @@ Result<TopTree> LevelStateTree::LoadTop(crypto::Suite suite, bool migrate) {
   }
   if (level.size() > 1) return CorruptStore("the state tree's top does not join at one root");
   if (stale > 0) {
+    std::cerr << "govledger: the state tree now keeps its top " << kTopDepth
+              << " levels in memory: deleting " << stale << " stored nodes of them (once)\n";
     leveldb::WriteOptions wo;
     wo.sync = true;
     leveldb::Status s = db_->Write(wo, &cleanup);

@@ -1,7 +1,7 @@
-// The state tree's storage layout (ledger/store_state_tree.h, "smt-v2"): the top levels live in
+// The state tree's storage layout (ledger/store_state_tree.h, "smt-v3"): the top levels live in
 // memory and only the nodes below them (and the leaves) are stored; the top is rebuilt when the
-// store opens, a "smt-v1" store is migrated, and damage to the stored nodes is caught by the
-// startup check against the tip's state_root.
+// store opens, "smt-v1" and "smt-v2" stores are migrated, and damage to the stored nodes is caught
+// by the startup check against the tip's state_root.
 #include "ledger/store_state_tree.h"
 
 #include <leveldb/db.h>
@@ -51,7 +51,7 @@ bool IsInternal(const crypto::SmtNode& n) { return std::holds_alternative<crypto
 
 TEST_CASE("the state tree's top is not stored and is rebuilt on reopen from the nodes below it",
           "[ledger][state_tree]") {
-  // 150,000 keys: leaves around depth 17-18, so the top is rebuilt from stored depth-17 nodes.
+  // 150,000 keys: leaves around depth 17-19, so the top is rebuilt from stored depth-19 nodes.
   TempDir dir;
   uint64_t serial = 0;
   Digest root;
@@ -89,53 +89,86 @@ TEST_CASE("the state tree's top is not stored and is rebuilt on reopen from the 
   CHECK(store->ProveMaterial("M5").value().state_root == TipStateRoot(*store));
 }
 
-TEST_CASE("a store of the smt-v1 layout is migrated on open: its stored top internal nodes are "
-          "dropped and rebuilt to the same root",
-          "[ledger][state_tree]") {
-  TempDir dir;
-  uint64_t serial = 0;
+namespace {
+
+// Writes into the closed store at `dir` what a store of an older layout holds beyond this one's:
+// the internal nodes at depths (`stored_from`, kTopDepth] of its current tree, and the layout's
+// name. Returns those nodes.
+std::vector<std::pair<crypto::SmtPos, crypto::SmtNode>> MakeOlderLayout(const std::string& dir,
+                                                                        uint16_t stored_from,
+                                                                        const std::string& name) {
   std::vector<std::pair<crypto::SmtPos, crypto::SmtNode>> top;
   {
-    auto store = Store::Open(dir.path(), Net().genesis).value();
-    CommitMaterials(*store, 3, 500, serial);
-    REQUIRE(store->ForEachStateNode([&](const crypto::SmtPos& pos, const crypto::SmtNode& node) {
-                   if (pos.depth <= LevelStateTree::kTopDepth && IsInternal(node)) {
-                     top.emplace_back(pos, node);
-                   }
-                 }).ok());
+    auto store = Store::Open(dir, Net().genesis).value();
+    REQUIRE(store
+                ->ForEachStateNode([&](const crypto::SmtPos& pos, const crypto::SmtNode& node) {
+                  if (pos.depth > stored_from && pos.depth <= LevelStateTree::kTopDepth &&
+                      IsInternal(node)) {
+                    top.emplace_back(pos, node);
+                  }
+                })
+                .ok());
   }
-  REQUIRE(top.size() > 100);
-  {
-    // What a v1 store holds: every node, and its layout name.
-    leveldb::DB* raw = nullptr;
-    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
-    std::unique_ptr<leveldb::DB> db(raw);
-    leveldb::WriteBatch batch;
-    for (const auto& [pos, node] : top) {
-      const Bytes key = crypto::SmtPosKey(pos);
-      const Bytes value = crypto::EncodeSmtNode(node);
-      batch.Put("A" + std::string(key.begin(), key.end()), std::string(value.begin(), value.end()));
-    }
-    batch.Put("Mstate_tree", "smt-v1");
-    REQUIRE(db->Write(leveldb::WriteOptions(), &batch).ok());
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  leveldb::WriteBatch batch;
+  for (const auto& [pos, node] : top) {
+    const Bytes key = crypto::SmtPosKey(pos);
+    const Bytes value = crypto::EncodeSmtNode(node);
+    batch.Put("A" + std::string(key.begin(), key.end()), std::string(value.begin(), value.end()));
   }
+  batch.Put("Mstate_tree", name);
+  REQUIRE(db->Write(leveldb::WriteOptions(), &batch).ok());
+  return top;
+}
+
+std::string StoredLayout(const std::string& dir) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options(), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::string value;
+  REQUIRE(db->Get(leveldb::ReadOptions(), "Mstate_tree", &value).ok());
+  return value;
+}
+
+// Opens the migrated store, checks its root and commits on it, and checks that no internal node
+// of the top is stored any more.
+void CheckMigrated(const std::string& dir, uint64_t& serial) {
   {
-    auto store = Store::Open(dir.path(), Net().genesis).value();
+    auto store = Store::Open(dir, Net().genesis).value();
     REQUIRE(CheckTip(*store, Net().genesis, 4).ok());
     CommitMaterials(*store, 1, 10, serial);
     REQUIRE(CheckTip(*store, Net().genesis, 1).ok());
   }
-  for (const auto& [pos, node] : StoredNodes(dir.path())) {
+  for (const auto& [pos, node] : StoredNodes(dir)) {
     if (pos.depth <= LevelStateTree::kTopDepth) CHECK_FALSE(IsInternal(node));
   }
-  // A v2 store holding a top internal node was not written by this layout: refused.
+  CHECK(StoredLayout(dir) == "smt-v3");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a store of the smt-v1 layout is migrated on open: its stored top internal nodes are "
+    "dropped and rebuilt to the same root",
+    "[ledger][state_tree]") {
+  TempDir dir;
+  uint64_t serial = 0;
+  {
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    CommitMaterials(*store, 3, 500, serial);
+  }
+  // What a v1 store holds: every node.
+  const auto top = MakeOlderLayout(dir.path(), 0, "smt-v1");
+  REQUIRE(top.size() > 100);
+  CheckMigrated(dir.path(), serial);
+
+  // A v3 store holding a top internal node was not written by this layout: refused.
   {
     leveldb::DB* raw = nullptr;
     REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
     std::unique_ptr<leveldb::DB> db(raw);
-    std::string value;
-    REQUIRE(db->Get(leveldb::ReadOptions(), "Mstate_tree", &value).ok());
-    CHECK(value == "smt-v2");
     const Bytes key = crypto::SmtPosKey(top.front().first);
     const Bytes node = crypto::EncodeSmtNode(top.front().second);
     REQUIRE(db->Put(leveldb::WriteOptions(), "A" + std::string(key.begin(), key.end()),
@@ -146,6 +179,36 @@ TEST_CASE("a store of the smt-v1 layout is migrated on open: its stored top inte
   Status st = CheckTip(*store, Net().genesis, 1);
   CHECK(st.code() == "corrupt_store");
   CHECK_THAT(st.message(), Catch::Contains("which this layout never writes"));
+}
+
+TEST_CASE(
+    "a store of the smt-v2 layout (top 16 levels in memory) is migrated on open: its "
+    "stored internal nodes at depths 17 and 18 are dropped and the root is unchanged",
+    "[ledger][state_tree]") {
+  static_assert(LevelStateTree::kTopDepth == 18, "the smt-v2 layout stored depth 17 and 18");
+  TempDir dir;
+  uint64_t serial = 0;
+  Digest root;
+  {
+    // 60,000 keys: thousands of internal nodes at depths 17 and 18.
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    CommitMaterials(*store, 3, 20'000, serial);
+    root = TipStateRoot(*store);
+  }
+  const auto stored_by_v2 = MakeOlderLayout(dir.path(), 16, "smt-v2");
+  size_t at17 = 0, at18 = 0;
+  for (const auto& [pos, node] : stored_by_v2) (pos.depth == 17 ? at17 : at18) += 1;
+  CHECK(at17 > 1'000);
+  CHECK(at18 > 1'000);
+  CHECK(StoredNodes(dir.path()).size() > stored_by_v2.size());
+  {
+    auto store = Store::Open(dir.path(), Net().genesis).value();
+    CHECK(TipStateRoot(*store) == root);
+    StateProof p = store->ProveMaterial("M12345").value();
+    CHECK(p.state_root == root);
+    CHECK(VerifyMaterialState(store->suite(), root, "M12345", &*p.material, p.proof));
+  }
+  CheckMigrated(dir.path(), serial);
 }
 
 TEST_CASE("a damaged stored state tree leaf fails the startup check against the state_root",
