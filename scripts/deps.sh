@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libssl-dev libleveldb-dev libsnappy-dev
+  librocksdb-dev  # only for the storage-engine comparison of bench/kv_workload.cc
   libboost-dev
   libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev
