@@ -57,9 +57,58 @@ class Engine {
   virtual void EndReads() = 0;
 };
 
+// Batches, point reads and iterator reads, the same for both engines (their APIs have one shape).
+template <typename Db, typename Batch, typename WriteOptions, typename ReadOptions,
+          typename Iterator>
+class EngineOf : public Engine {
+ public:
+  bool Write(const Rows& rows) override {
+    Batch batch;
+    for (const auto& [k, v] : rows) batch.Put(k, v);
+    WriteOptions wo;
+    wo.sync = true;
+    const auto s = db_->Write(wo, &batch);
+    if (!s.ok()) std::fprintf(stderr, "kvbench: write failed: %s\n", s.ToString().c_str());
+    return s.ok();
+  }
+  bool Get(const std::string& key, std::string* value) override {
+    return db_->Get(ReadOptions(), key, value).ok();
+  }
+  void BeginReads() override { it_.reset(db_->NewIterator(ReadOptions())); }
+  bool Seek(const std::string& key, std::string* value) override {
+    it_->Seek(key);
+    if (!it_->Valid() || it_->key() != key) return false;
+    value->assign(it_->value().data(), it_->value().size());
+    return true;
+  }
+  void EndReads() override { it_.reset(); }
+  ~EngineOf() override { Close(); }
+
+ protected:
+  void Close() {
+    it_.reset();
+    db_.reset();
+  }
+  // Takes the opened database, or reports why it did not open.
+  template <typename Status>
+  bool Opened(const Status& s, Db* db, const std::string& dir) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "kvbench: cannot open %s: %s\n", dir.c_str(), s.ToString().c_str());
+      return false;
+    }
+    db_.reset(db);
+    return true;
+  }
+
+ private:
+  std::unique_ptr<Db> db_;
+  std::unique_ptr<Iterator> it_;
+};
+
 // The node's options (ledger/store.cc): 16 MiB write buffer, 10-bit Bloom filters, 64 MiB block
 // cache, Snappy, paranoid checks.
-class LevelEngine : public Engine {
+class LevelEngine : public EngineOf<leveldb::DB, leveldb::WriteBatch, leveldb::WriteOptions,
+                                    leveldb::ReadOptions, leveldb::Iterator> {
  public:
   static std::unique_ptr<Engine> Open(const std::string& dir, size_t write_buffer_mb) {
     auto e = std::unique_ptr<LevelEngine>(new LevelEngine);
@@ -72,44 +121,16 @@ class LevelEngine : public Engine {
     o.block_cache = e->cache_.get();
     o.write_buffer_size = write_buffer_mb << 20;
     leveldb::DB* db = nullptr;
-    leveldb::Status s = leveldb::DB::Open(o, dir, &db);
-    if (!s.ok()) {
-      std::fprintf(stderr, "kvbench: cannot open %s: %s\n", dir.c_str(), s.ToString().c_str());
-      return nullptr;
-    }
-    e->db_.reset(db);
+    const leveldb::Status s = leveldb::DB::Open(o, dir, &db);
+    if (!e->Opened(s, db, dir)) return nullptr;
     return e;
   }
-  bool Write(const Rows& rows) override {
-    leveldb::WriteBatch batch;
-    for (const auto& [k, v] : rows) batch.Put(k, v);
-    leveldb::WriteOptions wo;
-    wo.sync = true;
-    leveldb::Status s = db_->Write(wo, &batch);
-    if (!s.ok()) std::fprintf(stderr, "kvbench: write failed: %s\n", s.ToString().c_str());
-    return s.ok();
-  }
-  bool Get(const std::string& key, std::string* value) override {
-    return db_->Get(leveldb::ReadOptions(), key, value).ok();
-  }
-  void BeginReads() override { it_.reset(db_->NewIterator(leveldb::ReadOptions())); }
-  bool Seek(const std::string& key, std::string* value) override {
-    it_->Seek(key);
-    if (!it_->Valid() || it_->key() != key) return false;
-    value->assign(it_->value().data(), it_->value().size());
-    return true;
-  }
-  void EndReads() override { it_.reset(); }
-  ~LevelEngine() override {
-    it_.reset();
-    db_.reset();
-  }
+  // The database closes before the filter policy and the cache it uses.
+  ~LevelEngine() override { Close(); }
 
  private:
-  std::unique_ptr<leveldb::Iterator> it_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::Cache> cache_;
-  std::unique_ptr<leveldb::DB> db_;
 };
 
 #ifdef GOVLEDGER_KVBENCH_ROCKSDB
@@ -117,7 +138,8 @@ class LevelEngine : public Engine {
 // and either leveled compaction with dynamic level sizes (the levels sized from the bottom, so
 // that ~90 % of the data is in the last level whatever the size) or universal (tiered)
 // compaction. LZ4 above the last level, Zstandard in it (leveled).
-class RocksEngine : public Engine {
+class RocksEngine : public EngineOf<rocksdb::DB, rocksdb::WriteBatch, rocksdb::WriteOptions,
+                                    rocksdb::ReadOptions, rocksdb::Iterator> {
  public:
   static std::unique_ptr<Engine> Open(const std::string& dir, bool universal) {
     auto e = std::unique_ptr<RocksEngine>(new RocksEngine);
@@ -141,42 +163,10 @@ class RocksEngine : public Engine {
       o.bottommost_compression = rocksdb::kZSTD;
     }
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(o, dir, &db);
-    if (!s.ok()) {
-      std::fprintf(stderr, "kvbench: cannot open %s: %s\n", dir.c_str(), s.ToString().c_str());
-      return nullptr;
-    }
-    e->db_.reset(db);
+    const rocksdb::Status s = rocksdb::DB::Open(o, dir, &db);
+    if (!e->Opened(s, db, dir)) return nullptr;
     return e;
   }
-  bool Write(const Rows& rows) override {
-    rocksdb::WriteBatch batch;
-    for (const auto& [k, v] : rows) batch.Put(k, v);
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    rocksdb::Status s = db_->Write(wo, &batch);
-    if (!s.ok()) std::fprintf(stderr, "kvbench: write failed: %s\n", s.ToString().c_str());
-    return s.ok();
-  }
-  bool Get(const std::string& key, std::string* value) override {
-    return db_->Get(rocksdb::ReadOptions(), key, value).ok();
-  }
-  void BeginReads() override { it_.reset(db_->NewIterator(rocksdb::ReadOptions())); }
-  bool Seek(const std::string& key, std::string* value) override {
-    it_->Seek(key);
-    if (!it_->Valid() || it_->key() != key) return false;
-    value->assign(it_->value().data(), it_->value().size());
-    return true;
-  }
-  void EndReads() override { it_.reset(); }
-  ~RocksEngine() override {
-    it_.reset();
-    db_.reset();
-  }
-
- private:
-  std::unique_ptr<rocksdb::Iterator> it_;
-  std::unique_ptr<rocksdb::DB> db_;
 };
 #endif
 
