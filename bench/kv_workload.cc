@@ -29,6 +29,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -289,6 +290,8 @@ int main(int argc, char** argv) {
   size_t write_buffer_mb = 16;
   int reads_per_issue = 2;
   bool iterator_reads = false;
+  double rate = 0;
+  uint64_t fill = 0;
   std::string dir;
   app.add_option("--engine", engine, "leveldb, rocksdb-leveled or rocksdb-universal")
       ->check(CLI::IsMember({"leveldb", "rocksdb-leveled", "rocksdb-universal"}));
@@ -305,6 +308,12 @@ int main(int argc, char** argv) {
                  "Point reads of earlier state-tree rows per issue (default 2; LevelDB charges a "
                  "read that probes two files to the first, and compacts a file charged too often)")
       ->check(CLI::Range(0, 1000));
+  app.add_option("--rate", rate,
+                 "Issues per second after --fill (default: as fast as the engine takes them); a "
+                 "node's load is a rate, and LevelDB compacts differently below its limit")
+      ->check(CLI::Range(0.0, 1e7));
+  app.add_option("--fill", fill, "Issues written at full speed before --rate applies")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{100'000'000}));
   app.add_flag("--iterator-reads", iterator_reads,
                "Read through one iterator per block instead of point reads");
   app.add_option("--dir", dir,
@@ -348,6 +357,7 @@ int main(int argc, char** argv) {
   double cpu_mark = cpu0;
   uint64_t written_mark = written0;
   uint64_t done_mark = 0;
+  std::chrono::steady_clock::time_point paced_from{};
   for (uint64_t done = 0; done < txs;) {
     const uint64_t n = std::min(block_txs, txs - done);
     rows.clear();
@@ -368,6 +378,14 @@ int main(int argc, char** argv) {
     if (iterator_reads) db->EndReads();
     if (!db->Write(rows)) return 1;
     done += n;
+    if (rate > 0 && done > fill) {
+      // Paced from the end of the fill: the batch's due time.
+      if (paced_from.time_since_epoch().count() == 0) paced_from = std::chrono::steady_clock::now();
+      const auto due = paced_from + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        std::chrono::duration<double>(
+                                            static_cast<double>(done - fill) / rate));
+      std::this_thread::sleep_until(due);
+    }
     if (done - done_mark >= every || done == txs) {
       const double cpu = CpuSeconds();
       const uint64_t written = WrittenBytes();

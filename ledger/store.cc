@@ -211,7 +211,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
     }
     return CorruptStore("cannot open " + dir + ": " + s.ToString());
   }
-  impl->db.reset(db);
+  auto counting = std::make_unique<CountingDB>(std::unique_ptr<leveldb::DB>(db));
+  impl->counting = counting.get();
+  impl->db = std::move(counting);
+  db = impl->db.get();
   impl->nodes.set_db(db);
   impl->state_tree.set_db(db);
 
@@ -289,6 +292,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Genesis
 }
 
 crypto::Suite Store::suite() const { return impl_->suite; }
+
+std::vector<std::pair<char, uint64_t>> Store::point_reads() const {
+  return impl_->counting ? impl_->counting->reads() : std::vector<std::pair<char, uint64_t>>();
+}
 const std::string& Store::data_dir() const { return impl_->dir; }
 const Digest& Store::genesis_hash() const { return impl_->genesis_hash; }
 uint64_t Store::height() const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -256,6 +257,14 @@ class Api {
     line("govledger_api_read_workers_in_flight", "", node_.read_pool().in_flight());
     o += "# TYPE govledger_store_key_filter_answers_total counter\n";
     line("govledger_store_key_filter_answers_total", "", node_.store().key_filter_answers());
+    o += "# TYPE govledger_store_point_reads_total counter\n";
+    for (const auto& [table, reads] : node_.store().point_reads()) {
+      const bool printable = table > ' ' && table < 0x7f && table != '"' && table != '\\';
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned>(static_cast<uint8_t>(table)));
+      line("govledger_store_point_reads_total",
+           "{table=\"" + (printable ? std::string(1, table) : std::string(hex)) + "\"}", reads);
+    }
     return o;
   }
 

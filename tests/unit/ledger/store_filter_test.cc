@@ -110,6 +110,44 @@ TEST_CASE("the key filter answers reads of absent ids and hashes, and never of c
   RequireAllFound(*store, before);
 }
 
+TEST_CASE("the store counts its point reads of the main database by table; the key filter and "
+          "the rows kept spare LevelDB the repeats",
+          "[ledger]") {
+  TempDir dir;
+  auto store = Store::Open(dir.path(), Net().genesis).value();
+  ChainBuilder chain(Net(), store.get());
+  const Issued issued = IssueBlocks(chain, 5);
+  auto reads_of = [&](char table) {
+    for (const auto& [t, n] : store->point_reads()) {
+      if (t == table) return n;
+    }
+    return uint64_t{0};
+  };
+  const uint64_t s_before = reads_of('S');
+  const uint64_t t_before = reads_of('T');
+  for (const std::string& id : issued.ids) CHECK(store->GetMaterial(id));
+  // Each committed id once (the commit dropped its kept row); read again, from the kept rows.
+  CHECK(reads_of('S') == s_before + issued.ids.size());
+  for (const std::string& id : issued.ids) CHECK(store->GetMaterial(id));
+  CHECK(reads_of('S') == s_before + issued.ids.size());
+  PendingBlock pending;
+  const std::string absent = chain.Issue(pending, 0);
+  CHECK_FALSE(store->GetMaterial(absent));
+  CHECK(reads_of('S') == s_before + issued.ids.size() + 1);
+  CHECK(reads_of('T') == t_before);
+  for (const auto& [table, n] : store->point_reads()) CHECK(n > 0);
+  CHECK(store->Snapshot().value()->point_reads().empty());
+
+  // With the key filter built, the absent id no longer reaches LevelDB.
+  Builds builds;
+  store->StartKeyFilter(builds.Options());
+  REQUIRE(builds.Wait(1)[0].built);
+  PendingBlock more;
+  const std::string absent2 = chain.Issue(more, 0);
+  CHECK_FALSE(store->GetMaterial(absent2));
+  CHECK(reads_of('S') == s_before + issued.ids.size() + 1);
+}
+
 TEST_CASE("blocks committed while the key filter scans are found once it is built", "[ledger]") {
   TempDir dir;
   auto store = Store::Open(dir.path(), Net().genesis).value();
