@@ -5,6 +5,8 @@
 // execute several fetched blocks one on top of the other and commit them in one synced write.
 #pragma once
 
+#include <memory>
+
 #include <cstdint>
 
 #include "crypto/merkle.h"
@@ -28,6 +30,10 @@ class ChainView : public StateReader {
   // layers its writes over them with PendingLogNodes and PendingStateNodes).
   virtual const crypto::NodeStore& log_nodes() const = 0;
   virtual const crypto::SmtNodeStore& state_nodes() const = 0;
+  // A reader of state_nodes() for one block's update on one thread, when the chain has a cheaper
+  // one than state_nodes() itself (the Store's reads the nodes below the tree's top through one
+  // LevelDB iterator); null: read state_nodes().
+  virtual std::unique_ptr<const crypto::SmtNodeStore> StateNodeReader() const { return nullptr; }
 };
 
 }  // namespace govledger::ledger

@@ -59,7 +59,8 @@ StateUpdate ComputeStateUpdate(const ChainView& chain, std::vector<crypto::SmtUp
             [](const crypto::SmtUpdate& a, const crypto::SmtUpdate& b) { return a.key < b.key; });
   StateUpdate out;
   out.base_height = chain.height();
-  PendingStateNodes pending(chain.state_nodes());
+  const std::unique_ptr<const crypto::SmtNodeStore> reader = chain.StateNodeReader();
+  PendingStateNodes pending(reader ? *reader : chain.state_nodes());
   crypto::SparseMerkleTree tree(chain.suite(), &pending);
   Result<Digest> root = tree.Update(changes);
   if (!root.ok()) {

@@ -502,6 +502,12 @@ const crypto::NodeStore& Store::log_nodes() const { return impl_->nodes; }
 
 const crypto::SmtNodeStore& Store::state_nodes() const { return impl_->state_tree; }
 
+std::unique_ptr<const crypto::SmtNodeStore> Store::StateNodeReader() const {
+  // The commit lock: no commit's LevelDB write between the top and the iterator.
+  std::lock_guard<std::mutex> lock(impl_->commit_mu);
+  return impl_->state_tree.IteratorReader();
+}
+
 Result<std::vector<crypto::SmtUpdate>> Store::GetStateChanges(uint64_t height) const {
   auto raw = impl_->GetAt(LevelStateTree::kJournalTable, height, this->height(),
                           "state changes of block " + std::to_string(height));

@@ -132,6 +132,59 @@ Result<std::optional<crypto::SmtNode>> LevelStateTree::Read(const crypto::SmtPos
   return std::optional<crypto::SmtNode>(*node);
 }
 
+namespace {
+
+class IteratorNodeReader : public crypto::SmtNodeStore {
+ public:
+  IteratorNodeReader(Status top_error, TopTree top, std::unique_ptr<leveldb::Iterator> it)
+      : top_error_(std::move(top_error)), top_(std::move(top)), it_(std::move(it)) {}
+  Result<std::optional<crypto::SmtNode>> GetNode(const crypto::SmtPos& pos) const override {
+    if (pos.depth <= LevelStateTree::kTopDepth) {
+      if (!top_error_.ok()) return top_error_;
+      const TopNode* n = FindTop(top_.get(), pos);
+      return n ? n->node : std::optional<crypto::SmtNode>();
+    }
+    const std::string key = NodeKey(pos);
+    it_->Seek(key);
+    if (!it_->status().ok()) {
+      return CorruptStore("reading a state tree node: " + it_->status().ToString());
+    }
+    if (!it_->Valid() || it_->key() != leveldb::Slice(key)) {
+      return std::optional<crypto::SmtNode>();
+    }
+    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(it_->value().data()),
+                                      it_->value().size());
+    if (!node.ok()) return node.status();
+    return std::optional<crypto::SmtNode>(*node);
+  }
+  void PutNode(const crypto::SmtPos&, const crypto::SmtNode&) override {
+    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
+  }
+  void DeleteNode(const crypto::SmtPos&) override {
+    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
+  }
+
+ private:
+  Status top_error_;
+  TopTree top_;
+  std::unique_ptr<leveldb::Iterator> it_;  // Seek is not const; one reader, one thread
+};
+
+}  // namespace
+
+std::unique_ptr<const crypto::SmtNodeStore> LevelStateTree::IteratorReader() const {
+  Status top_error;
+  TopTree top;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    top_error = top_error_;
+    top = top_;
+  }
+  return std::make_unique<IteratorNodeReader>(
+      std::move(top_error), std::move(top),
+      std::unique_ptr<leveldb::Iterator>(db_->NewIterator(Checked(snapshot_))));
+}
+
 TopTree LevelStateTree::CurrentTop() const {
   std::lock_guard<std::mutex> lock(mu_);
   return top_;
