@@ -5,9 +5,8 @@
 // execute several fetched blocks one on top of the other and commit them in one synced write.
 #pragma once
 
-#include <memory>
-
 #include <cstdint>
+#include <memory>
 
 #include "crypto/merkle.h"
 #include "crypto/smt.h"

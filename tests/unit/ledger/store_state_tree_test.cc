@@ -214,9 +214,10 @@ TEST_CASE(
   CheckMigrated(dir.path(), serial);
 }
 
-TEST_CASE("a block's state update reads the tree's nodes below its top through an iterator, "
-          "without LevelDB point reads, and reaches the same root",
-          "[ledger][state_tree]") {
+TEST_CASE(
+    "a block's state update reads the tree's nodes below its top through an iterator, "
+    "without LevelDB point reads, and reaches the same root",
+    "[ledger][state_tree]") {
   TempDir dir;
   uint64_t serial = 0;
   auto store = Store::Open(dir.path(), Net().genesis).value();
