@@ -120,6 +120,19 @@ Status ScanStoredNodes(leveldb::DB* db, const leveldb::Snapshot* snapshot, const
   return Status::Ok();
 }
 
+// A stored node's value, decoded (for a Get and for an iterator's read alike).
+Result<std::optional<crypto::SmtNode>> DecodeStored(const leveldb::Slice& value) {
+  auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  if (!node.ok()) return node.status();
+  return std::optional<crypto::SmtNode>(*node);
+}
+
+// The node at `pos` (depth <= kTopDepth) of a top, or none.
+std::optional<crypto::SmtNode> TopNodeAt(const TopTree& top, const crypto::SmtPos& pos) {
+  const TopNode* n = FindTop(top.get(), pos);
+  return n ? n->node : std::optional<crypto::SmtNode>();
+}
+
 }  // namespace
 
 Result<std::optional<crypto::SmtNode>> LevelStateTree::Read(const crypto::SmtPos& pos) const {
@@ -127,9 +140,7 @@ Result<std::optional<crypto::SmtNode>> LevelStateTree::Read(const crypto::SmtPos
   leveldb::Status s = db_->Get(Checked(snapshot_), NodeKey(pos), &value);
   if (s.IsNotFound()) return std::optional<crypto::SmtNode>();
   if (!s.ok()) return CorruptStore("reading a state tree node: " + s.ToString());
-  auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(value.data()), value.size());
-  if (!node.ok()) return node.status();
-  return std::optional<crypto::SmtNode>(*node);
+  return DecodeStored(value);
 }
 
 namespace {
@@ -141,8 +152,7 @@ class IteratorNodeReader : public crypto::SmtNodeStore {
   Result<std::optional<crypto::SmtNode>> GetNode(const crypto::SmtPos& pos) const override {
     if (pos.depth <= LevelStateTree::kTopDepth) {
       if (!top_error_.ok()) return top_error_;
-      const TopNode* n = FindTop(top_.get(), pos);
-      return n ? n->node : std::optional<crypto::SmtNode>();
+      return TopNodeAt(top_, pos);
     }
     const std::string key = NodeKey(pos);
     it_->Seek(key);
@@ -152,10 +162,7 @@ class IteratorNodeReader : public crypto::SmtNodeStore {
     if (!it_->Valid() || it_->key() != leveldb::Slice(key)) {
       return std::optional<crypto::SmtNode>();
     }
-    auto node = crypto::DecodeSmtNode(reinterpret_cast<const uint8_t*>(it_->value().data()),
-                                      it_->value().size());
-    if (!node.ok()) return node.status();
-    return std::optional<crypto::SmtNode>(*node);
+    return DecodeStored(it_->value());
   }
   void PutNode(const crypto::SmtPos&, const crypto::SmtNode&) override {
     GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
@@ -287,8 +294,7 @@ Result<std::optional<crypto::SmtNode>> LevelStateTree::GetNode(const crypto::Smt
       if (!top_error_.ok()) return top_error_;
       top = top_;
     }
-    const TopNode* n = FindTop(top.get(), pos);
-    return n ? n->node : std::optional<crypto::SmtNode>();
+    return TopNodeAt(top, pos);
   }
   return Read(pos);
 }
