@@ -41,6 +41,8 @@
 #include <rocksdb/write_batch.h>
 #endif
 
+#include "util/bytes.h"
+
 namespace {
 
 using Rows = std::vector<std::pair<std::string, std::string>>;
@@ -191,8 +193,8 @@ struct Rng {
 };
 
 std::string U64BE(uint64_t v) {
-  std::string s(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) s[static_cast<size_t>(i)] = static_cast<char>(v & 0xFF);
+  std::string s;
+  govledger::AppendU64BE(s, v);
   return s;
 }
 
