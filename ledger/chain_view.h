@@ -33,6 +33,14 @@ class ChainView : public StateReader {
   // one than state_nodes() itself (the Store's reads the nodes below the tree's top through one
   // LevelDB iterator); null: read state_nodes().
   virtual std::unique_ptr<const crypto::SmtNodeStore> StateNodeReader() const { return nullptr; }
+  // The same for a chain pending over this one (ledger::PendingChain), which may read it while
+  // this chain's own pending blocks are being written to the store under it (block sync): the
+  // chain over it holds every node those blocks change among its pending writes and never reads
+  // them here, so the Store's reader does not wait for the commit lock, and its top and iterator
+  // need not be of one tip. Null: read state_nodes().
+  virtual std::unique_ptr<const crypto::SmtNodeStore> StateNodeReaderUnderPending() const {
+    return nullptr;
+  }
 };
 
 }  // namespace govledger::ledger

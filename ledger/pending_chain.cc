@@ -44,6 +44,12 @@ Result<Commit> PendingChain::GetCommit(uint64_t height) const {
   return base_->GetCommit(height);
 }
 
+std::unique_ptr<const crypto::SmtNodeStore> PendingChain::StateNodeReaderUnderPending() const {
+  std::unique_ptr<const crypto::SmtNodeStore> base = base_->StateNodeReaderUnderPending();
+  if (!base) return nullptr;  // state_ reads base_->state_nodes()
+  return state_.Over(std::move(base));
+}
+
 void PendingChain::Rebase(const ChainView& base) {
   base_ = &base;
   overlay_.Rebase(base);

@@ -47,6 +47,12 @@ class PendingChain : public ChainView {
   Result<Commit> GetCommit(uint64_t height) const override;
   const crypto::NodeStore& log_nodes() const override { return log_; }
   const crypto::SmtNodeStore& state_nodes() const override { return state_; }
+  // The pending blocks' tree writes over the base's StateNodeReaderUnderPending: both readers
+  // are that one, since this chain's base may be being written (see the class comment).
+  std::unique_ptr<const crypto::SmtNodeStore> StateNodeReader() const override {
+    return StateNodeReaderUnderPending();
+  }
+  std::unique_ptr<const crypto::SmtNodeStore> StateNodeReaderUnderPending() const override;
 
   // StateReader: the pending blocks' writes (the latest of each entry) over the base's state.
   std::optional<Material> GetMaterial(std::string_view id) const override {

@@ -106,6 +106,38 @@ void PendingStateNodes::PutNode(const crypto::SmtPos& pos, const crypto::SmtNode
 
 void PendingStateNodes::DeleteNode(const crypto::SmtPos& pos) { writes_[pos] = std::nullopt; }
 
+namespace {
+
+class LayeredNodeReader : public crypto::SmtNodeStore {
+ public:
+  using Writes =
+      std::unordered_map<crypto::SmtPos, std::optional<crypto::SmtNode>, crypto::SmtPosHash>;
+  LayeredNodeReader(const Writes& writes, std::unique_ptr<const crypto::SmtNodeStore> base)
+      : writes_(&writes), base_(std::move(base)) {}
+  Result<std::optional<crypto::SmtNode>> GetNode(const crypto::SmtPos& pos) const override {
+    auto it = writes_->find(pos);
+    if (it != writes_->end()) return it->second;
+    return base_->GetNode(pos);
+  }
+  void PutNode(const crypto::SmtPos&, const crypto::SmtNode&) override {
+    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
+  }
+  void DeleteNode(const crypto::SmtPos&) override {
+    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
+  }
+
+ private:
+  const Writes* writes_;
+  std::unique_ptr<const crypto::SmtNodeStore> base_;
+};
+
+}  // namespace
+
+std::unique_ptr<const crypto::SmtNodeStore> PendingStateNodes::Over(
+    std::unique_ptr<const crypto::SmtNodeStore> base) const {
+  return std::make_unique<LayeredNodeReader>(writes_, std::move(base));
+}
+
 bool PreOrderLess(const crypto::SmtPos& a, const crypto::SmtPos& b) {
   if (a.path != b.path) return a.path < b.path;
   return a.depth < b.depth;

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -75,6 +76,11 @@ class PendingStateNodes : public crypto::SmtNodeStore {
   void PutNode(const crypto::SmtPos& pos, const crypto::SmtNode& node) override;
   void DeleteNode(const crypto::SmtPos& pos) override;
   StateNodeWrites TakeWrites();
+  // A read-only view of these writes over `base` (owned) instead of the base given here, for
+  // one block's update on one thread; it reads the writes in place, so they must not change
+  // while it is used.
+  std::unique_ptr<const crypto::SmtNodeStore> Over(
+      std::unique_ptr<const crypto::SmtNodeStore> base) const;
 
  private:
   const crypto::SmtNodeStore* base_;

@@ -508,6 +508,10 @@ std::unique_ptr<const crypto::SmtNodeStore> Store::StateNodeReader() const {
   return impl_->state_tree.IteratorReader();
 }
 
+std::unique_ptr<const crypto::SmtNodeStore> Store::StateNodeReaderUnderPending() const {
+  return impl_->state_tree.IteratorReader();
+}
+
 Result<std::vector<crypto::SmtUpdate>> Store::GetStateChanges(uint64_t height) const {
   auto raw = impl_->GetAt(LevelStateTree::kJournalTable, height, this->height(),
                           "state changes of block " + std::to_string(height));

@@ -217,6 +217,8 @@ class Store : public ChainView {
   const crypto::SmtNodeStore& state_nodes() const override;
   // The tree's top and one LevelDB iterator of the same tip (LevelStateTree::IteratorReader).
   std::unique_ptr<const crypto::SmtNodeStore> StateNodeReader() const override;
+  // The same without the commit lock (see ChainView::StateNodeReaderUnderPending).
+  std::unique_ptr<const crypto::SmtNodeStore> StateNodeReaderUnderPending() const override;
   // The state-map changes block `height` made ('J'). "not_found", "corrupt_store".
   Result<std::vector<crypto::SmtUpdate>> GetStateChanges(uint64_t height) const;
   // Every stored state tree node, in position order, for the chain audit. Stops at the first
