@@ -208,7 +208,7 @@ class Api {
       r.content_type = "text/plain; version=0.0.4";
       r.body = node_.metrics().Render(node_.store().height(), node_.mempool().size(),
                                       node_.mempool().bytes(), node_.api_connections()) +
-               LimitMetrics();
+               LimitMetrics() + ConsensusMetrics();
       return r;
     }
     if (p == "/v1/status") return Status();
@@ -230,6 +230,43 @@ class Api {
     }
     if (auto page = WebRoute(req)) return std::move(*page);  // the verification page at /
     return Error(404, "not_found", "no such endpoint: " + p + " (see doc/api.md)");
+  }
+
+  // The consensus driver's counters (doc/operator.md, "Monitoring"); none on a node without one.
+  std::string ConsensusMetrics() const {
+    const ConsensusDriver* c = node_.consensus();
+    if (!c) return "";
+    std::string o;
+    auto metric = [&o](const char* type, const char* name, const char* help, uint64_t v) {
+      o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
+    };
+    const ConsensusDriver::Stats& st = c->stats();
+    metric("gauge", "govledger_consensus_height", "Height consensus is deciding.",
+           c->consensus_height());
+    metric("gauge", "govledger_consensus_round", "Round of that height (0: its first proposer).",
+           c->consensus_round());
+    metric("gauge", "govledger_consensus_peers_connected", "Validators connected to this one.",
+           c->connected_peers());
+    metric("counter", "govledger_consensus_heights_above_round_zero_total",
+           "Heights decided in a round above 0: their first proposer was down, late or refused.",
+           st.rounds_above_zero);
+    metric("counter", "govledger_consensus_invalid_proposals_total",
+           "Proposals this validator refused because the block does not validate.",
+           st.invalid_proposals);
+    metric("counter", "govledger_consensus_evidence_total",
+           "Misbehaviour seen (conflicting signed messages of one validator).", st.evidence);
+    metric("counter", "govledger_consensus_synced_blocks_total",
+           "Blocks taken by block sync instead of voting on them.", st.synced_blocks);
+    metric("counter", "govledger_consensus_wal_syncs_total",
+           "Synced writes of the consensus WAL and sign guard (one per group of records).",
+           st.wal_syncs);
+    metric("counter", "govledger_consensus_proposals_cut_short_total",
+           "Proposals this validator built smaller than its mempool allowed (time or bytes).",
+           st.blocks_cut_short);
+    metric("counter", "govledger_consensus_fill_waits_total",
+           "Proposals that waited block_fill_ms for a fuller block.", st.fill_waits);
+    return o;
   }
 
   // What the API's limits refused or cut off (doc/operator.md, "API limits").

@@ -5,11 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "crypto/hash.h"
@@ -267,6 +268,25 @@ Json ConsensusStatus(const std::string& url) {
         " has no \"consensus\" object (a node without the consensus wiring?): " + status.dump());
   }
   return status["consensus"];
+}
+
+uint64_t MetricValue(const std::string& url, const std::string& name) {
+  HttpReply r = Get(url, "/metrics");
+  if (r.status != 200) {
+    throw HarnessError("GET /metrics on " + url + " answered " + std::to_string(r.status));
+  }
+  const std::string prefix = name + " ";
+  size_t at = 0;
+  while (at < r.body.size()) {
+    size_t end = r.body.find('\n', at);
+    if (end == std::string::npos) end = r.body.size();
+    const std::string_view line(r.body.data() + at, end - at);
+    if (line.substr(0, prefix.size()) == prefix) {
+      return std::stoull(std::string(line.substr(prefix.size())));
+    }
+    at = end + 1;
+  }
+  throw HarnessError("GET /metrics on " + url + " has no " + name + ":\n" + r.body);
 }
 
 IssueSpec Local4Issue(const std::string& department) {

@@ -109,6 +109,9 @@ class Network {
 // a node without the consensus wiring).
 Json ConsensusStatus(const std::string& url);
 
+// The value of an unlabelled metric of a node's /metrics (HarnessError if it is not there).
+uint64_t MetricValue(const std::string& url, const std::string& name);
+
 // A valid issue of one of local-4's material types for `department` (mca: MARRIAGE, edu: ENROLL,
 // water: WATERCONN, samr: BIZLIC), with an expiry where the type demands one.
 IssueSpec Local4Issue(const std::string& department);

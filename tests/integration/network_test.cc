@@ -177,6 +177,13 @@ TEST_CASE("commits continue with 3 of 4 while each validator is killed in turn a
                        << net.Describe());
     }
     CheckSameChain(net, live);
+    // The heights the dead validator should have proposed were decided in a later round, and
+    // the live nodes' /metrics say so.
+    const uint64_t late =
+        MetricValue(net.node(live[0]).url(), "govledger_consensus_heights_above_round_zero_total");
+    CHECK(late > 0);
+    // The dead one is not counted among its peers.
+    CHECK(MetricValue(net.node(live[0]).url(), "govledger_consensus_peers_connected") <= 2);
 
     net.node(victim).Start();
     const uint64_t target = net.MaxHeight(live);
@@ -402,6 +409,8 @@ TEST_CASE("a validator 1,000 blocks behind catches up through block sync", "[net
   Json c = ConsensusStatus(net.node(laggard).url());
   INFO("consensus status of the laggard: " << c.dump());
   CHECK(c.value("synced_blocks", uint64_t{0}) > 0);
+  CHECK(MetricValue(net.node(laggard).url(), "govledger_consensus_synced_blocks_total") >=
+        c.value("synced_blocks", uint64_t{0}));
 
   // Caught up, it takes part in consensus again.
   IssueAndRequireAck(net, t.ledger, laggard, "samr");
