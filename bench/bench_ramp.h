@@ -3,8 +3,9 @@
 // level), measures
 // the committed rate in the steady part of that time (from the log size the node reports), the
 // commit latency of the probes, and the CPU each node used; the ramp stops once the chain is
-// saturated, and a last level at half of the peak committed rate gives the latency the targets
-// speak of.
+// saturated. Then the peak's committed rate is offered for a longer level (what the chain
+// sustains: the targets' figure), and a last level at half of the peak committed rate gives the
+// latency the targets speak of.
 #pragma once
 
 #include <string>
@@ -25,6 +26,10 @@ struct RampOptions {
   int max_levels = 12;
   double seconds = 5;             // per level
   double warmup_fraction = 0.3;   // first part of a level not counted in the committed rate
+  // After the ramp, the peak's committed rate is offered again for this long (0: not run): what
+  // the chain sustains once LevelDB's compaction has caught up with the writes, which a short
+  // level starting on a drained chain does not show.
+  double sustained_seconds = 30;
   double probe_rate = 20;
   double probe_grace_s = 10;      // a probe not committed this long after its level is lost
   int connections_per_node = 16;
@@ -51,6 +56,7 @@ struct LevelRow {
 struct RampResult {
   std::vector<LevelRow> levels;
   size_t peak_index = 0;
+  std::optional<LevelRow> sustained;  // the peak's committed rate offered for sustained_seconds
   std::optional<LevelRow> half_peak;
 };
 

@@ -25,6 +25,7 @@ struct Options {
   std::string suite = "p256";
   Paths paths;
   double level_seconds = 0;  // 0: the default for the mode
+  double sustained_seconds = -1;  // < 0: the default for the mode
   double start_tps = 0;      // 0: the default for the mode
   int levels = 0;            // 0: the default for the mode
   uint64_t audit_txs = 1'000'000;

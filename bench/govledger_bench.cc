@@ -83,6 +83,7 @@ RampOptions RampFor(const Options& o, bool cluster) {
     r.seconds = 1;
     r.probe_rate = 10;
     r.probe_grace_s = 5;
+    r.sustained_seconds = 2;
   } else {
     r.start_tps = 25;
     r.seconds = 6;
@@ -91,6 +92,7 @@ RampOptions RampFor(const Options& o, bool cluster) {
   // is what limits the rate.
   r.connections_per_node = cluster ? 32 : 256;
   if (o.level_seconds > 0) r.seconds = o.level_seconds;
+  if (o.sustained_seconds >= 0) r.sustained_seconds = o.sustained_seconds;
   if (o.start_tps > 0) r.start_tps = o.start_tps;
   if (o.levels > 0) r.max_levels = o.levels;
   r.batch = o.batch;
@@ -344,6 +346,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{20'000}));
   for (CLI::App* cmd : {single, cluster}) {
     cmd->add_option("--level-seconds", o.level_seconds, "Seconds per offered-load level");
+    cmd->add_option("--sustained-seconds", o.sustained_seconds,
+                    "Seconds of the level that offers the peak's rate again after the ramp, for "
+                    "the sustained figure (default 30; 0 skips it)")
+        ->check(CLI::Range(0.0, 3600.0));
     cmd->add_option("--start-tps", o.start_tps, "First offered load (tx/s); doubles per level");
     cmd->add_option("--levels", o.levels, "At most this many levels");
     cmd->add_option("--batch", o.batch,
