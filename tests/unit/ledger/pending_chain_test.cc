@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,32 +84,41 @@ StateUpdate UpdateThroughStateNodes(const ChainView& chain,
   return out;
 }
 
+// A store of 60,000 materials (leaves below the top's 18 levels, so an update reads stored
+// nodes) and its next block, of `pending` new materials, built but not committed.
+struct StoreAndNextBlock {
+  explicit StoreAndNextBlock(int pending) {
+    store = Store::Open(dir.path(), Net().genesis).value();
+    ChainBuilder builder(Net(), store.get());
+    uint64_t serial = 0;
+    builder.CommitMaterials(3, 20'000, serial);
+    PendingBlock b;
+    for (int i = 0; i < pending; ++i) {
+      b.materials.push_back(NewMaterial(++serial, store->height() + 1, 2));
+      ids.push_back(b.materials.back().material_id);
+    }
+    block = builder.Build(b);
+  }
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  BlockWrite block;
+  std::vector<std::string> ids;  // of the block's materials
+};
+
 }  // namespace
 
 TEST_CASE(
     "a block's state update on a pending chain reads the store's tree below its top through "
     "an iterator, without LevelDB point reads, and matches reading through state_nodes()",
     "[ledger][state_tree]") {
-  TempDir dir;
-  uint64_t serial = 0;
-  auto store = Store::Open(dir.path(), Net().genesis).value();
-  ChainBuilder builder(Net(), store.get());
-  // 60,000 keys: leaves below the top's 18 levels, so the update reads stored nodes.
-  builder.CommitMaterials(3, 20'000, serial);
-
   // One pending block of 5,000 new materials, and a chain over the chain holding it.
-  PendingBlock b;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 5'000; ++i) {
-    b.materials.push_back(NewMaterial(++serial, store->height() + 1, 2));
-    ids.push_back(b.materials.back().material_id);
-  }
-  const BlockWrite pending = builder.Build(b);
+  StoreAndNextBlock s(5'000);
+  Store* store = s.store.get();
   PendingChain chain(*store);
-  chain.Push(pending);
+  chain.Push(s.block);
   PendingChain over(static_cast<const ChainView&>(chain));
 
-  const std::vector<crypto::SmtUpdate> changes = NextChanges(store->suite(), ids);
+  const std::vector<crypto::SmtUpdate> changes = NextChanges(store->suite(), s.ids);
   const StateUpdate expected = UpdateThroughStateNodes(chain, changes);
   REQUIRE(PointReadsOf(*store, 'A') > 0);  // the expected path reads stored nodes by Get
 
@@ -126,22 +136,13 @@ TEST_CASE(
     "a block's state update on a pending chain is the same before, while and after the store "
     "commits the chain's pending block on another thread",
     "[ledger][state_tree]") {
-  TempDir dir;
-  uint64_t serial = 0;
-  auto store = Store::Open(dir.path(), Net().genesis).value();
-  ChainBuilder builder(Net(), store.get());
-  builder.CommitMaterials(3, 20'000, serial);
-  PendingBlock b;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 20'000; ++i) {
-    b.materials.push_back(NewMaterial(++serial, store->height() + 1, 2));
-    ids.push_back(b.materials.back().material_id);
-  }
-  const BlockWrite pending = builder.Build(b);
+  StoreAndNextBlock s(20'000);
+  Store* store = s.store.get();
+  const BlockWrite& pending = s.block;
   PendingChain chain(*store);
   chain.Push(pending);
 
-  const std::vector<crypto::SmtUpdate> changes = NextChanges(store->suite(), ids);
+  const std::vector<crypto::SmtUpdate> changes = NextChanges(store->suite(), s.ids);
   const StateUpdate expected = UpdateThroughStateNodes(chain, changes);
 
   // Block sync's order: the chain's block is written while the next block executes on the
