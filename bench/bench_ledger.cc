@@ -37,39 +37,6 @@ uint64_t DiskBytes(const std::string& dir) {
   return total;
 }
 
-// A dev home filled with `materials` issues; progress on stderr every tenth.
-struct Filled {
-  Homes homes;
-  FillResult fill;
-};
-
-Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t materials,
-                       size_t block_txs, std::vector<Bytes> doc_digests = {}) {
-  auto homes = MakeHomes(o.paths, "dev", 1, o.suite, o.paths.work_dir + "/" + name);
-  if (!homes.ok()) return homes.status();
-  auto source = TxSource::Open(homes->genesis_file, homes->keys_dir);
-  if (!source.ok()) return source.status();
-  auto keys = LoadValidatorKeys(homes->genesis, homes->homes);
-  if (!keys.ok()) return keys.status();
-  FillOptions fo;
-  fo.materials = materials;
-  fo.block_txs = block_txs;
-  fo.threads = Cores();
-  fo.doc_digests = std::move(doc_digests);
-  const uint64_t tenth = std::max<uint64_t>(1, materials / 10);
-  uint64_t next_report = tenth;
-  const double t0 = NowSeconds();
-  fo.progress = [&](uint64_t done, uint64_t height) {
-    if (done < next_report && done < materials) return;
-    next_report = done + tenth;
-    std::cerr << "  filled " << done << " materials in " << height << " blocks ("
-              << static_cast<long>(done / std::max(1e-9, NowSeconds() - t0)) << " tx/s)\n";
-  };
-  auto fill = FillLedger(homes->DataDir(0), homes->genesis, *keys, *source, fo);
-  if (!fill.ok()) return fill.status();
-  return Filled{std::move(*homes), std::move(*fill)};
-}
-
 void ReportFill(Report& report, const FillResult& f) {
   report.Figure("ledger filled", static_cast<double>(f.materials), "materials");
   report.Figure("filler rate (sign, execute, certify, commit)", f.materials / f.seconds, "tx/s");
@@ -111,6 +78,33 @@ AuditRun Audit(const Options& o, const std::string& home, bool signatures) {
 }
 
 }  // namespace
+
+Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t materials,
+                       size_t block_txs, std::vector<Bytes> doc_digests) {
+  auto homes = MakeHomes(o.paths, "dev", 1, o.suite, o.paths.work_dir + "/" + name);
+  if (!homes.ok()) return homes.status();
+  auto source = TxSource::Open(homes->genesis_file, homes->keys_dir);
+  if (!source.ok()) return source.status();
+  auto keys = LoadValidatorKeys(homes->genesis, homes->homes);
+  if (!keys.ok()) return keys.status();
+  FillOptions fo;
+  fo.materials = materials;
+  fo.block_txs = block_txs;
+  fo.threads = Cores();
+  fo.doc_digests = std::move(doc_digests);
+  const uint64_t tenth = std::max<uint64_t>(1, materials / 10);
+  uint64_t next_report = tenth;
+  const double t0 = NowSeconds();
+  fo.progress = [&](uint64_t done, uint64_t height) {
+    if (done < next_report && done < materials) return;
+    next_report = done + tenth;
+    std::cerr << "  filled " << done << " materials in " << height << " blocks ("
+              << static_cast<long>(done / std::max(1e-9, NowSeconds() - t0)) << " tx/s)\n";
+  };
+  auto fill = FillLedger(homes->DataDir(0), homes->genesis, *keys, *source, fo);
+  if (!fill.ok()) return fill.status();
+  return Filled{std::move(*homes), std::move(*fill)};
+}
 
 // ------------------------------------------------------------------ audit
 

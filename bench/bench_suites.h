@@ -13,6 +13,7 @@
 
 #include "bench/bench_common.h"
 #include "bench/bench_nodes.h"
+#include "bench/ledger_fill.h"
 #include "crypto/hash.h"
 #include "ledger/genesis.h"
 #include "util/status.h"
@@ -26,6 +27,7 @@ struct Options {
   Paths paths;
   double level_seconds = 0;  // 0: the default for the mode
   double sustained_seconds = -1;  // < 0: the default for the mode
+  uint64_t prefill = 0;           // single: materials on the ledger before the ramp
   double start_tps = 0;      // 0: the default for the mode
   int levels = 0;            // 0: the default for the mode
   uint64_t audit_txs = 1'000'000;
@@ -64,6 +66,15 @@ struct Homes {
 };
 Result<Homes> MakeHomes(const Paths& paths, const std::string& network, size_t validators,
                         const std::string& suite, const std::string& dir);
+
+// A dev home in WORK/<name> filled with `materials` issues in blocks of `block_txs` by the
+// filler (progress on stderr every tenth); `doc_digests` as FillOptions'.
+struct Filled {
+  Homes homes;
+  FillResult fill;
+};
+Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t materials,
+                       size_t block_txs, std::vector<Bytes> doc_digests = {});
 
 int RunAuditBench(const Options& o);
 int RunScaleBench(const Options& o);
