@@ -108,7 +108,7 @@ void PendingStateNodes::DeleteNode(const crypto::SmtPos& pos) { writes_[pos] = s
 
 namespace {
 
-class LayeredNodeReader : public crypto::SmtNodeStore {
+class LayeredNodeReader : public ReadOnlySmtNodes {
  public:
   using Writes =
       std::unordered_map<crypto::SmtPos, std::optional<crypto::SmtNode>, crypto::SmtPosHash>;
@@ -119,12 +119,6 @@ class LayeredNodeReader : public crypto::SmtNodeStore {
     if (it != writes_->end()) return it->second;
     return base_->GetNode(pos);
   }
-  void PutNode(const crypto::SmtPos&, const crypto::SmtNode&) override {
-    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
-  }
-  void DeleteNode(const crypto::SmtPos&) override {
-    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
-  }
 
  private:
   const Writes* writes_;
@@ -132,6 +126,14 @@ class LayeredNodeReader : public crypto::SmtNodeStore {
 };
 
 }  // namespace
+
+void ReadOnlySmtNodes::PutNode(const crypto::SmtPos&, const crypto::SmtNode&) {
+  GOVLEDGER_CHECK(false && "this state tree store is read-only; use PendingStateNodes");
+}
+
+void ReadOnlySmtNodes::DeleteNode(const crypto::SmtPos&) {
+  GOVLEDGER_CHECK(false && "this state tree store is read-only; use PendingStateNodes");
+}
 
 std::unique_ptr<const crypto::SmtNodeStore> PendingStateNodes::Over(
     std::unique_ptr<const crypto::SmtNodeStore> base) const {

@@ -66,6 +66,14 @@ StateUpdate ComputeStateUpdate(const ChainView& chain, const BlockWrite& write);
 // The same from a change list (sorted or not; each key once).
 StateUpdate ComputeStateUpdate(const ChainView& chain, std::vector<crypto::SmtUpdate> changes);
 
+// A tree-node store that only reads (the committed tree, or a reader of it for one update):
+// writing to one is a caller's bug and aborts; updates go through PendingStateNodes.
+class ReadOnlySmtNodes : public crypto::SmtNodeStore {
+ public:
+  void PutNode(const crypto::SmtPos& pos, const crypto::SmtNode& node) final;
+  void DeleteNode(const crypto::SmtPos& pos) final;
+};
+
 // Tree-node store for a block being built: reads fall through to the committed nodes, writes and
 // deletions stay in memory until taken.
 class PendingStateNodes : public crypto::SmtNodeStore {

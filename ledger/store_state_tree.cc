@@ -145,7 +145,7 @@ Result<std::optional<crypto::SmtNode>> LevelStateTree::Read(const crypto::SmtPos
 
 namespace {
 
-class IteratorNodeReader : public crypto::SmtNodeStore {
+class IteratorNodeReader : public ReadOnlySmtNodes {
  public:
   IteratorNodeReader(Status top_error, TopTree top, std::unique_ptr<leveldb::Iterator> it)
       : top_error_(std::move(top_error)), top_(std::move(top)), it_(std::move(it)) {}
@@ -163,12 +163,6 @@ class IteratorNodeReader : public crypto::SmtNodeStore {
       return std::optional<crypto::SmtNode>();
     }
     return DecodeStored(it_->value());
-  }
-  void PutNode(const crypto::SmtPos&, const crypto::SmtNode&) override {
-    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
-  }
-  void DeleteNode(const crypto::SmtPos&) override {
-    GOVLEDGER_CHECK(false && "a state tree reader is read-only; use PendingStateNodes");
   }
 
  private:
@@ -297,14 +291,6 @@ Result<std::optional<crypto::SmtNode>> LevelStateTree::GetNode(const crypto::Smt
     return TopNodeAt(top, pos);
   }
   return Read(pos);
-}
-
-void LevelStateTree::PutNode(const crypto::SmtPos&, const crypto::SmtNode&) {
-  GOVLEDGER_CHECK(false && "the committed state tree is read-only; use PendingStateNodes");
-}
-
-void LevelStateTree::DeleteNode(const crypto::SmtPos&) {
-  GOVLEDGER_CHECK(false && "the committed state tree is read-only; use PendingStateNodes");
 }
 
 void LevelStateTree::Write(leveldb::WriteBatch& batch, const StateUpdate& update,

@@ -41,7 +41,7 @@ struct TopNode {
 };
 using TopTree = std::shared_ptr<const TopNode>;
 
-class LevelStateTree : public crypto::SmtNodeStore {
+class LevelStateTree : public ReadOnlySmtNodes {
  public:
   static constexpr char kNodeTable = 'A';
   static constexpr char kJournalTable = 'J';
@@ -68,14 +68,14 @@ class LevelStateTree : public crypto::SmtNodeStore {
   // SmtNodeStore over the committed tip; read-only (updates go through PendingStateNodes).
   Result<std::optional<crypto::SmtNode>> GetNode(const crypto::SmtPos& pos) const override;
   // The same tree read by one thread for one block's update: the top as of now, the nodes below
-  // it through one LevelDB iterator made now (`db` with no other write between the two: the
-  // caller holds the store's commit lock). LevelDB charges a Get that probes two table files to
-  // the first and compacts a file charged ~100 times; below its write limit, where a node runs,
-  // those compactions took half of a large store's compaction (doc/performance.md, "A ledger of a
-  // million materials"). An iterator is charged only by sampling.
+  // it through one LevelDB iterator made now. They are of one tip only if no write lands between
+  // the two: Store::StateNodeReader holds the commit lock for that; a pending chain's reader
+  // (Store::StateNodeReaderUnderPending) does not need it, see ChainView. LevelDB charges a Get
+  // that probes two table files to the first and compacts a file charged ~100 times; below its
+  // write limit, where a node runs, those compactions took half of a large store's compaction
+  // (doc/performance.md, "A ledger of a million materials"). An iterator is charged only by
+  // sampling.
   std::unique_ptr<const crypto::SmtNodeStore> IteratorReader() const;
-  void PutNode(const crypto::SmtPos& pos, const crypto::SmtNode& node) override;
-  void DeleteNode(const crypto::SmtPos& pos) override;
 
   // Adds a block's node writes to its batch (its journal, the 'J' row, goes to the block store:
   // Store::CommitBlocks); `top` is the top of the tree the update was computed on (top() for the
