@@ -267,6 +267,13 @@ void ChainBuilder::CommitMaterials(int blocks, int per_block, uint64_t& serial) 
   }
 }
 
+uint64_t PointReads(const Store& store, char table) {
+  for (const auto& [t, n] : store.point_reads()) {
+    if (t == table) return n;
+  }
+  return 0;
+}
+
 void ForEachStoredNode(const std::string& dir,
                        const std::function<void(const std::string& key, const std::string& value,
                                                 const crypto::SmtPos& pos,

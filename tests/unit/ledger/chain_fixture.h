@@ -55,6 +55,9 @@ struct PendingBlock {
 // The state_root of the store's tip block (the empty map's root at height 0).
 Digest TipStateRoot(const Store& store);
 
+// LevelDB point reads the store has made of `table`'s rows (Store::point_reads).
+uint64_t PointReads(const Store& store, char table);
+
 // Every stored state tree node ('A' rows) of a data directory no store has open, in key order:
 // fn(raw key, raw value, position, node).
 void ForEachStoredNode(const std::string& dir,

@@ -44,13 +44,6 @@ Material NewMaterial(uint64_t serial, uint64_t height, uint8_t version) {
   return m;
 }
 
-uint64_t PointReadsOf(const Store& store, char table) {
-  for (const auto& [t, n] : store.point_reads()) {
-    if (t == table) return n;
-  }
-  return 0;
-}
-
 // The update of a block after the chain's tip that rewrites every material of `ids` and adds
 // 500 new entries: it reads nodes the chain's pending block changed and nodes it did not.
 std::vector<crypto::SmtUpdate> NextChanges(crypto::Suite suite,
@@ -85,7 +78,9 @@ StateUpdate UpdateThroughStateNodes(const ChainView& chain,
 }
 
 // A store of 60,000 materials (leaves below the top's 18 levels, so an update reads stored
-// nodes) and its next block, of `pending` new materials, built but not committed.
+// nodes); its next block, of `pending` new materials, built but not committed and pushed on a
+// pending chain over the store; and the update of the block after it (NextChanges) computed
+// through the chain's state_nodes().
 struct StoreAndNextBlock {
   explicit StoreAndNextBlock(int pending) {
     store = Store::Open(dir.path(), Net().genesis).value();
@@ -98,11 +93,18 @@ struct StoreAndNextBlock {
       ids.push_back(b.materials.back().material_id);
     }
     block = builder.Build(b);
+    chain = std::make_unique<PendingChain>(*store);
+    chain->Push(block);
+    changes = NextChanges(store->suite(), ids);
+    expected = UpdateThroughStateNodes(*chain, changes);
   }
   TempDir dir;
   std::unique_ptr<Store> store;
   BlockWrite block;
   std::vector<std::string> ids;  // of the block's materials
+  std::unique_ptr<PendingChain> chain;
+  std::vector<crypto::SmtUpdate> changes;
+  StateUpdate expected;
 };
 
 }  // namespace
@@ -114,22 +116,20 @@ TEST_CASE(
   // One pending block of 5,000 new materials, and a chain over the chain holding it.
   StoreAndNextBlock s(5'000);
   Store* store = s.store.get();
-  PendingChain chain(*store);
-  chain.Push(s.block);
+  const PendingChain& chain = *s.chain;
   PendingChain over(static_cast<const ChainView&>(chain));
+  const std::vector<crypto::SmtUpdate>& changes = s.changes;
+  const StateUpdate& expected = s.expected;
+  REQUIRE(testing::PointReads(*store, 'A') > 0);  // the expected path reads stored nodes by Get
 
-  const std::vector<crypto::SmtUpdate> changes = NextChanges(store->suite(), s.ids);
-  const StateUpdate expected = UpdateThroughStateNodes(chain, changes);
-  REQUIRE(PointReadsOf(*store, 'A') > 0);  // the expected path reads stored nodes by Get
-
-  const uint64_t before = PointReadsOf(*store, 'A');
+  const uint64_t before = testing::PointReads(*store, 'A');
   for (const ChainView* view :
        {static_cast<const ChainView*>(&chain), static_cast<const ChainView*>(&over)}) {
     const StateUpdate update = ComputeStateUpdate(*view, changes);
     CHECK(update.root == expected.root);
     CHECK(update.nodes == expected.nodes);
   }
-  CHECK(PointReadsOf(*store, 'A') == before);
+  CHECK(testing::PointReads(*store, 'A') == before);
 }
 
 TEST_CASE(
@@ -139,11 +139,9 @@ TEST_CASE(
   StoreAndNextBlock s(20'000);
   Store* store = s.store.get();
   const BlockWrite& pending = s.block;
-  PendingChain chain(*store);
-  chain.Push(pending);
-
-  const std::vector<crypto::SmtUpdate> changes = NextChanges(store->suite(), s.ids);
-  const StateUpdate expected = UpdateThroughStateNodes(chain, changes);
+  PendingChain& chain = *s.chain;
+  const std::vector<crypto::SmtUpdate>& changes = s.changes;
+  const StateUpdate& expected = s.expected;
 
   // Block sync's order: the chain's block is written while the next block executes on the
   // chain (its reader taken without the commit lock, its top and iterator perhaps of two tips).

@@ -223,12 +223,7 @@ TEST_CASE(
   auto store = Store::Open(dir.path(), Net().genesis).value();
   // 60,000 keys: leaves below depth 18, so an update reads stored nodes.
   CommitMaterials(*store, 3, 20'000, serial);
-  auto a_reads = [&] {
-    for (const auto& [table, n] : store->point_reads()) {
-      if (table == 'A') return n;
-    }
-    return uint64_t{0};
-  };
+  auto a_reads = [&] { return testing::PointReads(*store, 'A'); };
   const uint64_t before = a_reads();
   CommitMaterials(*store, 2, 2'000, serial);
   CHECK(a_reads() == before);
