@@ -211,6 +211,7 @@ Status Store::CommitBlocks(const std::vector<const BlockWrite*>& writes) {
       return Status::Error("store_write_failed", "committing " + which + ": " + st.ToString());
     }
     s.state_tree.Committed(std::move(top));
+    for (const BlockWrite* w : writes) s.nodes.Committed(w->log_nodes);
     if (!registry_writes.empty()) {
       auto rows = std::make_shared<Impl::RecordMap>(*s.Registry());
       for (const RecordWrite* r : registry_writes) {
