@@ -236,73 +236,74 @@ class Api {
   std::string ConsensusMetrics() const {
     const ConsensusDriver* c = node_.consensus();
     if (!c) return "";
-    std::string o;
-    auto metric = [&o](const char* type, const char* name, const char* help, uint64_t v) {
-      o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(v) + "\n";
-    };
+    std::string out;
+    PromText o(&out);
     const ConsensusDriver::Stats& st = c->stats();
-    metric("gauge", "govledger_consensus_height", "Height consensus is deciding.",
-           c->consensus_height());
-    metric("gauge", "govledger_consensus_round", "Round of that height (0: its first proposer).",
-           c->consensus_round());
-    metric("gauge", "govledger_consensus_peers_connected", "Validators connected to this one.",
-           c->connected_peers());
-    metric("counter", "govledger_consensus_heights_above_round_zero_total",
-           "Heights decided in a round above 0: their first proposer was down, late or refused.",
-           st.rounds_above_zero);
-    metric("counter", "govledger_consensus_invalid_proposals_total",
-           "Proposals this validator refused because the block does not validate.",
-           st.invalid_proposals);
-    metric("counter", "govledger_consensus_evidence_total",
-           "Misbehaviour seen (conflicting signed messages of one validator).", st.evidence);
-    metric("counter", "govledger_consensus_synced_blocks_total",
-           "Blocks taken by block sync instead of voting on them.", st.synced_blocks);
-    metric("counter", "govledger_consensus_wal_syncs_total",
-           "Synced writes of the consensus WAL and sign guard (one per group of records).",
-           st.wal_syncs);
-    metric("counter", "govledger_consensus_proposals_cut_short_total",
-           "Proposals this validator built smaller than its mempool allowed (time or bytes).",
-           st.blocks_cut_short);
-    metric("counter", "govledger_consensus_fill_waits_total",
-           "Proposals that waited block_fill_ms for a fuller block.", st.fill_waits);
-    return o;
+    o.Gauge("govledger_consensus_height", "Height consensus is deciding.", c->consensus_height());
+    o.Gauge("govledger_consensus_round", "Round of that height (0: its first proposer).",
+            c->consensus_round());
+    o.Gauge("govledger_consensus_peers_connected", "Validators connected to this one.",
+            c->connected_peers());
+    o.Counter("govledger_consensus_heights_above_round_zero_total",
+              "Heights decided in a round above 0: their first proposer was down, late or refused.",
+              st.rounds_above_zero);
+    o.Counter("govledger_consensus_invalid_proposals_total",
+              "Proposals this validator refused because the block does not validate.",
+              st.invalid_proposals);
+    o.Counter("govledger_consensus_evidence_total",
+              "Misbehaviour seen (conflicting signed messages of one validator).", st.evidence);
+    o.Counter("govledger_consensus_synced_blocks_total",
+              "Blocks taken by block sync instead of voting on them.", st.synced_blocks);
+    o.Counter("govledger_consensus_wal_syncs_total",
+              "Synced writes of the consensus WAL and sign guard (one per group of records).",
+              st.wal_syncs);
+    o.Counter("govledger_consensus_proposals_cut_short_total",
+              "Proposals this validator built smaller than its mempool allowed (time or bytes).",
+              st.blocks_cut_short);
+    o.Counter("govledger_consensus_fill_waits_total",
+              "Proposals that waited block_fill_ms for a fuller block.", st.fill_waits);
+    return out;
   }
 
-  // What the API's limits refused or cut off (doc/operator.md, "API limits").
+  // What the API's limits refused or cut off (doc/operator.md, "API limits"), and the store's
+  // reads.
   std::string LimitMetrics() const {
-    std::string o;
-    auto line = [&o](const std::string& name, const std::string& labels, uint64_t v) {
-      o += name + labels + " " + std::to_string(v) + "\n";
-    };
-    o += "# TYPE govledger_api_rate_limited_total counter\n";
-    line("govledger_api_rate_limited_total", "{kind=\"read\"}", reads_.refused());
-    line("govledger_api_rate_limited_total", "{kind=\"submit\"}", submits_.refused());
+    std::string out;
+    PromText o(&out);
+    o.Family("govledger_api_rate_limited_total", "counter",
+             "Requests refused by the per-client rate limits, by kind.");
+    o.Sample("govledger_api_rate_limited_total", "{kind=\"read\"}", reads_.refused());
+    o.Sample("govledger_api_rate_limited_total", "{kind=\"submit\"}", submits_.refused());
     if (const HttpServerStats* s = node_.http_stats()) {
-      o += "# TYPE govledger_api_connections_refused_total counter\n";
-      line("govledger_api_connections_refused_total", "{cap=\"total\"}", s->refused_total_cap);
-      line("govledger_api_connections_refused_total", "{cap=\"per_ip\"}", s->refused_per_ip_cap);
-      o += "# TYPE govledger_api_timeouts_total counter\n";
-      line("govledger_api_timeouts_total", "{phase=\"header\"}", s->header_timeouts);
-      line("govledger_api_timeouts_total", "{phase=\"body\"}", s->body_timeouts);
-      line("govledger_api_timeouts_total", "{phase=\"write\"}", s->write_timeouts);
-      line("govledger_api_timeouts_total", "{phase=\"idle\"}", s->idle_closed);
-      o += "# TYPE govledger_api_accept_errors_total counter\n";
-      line("govledger_api_accept_errors_total", "", s->accept_errors);
+      o.Family("govledger_api_connections_refused_total", "counter",
+               "Connections refused at a connection cap (in total or per client address).");
+      o.Sample("govledger_api_connections_refused_total", "{cap=\"total\"}", s->refused_total_cap);
+      o.Sample("govledger_api_connections_refused_total", "{cap=\"per_ip\"}",
+               s->refused_per_ip_cap);
+      o.Family("govledger_api_timeouts_total", "counter",
+               "Connections closed by a timeout, by the phase they were in.");
+      o.Sample("govledger_api_timeouts_total", "{phase=\"header\"}", s->header_timeouts);
+      o.Sample("govledger_api_timeouts_total", "{phase=\"body\"}", s->body_timeouts);
+      o.Sample("govledger_api_timeouts_total", "{phase=\"write\"}", s->write_timeouts);
+      o.Sample("govledger_api_timeouts_total", "{phase=\"idle\"}", s->idle_closed);
+      o.Counter("govledger_api_accept_errors_total", "Failed accepts of API connections.",
+                s->accept_errors);
     }
-    o += "# TYPE govledger_api_read_workers_in_flight gauge\n";
-    line("govledger_api_read_workers_in_flight", "", node_.read_pool().in_flight());
-    o += "# TYPE govledger_store_key_filter_answers_total counter\n";
-    line("govledger_store_key_filter_answers_total", "", node_.store().key_filter_answers());
-    o += "# TYPE govledger_store_point_reads_total counter\n";
+    o.Gauge("govledger_api_read_workers_in_flight", "API reads running on the read workers.",
+            node_.read_pool().in_flight());
+    o.Counter("govledger_store_key_filter_answers_total",
+              "Reads of absent material ids and transaction hashes answered by the key filter.",
+              node_.store().key_filter_answers());
+    o.Family("govledger_store_point_reads_total", "counter",
+             "LevelDB point reads of the main database, by table (the key's first byte).");
     for (const auto& [table, reads] : node_.store().point_reads()) {
       const bool printable = table > ' ' && table < 0x7f && table != '"' && table != '\\';
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned>(static_cast<uint8_t>(table)));
-      line("govledger_store_point_reads_total",
-           "{table=\"" + (printable ? std::string(1, table) : std::string(hex)) + "\"}", reads);
+      o.Sample("govledger_store_point_reads_total",
+               "{table=\"" + (printable ? std::string(1, table) : std::string(hex)) + "\"}", reads);
     }
-    return o;
+    return out;
   }
 
   HttpResponse Status() {

@@ -4,8 +4,29 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace govledger::node {
+
+// Appends metrics in the Prometheus text format (version 0.0.4) to a string: each metric family's
+// HELP and TYPE lines once, then its samples. The one writer of the node's /metrics text, so that
+// every family carries its help and type the same way.
+class PromText {
+ public:
+  explicit PromText(std::string* out) : out_(out) {}
+
+  // The HELP and TYPE lines of a family ("counter", "gauge", "summary"); samples follow.
+  void Family(std::string_view name, std::string_view type, std::string_view help);
+  // One sample; `labels` is empty or the braces, as in {reason="bad_signature"}.
+  void Sample(std::string_view name, std::string_view labels, uint64_t value);
+  void Sample(std::string_view name, std::string_view labels, double value);
+  // A family of one unlabelled sample.
+  void Counter(std::string_view name, std::string_view help, uint64_t value);
+  void Gauge(std::string_view name, std::string_view help, uint64_t value);
+
+ private:
+  std::string* out_;
+};
 
 struct Metrics {
   uint64_t blocks_committed = 0;

@@ -21,6 +21,7 @@
 #include "ledger/store.h"
 #include "node/http_client.h"
 #include "tests/integration/harness.h"
+#include "tests/prom_text_check.h"
 #include "util/bytes.h"
 
 namespace govledger::itest {
@@ -697,6 +698,27 @@ TEST_CASE("a tx of garbage bytes is rejected with 400 malformed_tx and nothing i
   CHECK(r.status == 400);
   CHECK(ErrorCode(r) == "malformed_tx");
   RequireNothingStored(chain.node, log_size);
+}
+
+TEST_CASE(
+    "GET /metrics after a commit and a rejection is well-formed Prometheus text, every family "
+    "with its HELP and TYPE",
+    "[integration]") {
+  DevChain chain;
+  std::string doc = WriteDocument(chain.tmp, "birth.pdf");
+  IssueBirthCertificate(chain.node, doc, {});
+  CHECK(SubmitAndWait(chain.node, Bytes{0x0f, 0x01}).status == 400);
+  HttpReply r = Get(chain.node.url(), "/metrics");
+  REQUIRE(r.status == 200);
+  INFO(r.body);
+  CHECK(testing::PromTextProblem(r.body) == "");
+  // The node's, the API limits', the store's and the consensus driver's families are all there.
+  for (const char* family :
+       {"govledger_txs_committed_total", "govledger_txs_rejected_total{reason=\"malformed_tx\"} 1",
+        "govledger_api_rate_limited_total{kind=\"read\"}", "govledger_store_point_reads_total",
+        "govledger_consensus_height"}) {
+    CHECK(r.body.find(family) != std::string::npos);
+  }
 }
 
 TEST_CASE("a truncated signed tx is rejected with 400 malformed_tx and nothing is stored",
