@@ -81,7 +81,13 @@ AuditRun Audit(const Options& o, const std::string& home, bool signatures) {
 
 Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t materials,
                        size_t block_txs, std::vector<Bytes> doc_digests) {
-  auto homes = MakeHomes(o.paths, "dev", 1, o.suite, o.paths.work_dir + "/" + name);
+  return FillNetwork(o, name, "dev", 1, materials, block_txs, std::move(doc_digests));
+}
+
+Result<Filled> FillNetwork(const Options& o, const std::string& name, const std::string& network,
+                           size_t validators, uint64_t materials, size_t block_txs,
+                           std::vector<Bytes> doc_digests) {
+  auto homes = MakeHomes(o.paths, network, validators, o.suite, o.paths.work_dir + "/" + name);
   if (!homes.ok()) return homes.status();
   auto source = TxSource::Open(homes->genesis_file, homes->keys_dir);
   if (!source.ok()) return source.status();
@@ -103,6 +109,13 @@ Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t mater
   };
   auto fill = FillLedger(homes->DataDir(0), homes->genesis, *keys, *source, fo);
   if (!fill.ok()) return fill.status();
+  // The other validators start from copies, as validators that have been running together would.
+  for (size_t i = 1; i < homes->homes.size(); ++i) {
+    std::error_code ec;
+    fs::remove_all(homes->DataDir(i), ec);
+    fs::copy(homes->DataDir(0), homes->DataDir(i), fs::copy_options::recursive, ec);
+    if (ec) return Status::Error("io", "copying the data directory: " + ec.message());
+  }
   return Filled{std::move(*homes), std::move(*fill)};
 }
 

@@ -320,6 +320,29 @@ Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::stri
   return chain;
 }
 
+Status WaitConnected(const Chain& chain, const std::string& logs_dir) {
+  const uint64_t peers = chain.nodes.size() - 1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (true) {
+    bool ready = true;
+    for (const auto& n : chain.nodes) {
+      auto st = GetJson(n->url, "/v1/status");
+      if (!st.ok() || st->value("height", uint64_t{0}) < 1 || !st->contains("consensus") ||
+          (*st)["consensus"].value("peers_connected", uint64_t{0}) < peers) {
+        ready = false;
+        break;
+      }
+    }
+    if (ready) return Status::Ok();
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status::Error("network_timeout", "the " + std::to_string(chain.nodes.size()) +
+                                                  " nodes did not connect within 90 s; logs in " +
+                                                  logs_dir);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 Result<std::unique_ptr<Chain>> StartLocal4(const Paths& paths, const std::string& suite) {
   const std::string dir = paths.work_dir + "/local4-" + suite;
   GOVLEDGER_RETURN_IF_ERROR(FreshDir(dir));
@@ -342,25 +365,7 @@ Result<std::unique_ptr<Chain>> StartLocal4(const Paths& paths, const std::string
     GOVLEDGER_RETURN_IF_ERROR(n->Start(paths, {}));
     chain->nodes.push_back(std::move(n));
   }
-  // Connected and producing: every node sees the three others and has a first block.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (true) {
-    bool ready = true;
-    for (const auto& n : chain->nodes) {
-      auto st = GetJson(n->url, "/v1/status");
-      if (!st.ok() || st->value("height", uint64_t{0}) < 1 || !st->contains("consensus") ||
-          (*st)["consensus"].value("peers_connected", uint64_t{0}) < 3) {
-        ready = false;
-        break;
-      }
-    }
-    if (ready) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Error("network_timeout",
-                           "local-4 did not connect within 90 s; logs in " + dir);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  GOVLEDGER_RETURN_IF_ERROR(WaitConnected(*chain, dir));
   return chain;
 }
 

@@ -90,6 +90,8 @@ Status FreshDir(const std::string& dir);
 // unless `rate_limits` (the hostile-client benchmark keeps the defaults).
 Result<std::unique_ptr<Chain>> StartDevChain(const Paths& paths, const std::string& suite,
                                              bool rate_limits = false);
+// Waits (up to 90 s) until every node of `chain` has a block and sees all the others.
+Status WaitConnected(const Chain& chain, const std::string& logs_dir);
 // The local-4 network of `suite` in WORK/local4-<suite> (fresh), all four nodes started and
 // connected, first block committed.
 Result<std::unique_ptr<Chain>> StartLocal4(const Paths& paths, const std::string& suite);

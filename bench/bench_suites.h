@@ -27,7 +27,7 @@ struct Options {
   Paths paths;
   double level_seconds = 0;  // 0: the default for the mode
   double sustained_seconds = -1;  // < 0: the default for the mode
-  uint64_t prefill = 0;           // single: materials on the ledger before the ramp
+  uint64_t prefill = 0;           // single, cluster: materials on the ledger before the ramp
   double start_tps = 0;      // 0: the default for the mode
   int levels = 0;            // 0: the default for the mode
   uint64_t audit_txs = 1'000'000;
@@ -75,6 +75,11 @@ struct Filled {
 };
 Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t materials,
                        size_t block_txs, std::vector<Bytes> doc_digests = {});
+// The same for the `validators` of network-configs/<network>: the filler writes the first one's
+// data directory and the others get copies of it.
+Result<Filled> FillNetwork(const Options& o, const std::string& name, const std::string& network,
+                           size_t validators, uint64_t materials, size_t block_txs,
+                           std::vector<Bytes> doc_digests = {});
 
 int RunAuditBench(const Options& o);
 int RunScaleBench(const Options& o);

@@ -100,22 +100,27 @@ RampOptions RampFor(const Options& o, bool cluster) {
   return r;
 }
 
-// The dev chain of `single` on a ledger the filler wrote first (--prefill): where a production
-// validator lives, rather than an empty store.
-Result<std::unique_ptr<Chain>> StartFilledDevChain(const Options& o) {
-  std::cerr << "single (" << o.suite << "): filling the ledger with " << o.prefill
-            << " materials first\n";
-  auto filled = FillDev(o, "single-" + o.suite, o.prefill, 1000);
+// The chain of `single` (the dev node) or `cluster` (local-4) on a ledger the filler wrote first
+// (--prefill): where production validators live, rather than an empty store. The cluster's four
+// validators start from copies of one filled data directory.
+Result<std::unique_ptr<Chain>> StartFilledChain(const Options& o, bool cluster) {
+  const std::string name = (cluster ? "cluster-" : "single-") + o.suite;
+  std::cerr << name << ": filling the ledger with " << o.prefill << " materials first\n";
+  auto filled = FillNetwork(o, name, cluster ? "local-4" : "dev", cluster ? 4 : 1, o.prefill, 1000);
   if (!filled.ok()) return filled.status();
+  const Homes& homes = filled->homes;
   auto chain = std::make_unique<Chain>();
-  auto n = std::make_unique<NodeProc>();
-  n->name = "dev";
-  n->home = filled->homes.homes.front();
-  n->log = filled->homes.dir + "/node.log";
-  GOVLEDGER_RETURN_IF_ERROR(n->Start(o.paths, {}));
-  chain->genesis_file = filled->homes.genesis_file;
-  chain->keys_dir = filled->homes.keys_dir;
-  chain->nodes.push_back(std::move(n));
+  chain->genesis_file = homes.genesis_file;
+  chain->keys_dir = homes.keys_dir;
+  for (size_t i = 0; i < homes.homes.size(); ++i) {
+    auto n = std::make_unique<NodeProc>();
+    n->name = cluster ? "node" + std::to_string(i) : "dev";
+    n->home = homes.homes[i];
+    n->log = homes.dir + "/" + n->name + ".log";
+    GOVLEDGER_RETURN_IF_ERROR(n->Start(o.paths, {}));
+    chain->nodes.push_back(std::move(n));
+  }
+  if (cluster) GOVLEDGER_RETURN_IF_ERROR(WaitConnected(*chain, homes.dir));
   return chain;
 }
 
@@ -134,9 +139,9 @@ int RunChainBench(const Options& o, bool cluster) {
             << " tx/s (" << static_cast<long>(c.before.per_cpu_second) << " verif/s per core x "
             << m.cores << " cores / " << validators << " validator(s)); starting the chain\n";
 
-  auto chain = cluster         ? StartLocal4(o.paths, o.suite)
-               : o.prefill > 0 ? StartFilledDevChain(o)
-                               : StartDevChain(o.paths, o.suite);
+  auto chain = o.prefill > 0 ? StartFilledChain(o, cluster)
+               : cluster     ? StartLocal4(o.paths, o.suite)
+                             : StartDevChain(o.paths, o.suite);
   if (!chain.ok()) return Fail(chain.status());
   auto source = TxSource::Open((*chain)->genesis_file, (*chain)->keys_dir);
   if (!source.ok()) return Fail(source.status());
@@ -152,7 +157,7 @@ int RunChainBench(const Options& o, bool cluster) {
              validators);
   report.Detail("issuers", source->Issuers());
   report.Detail("batch_txs", o.batch);
-  report.Detail("prefill_materials", cluster ? 0 : o.prefill);
+  report.Detail("prefill_materials", o.prefill);
   if (!stopped) report.Note("a node did not stop cleanly (see its log in the work directory)");
   return report.Save(o.out_dir) ? 0 : 1;
 }
@@ -358,11 +363,6 @@ int main(int argc, char** argv) {
     cmd->add_option("--block-txs", o.block_txs, "Transactions per filled block")
         ->check(CLI::Range(size_t{1}, size_t{20'000}));
   }
-  single
-      ->add_option("--prefill", o.prefill,
-                   "Materials the filler writes onto the ledger before the node starts, so "
-                   "that the ramp runs on a store of that size (default 0: an empty one)")
-      ->check(CLI::Range(uint64_t{0}, uint64_t{100'000'000}));
   scale->add_option("--materials", o.scale_materials, "Materials in the ledger")
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
   scale->add_option("--lookups", o.lookups, "Status lookups (a quarter as many traces)")
@@ -372,6 +372,11 @@ int main(int argc, char** argv) {
   sync->add_option("--block-txs", o.sync_block_txs, "Transactions per block")
       ->check(CLI::Range(size_t{1}, size_t{20'000}));
   for (CLI::App* cmd : {single, cluster}) {
+    cmd->add_option("--prefill", o.prefill,
+                    "Materials the filler writes onto the ledger before the nodes start (the "
+                    "cluster's four from copies of it), so that the ramp runs on a store of that "
+                    "size (default 0: an empty one)")
+        ->check(CLI::Range(uint64_t{0}, uint64_t{100'000'000}));
     cmd->add_option("--level-seconds", o.level_seconds, "Seconds per offered-load level");
     cmd->add_option("--sustained-seconds", o.sustained_seconds,
                     "Seconds of the level that offers the peak's rate again after the ramp, for "

@@ -113,7 +113,8 @@ class EngineOf : public Engine {
 class LevelEngine : public EngineOf<leveldb::DB, leveldb::WriteBatch, leveldb::WriteOptions,
                                     leveldb::ReadOptions, leveldb::Iterator> {
  public:
-  static std::unique_ptr<Engine> Open(const std::string& dir, size_t write_buffer_mb) {
+  static std::unique_ptr<Engine> Open(const std::string& dir, size_t write_buffer_mb,
+                                      size_t max_file_mb) {
     auto e = std::unique_ptr<LevelEngine>(new LevelEngine);
     e->filter_.reset(leveldb::NewBloomFilterPolicy(10));
     e->cache_.reset(leveldb::NewLRUCache(64u << 20));
@@ -123,6 +124,7 @@ class LevelEngine : public EngineOf<leveldb::DB, leveldb::WriteBatch, leveldb::W
     o.filter_policy = e->filter_.get();
     o.block_cache = e->cache_.get();
     o.write_buffer_size = write_buffer_mb << 20;
+    o.max_file_size = max_file_mb << 20;
     leveldb::DB* db = nullptr;
     const leveldb::Status s = leveldb::DB::Open(o, dir, &db);
     if (!e->Opened(s, db, dir)) return nullptr;
@@ -198,8 +200,9 @@ std::string U64BE(uint64_t v) {
   return s;
 }
 
-// The rows of material issue number `n`; `tree_key` receives one of its 'A' keys.
-void IssueRows(Rng& rng, uint64_t n, Rows& out, std::string& tree_key) {
+// The rows of material issue number `n`; `tree_key` receives one of its 'A' keys. The event row
+// 'V' has a value of `event_bytes` (150: a copy of the event, as the store writes it).
+void IssueRows(Rng& rng, uint64_t n, size_t event_bytes, Rows& out, std::string& tree_key) {
   static const std::string kFields =
       "name;id_number;address;business_scope;registered_capital;legal_representative;";
   char id[40];
@@ -220,7 +223,9 @@ void IssueRows(Rng& rng, uint64_t n, Rows& out, std::string& tree_key) {
   out.emplace_back("I" + std::string("dept-") + std::to_string(n % 37) + '\0' + mid, std::string());
   out.emplace_back("Y" + std::string("type-") + std::to_string(n % 11) + '\0' + mid, std::string());
   out.emplace_back("T" + rng.Bytes(32), U64BE(n / 400) + std::string(1, '\0'));
-  out.emplace_back("V" + mid + '\0' + std::string(4, '\0'), rng.Bytes(96) + kFields.substr(0, 54));
+  std::string event = rng.Bytes(std::min<size_t>(event_bytes, 96));
+  if (event_bytes > 96) event += (kFields + kFields).substr(0, event_bytes - 96);
+  out.emplace_back("V" + mid + '\0' + std::string(4, '\0'), std::move(event));
   if (n % 2 == 0)
     out.emplace_back("X" + U64BE(1'800'000'000'000ull + rng.Next() % 1'000'000'000'000ull) + mid,
                      std::string());
@@ -290,6 +295,8 @@ int main(int argc, char** argv) {
   uint64_t block_txs = 400;
   uint64_t every = 100'000;
   size_t write_buffer_mb = 16;
+  size_t max_file_mb = 2;
+  size_t event_bytes = 150;
   int reads_per_issue = 2;
   bool iterator_reads = false;
   double rate = 0;
@@ -306,6 +313,13 @@ int main(int argc, char** argv) {
   app.add_option("--leveldb-write-buffer-mb", write_buffer_mb,
                  "LevelDB's write buffer in MiB (the node uses 16)")
       ->check(CLI::Range(size_t{1}, size_t{1024}));
+  app.add_option("--leveldb-max-file-mb", max_file_mb,
+                 "LevelDB's table file size in MiB (the node uses LevelDB's default, 2)")
+      ->check(CLI::Range(size_t{1}, size_t{1024}));
+  app.add_option("--event-bytes", event_bytes,
+                 "Bytes of the value of an issue's event row 'V' (default 150: a copy of the "
+                 "event, as the store writes it; 13: a pointer into the block store)")
+      ->check(CLI::Range(size_t{1}, size_t{212}));
   app.add_option("--reads", reads_per_issue,
                  "Point reads of earlier state-tree rows per issue (default 2; LevelDB charges a "
                  "read that probes two files to the first, and compacts a file charged too often)")
@@ -335,7 +349,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<Engine> db;
   if (engine == "leveldb") {
-    db = LevelEngine::Open(dir, write_buffer_mb);
+    db = LevelEngine::Open(dir, write_buffer_mb, max_file_mb);
   } else {
 #ifdef GOVLEDGER_KVBENCH_ROCKSDB
     db = RocksEngine::Open(dir, engine == "rocksdb-universal");
@@ -374,7 +388,7 @@ int main(int argc, char** argv) {
         }
       }
       std::string tree_key;
-      IssueRows(rng, done + i, rows, tree_key);
+      IssueRows(rng, done + i, event_bytes, rows, tree_key);
       tree_keys.push_back(std::move(tree_key));
     }
     if (iterator_reads) db->EndReads();
