@@ -32,12 +32,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <utility>
 
+#include "util/crc32c.h"
 #include "util/file.h"
 
 namespace govledger::consensus {
@@ -50,27 +50,6 @@ constexpr size_t kHeaderSize = 8;
 constexpr size_t kMaxCarriedRecords = 4096;
 constexpr std::string_view kGuardMagic = "GLSG";
 constexpr size_t kGuardSize = 4 + 8 + 4 + 1 + 4;
-
-// CRC-32C (Castagnoli), reflected, table-driven.
-const std::array<uint32_t, 256>& CrcTable() {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  return table;
-}
-
-uint32_t Crc32c(const uint8_t* data, size_t size) {
-  const auto& table = CrcTable();
-  uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
 
 Status Errno(const std::string& what, const std::string& path) {
   return Status::Error("io_error", what + " " + path + ": " + std::strerror(errno));
