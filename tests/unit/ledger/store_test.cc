@@ -316,6 +316,34 @@ TEST_CASE("the rows kept stay within their row and byte bounds", "[ledger]") {
   CHECK(latest.bytes() == 0);
 }
 
+// The log's frontier is filled by the commit thread while others read through it (block builds,
+// proofs on the read workers): a reader of any committed size gets that size's root.
+TEST_CASE("a reader beside commits computes every committed block's log root from the log nodes",
+          "[ledger]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ChainBuilder chain(Net(), store.get());
+  std::atomic<bool> done{false};
+  std::atomic<size_t> checked{0}, wrong{0};
+  std::thread reader([&] {
+    while (!done) {
+      const uint64_t h = store->height();
+      if (h == 0) continue;
+      Block b = store->GetBlock(h).value();
+      crypto::MerkleLog log(Net().genesis.suite,
+                            const_cast<crypto::NodeStore*>(&store->log_nodes()), b.header.log_size);
+      auto root = log.Root();
+      if (!root.ok() || crypto::DigestBytes(*root) != b.header.log_root) ++wrong;
+      ++checked;
+    }
+  });
+  for (size_t n = 1; n <= 60; ++n) chain.CommitBlocks(1, (n * 7) % 13);
+  done = true;
+  reader.join();
+  CHECK(wrong == 0);
+  CHECK(checked > 0);
+}
+
 // Readers run beside the commit thread (the io thread admits and builds while a block is
 // written): a reader that has seen a height must see every material committed up to it.
 TEST_CASE("a reader beside commits never sees a committed material as absent", "[ledger]") {
