@@ -110,6 +110,10 @@ Result<Filled> FillNetwork(const Options& o, const std::string& name, const std:
   auto fill = FillLedger(homes->DataDir(0), homes->genesis, *keys, *source, fo);
   if (!fill.ok()) return fill.status();
   // The other validators start from copies, as validators that have been running together would.
+  if (homes->homes.size() > 1) {
+    std::cerr << "  copying the filled data directory to the other " << homes->homes.size() - 1
+              << " validators\n";
+  }
   for (size_t i = 1; i < homes->homes.size(); ++i) {
     std::error_code ec;
     fs::remove_all(homes->DataDir(i), ec);
