@@ -26,6 +26,20 @@ void MemoryNodeStore::PutNode(uint32_t level, uint64_t index, const Digest& hash
   nodes_[{level, index}] = hash;
 }
 
+std::optional<Digest> FrontierNodeStore::GetNode(uint32_t level, uint64_t index) const {
+  if (level >= kLevels) return std::nullopt;
+  const Slot& slot = slots_[level][index & 1];
+  if (!slot.used || slot.index != index) return std::nullopt;
+  return slot.hash;
+}
+
+void FrontierNodeStore::PutNode(uint32_t level, uint64_t index, const Digest& hash) {
+  if (level >= kLevels) return;
+  Slot& slot = slots_[level][index & 1];
+  if (slot.used && slot.index >= index) return;
+  slot = Slot{true, index, hash};
+}
+
 Digest MerkleLeafHash(Suite suite, const uint8_t* data, size_t size) {
   static constexpr uint8_t kLeafPrefix = 0x00;
   return HashPrefixed(suite, &kLeafPrefix, 1, data, size);

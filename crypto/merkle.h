@@ -8,6 +8,7 @@
 // MemoryNodeStore.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,6 +38,26 @@ class MemoryNodeStore : public NodeStore {
 
  private:
   std::map<std::pair<uint32_t, uint64_t>, Digest> nodes_;
+};
+
+// Holds only a log's right frontier: per level, the newest even- and the newest odd-indexed
+// node put. That is all MerkleLog reads to append (the left sibling of each node it completes) and
+// to compute the root of its current size (the perfect subtrees that make it up), so a log of any
+// length needs O(log n) memory. A node older than the one its slot holds is not kept; a node it
+// does not hold reads as absent. Not thread-safe.
+class FrontierNodeStore : public NodeStore {
+ public:
+  std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override;
+  void PutNode(uint32_t level, uint64_t index, const Digest& hash) override;
+
+ private:
+  static constexpr uint32_t kLevels = 64;  // a u64 leaf index has at most 64 levels above it
+  struct Slot {
+    bool used = false;
+    uint64_t index = 0;
+    Digest hash{};
+  };
+  std::array<std::array<Slot, 2>, kLevels> slots_{};
 };
 
 Digest MerkleLeafHash(Suite suite, const uint8_t* data, size_t size);

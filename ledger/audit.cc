@@ -16,32 +16,6 @@ namespace govledger::ledger {
 
 namespace {
 
-// Holds only the log's right frontier: the newest even- and odd-indexed perfect node of each level.
-// That is all MerkleLog needs to append (it reads the left sibling of the node it completes) and to
-// compute the root of the current size (the newest node of each level whose bit is set), so an
-// audit of any chain length needs O(log n) memory rather than a copy of the whole tree.
-class FrontierNodeStore : public crypto::NodeStore {
- public:
-  std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override {
-    if (level >= levels_.size()) return std::nullopt;
-    const Slot& slot = levels_[level][index & 1];
-    if (!slot.used || slot.index != index) return std::nullopt;
-    return slot.hash;
-  }
-  void PutNode(uint32_t level, uint64_t index, const Digest& hash) override {
-    if (level >= levels_.size()) levels_.resize(level + 1);
-    levels_[level][index & 1] = Slot{true, index, hash};
-  }
-
- private:
-  struct Slot {
-    bool used = false;
-    uint64_t index = 0;
-    Digest hash{};
-  };
-  std::vector<std::array<Slot, 2>> levels_;
-};
-
 unsigned ThreadCount(const AuditOptions& opts) {
   return opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -240,7 +214,7 @@ class Auditor {
   const AuditOptions& opts_;
   const crypto::Suite suite_;
   const AuditValidatorSets sets_;
-  FrontierNodeStore log_nodes_;
+  crypto::FrontierNodeStore log_nodes_;  // all an audit of any length needs
   crypto::MerkleLog log_;
   StateAudit state_;
   // Every walked transaction's hash by log index, and each walked block's first log index (by

@@ -226,56 +226,29 @@ inline Status CorruptStore(const std::string& what) {
   return Status::Error("corrupt_store", what);
 }
 
-// The committed Merkle log's right frontier: per level, the newest even- and the newest
-// odd-indexed node that the store has written or read. A block's appends read only the left
-// siblings they complete, and the root of the log's size reads only the perfect subtrees that make
-// it up: all on this frontier. Without it they were ~20 LevelDB point reads per block of keys
-// written long ago, probing table files down the levels, and LevelDB charges such probes until it
-// compacts the file (doc/performance.md, "The Merkle log's frontier"). A committed node's hash
-// never changes, so whatever this holds is right; nodes it does not hold are read from LevelDB.
-// Thread-safe.
-class LogFrontier {
- public:
-  std::optional<Digest> Find(uint32_t level, uint64_t index) const {
-    if (level >= kLevels) return std::nullopt;
-    std::lock_guard<std::mutex> lock(mu_);
-    const Slot& slot = slots_[level][index & 1];
-    if (!slot.used || slot.index != index) return std::nullopt;
-    return slot.hash;
-  }
-  // Only of committed nodes. An older node than the one its slot holds is not kept.
-  void Keep(uint32_t level, uint64_t index, const Digest& hash) {
-    if (level >= kLevels) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    Slot& slot = slots_[level][index & 1];
-    if (slot.used && slot.index >= index) return;
-    slot = Slot{true, index, hash};
-  }
-
- private:
-  static constexpr uint32_t kLevels = 64;  // a u64 leaf index has at most 64 levels above it
-  struct Slot {
-    bool used = false;
-    uint64_t index = 0;
-    Digest hash{};
-  };
-  mutable std::mutex mu_;
-  std::array<std::array<Slot, 2>, kLevels> slots_{};
-};
-
-// LevelDB's NodeStore view of the committed Merkle log ('L' keys), answering from its frontier
-// first. Store::CommitBlock writes the nodes and then Committed()s them.
+// LevelDB's NodeStore view of the committed Merkle log ('L' keys), answering from the log's right
+// frontier first (crypto::FrontierNodeStore), which it fills with the nodes of every committed
+// block (Committed, after Store::CommitBlocks' write succeeded) and with what it reads. A block's
+// appends and its log root read only frontier nodes; without it they were ~20 LevelDB point reads
+// per block of keys written long ago, probing table files down the levels, and LevelDB charges
+// such probes until it compacts the file (doc/performance.md, "The Merkle log's frontier"). A
+// committed node never changes, so whatever the frontier holds is right for every later tip;
+// older nodes (proofs) are read from LevelDB. Thread-safe.
 class LevelNodeStore : public crypto::NodeStore {
  public:
   void set_db(leveldb::DB* db) { db_ = db; }
   std::optional<Digest> GetNode(uint32_t level, uint64_t index) const override {
-    if (std::optional<Digest> kept = frontier_.Find(level, index)) return kept;
+    {
+      std::lock_guard<std::mutex> lock(frontier_mu_);
+      if (std::optional<Digest> kept = frontier_.GetNode(level, index)) return kept;
+    }
     std::string value;
     leveldb::Status s = db_->Get(Checked(), LogNodeKey(level, index), &value);
     if (!s.ok() || value.size() != crypto::kDigestSize) return std::nullopt;
     Digest d;
     std::copy(value.begin(), value.end(), d.begin());
-    frontier_.Keep(level, index, d);
+    std::lock_guard<std::mutex> lock(frontier_mu_);
+    frontier_.PutNode(level, index, d);
     return d;
   }
   void PutNode(uint32_t, uint64_t, const Digest&) override {
@@ -284,12 +257,14 @@ class LevelNodeStore : public crypto::NodeStore {
   }
   // After CommitBlock's write of these nodes succeeded.
   void Committed(const std::vector<std::tuple<uint32_t, uint64_t, Digest>>& nodes) {
-    for (const auto& [level, index, hash] : nodes) frontier_.Keep(level, index, hash);
+    std::lock_guard<std::mutex> lock(frontier_mu_);
+    for (const auto& [level, index, hash] : nodes) frontier_.PutNode(level, index, hash);
   }
 
  private:
   leveldb::DB* db_ = nullptr;
-  mutable LogFrontier frontier_;
+  mutable std::mutex frontier_mu_;
+  mutable crypto::FrontierNodeStore frontier_;
 };
 
 // The newest committed rows of the material ('S') and transaction ('T') tables that were read,

@@ -569,5 +569,28 @@ TEST_CASE("a store missing nodes yields missing_node instead of a wrong root", "
   CHECK(log.ConsistencyProof(3, 5).status().code() == "missing_node");
 }
 
+TEST_CASE(
+    "a log over a frontier-only store appends and has the same root as over a full store at "
+    "every size, and older nodes read as absent",
+    "[crypto]") {
+  MemoryNodeStore full;
+  FrontierNodeStore frontier;
+  MerkleLog a(Suite::kP256, &full, 0);
+  MerkleLog b(Suite::kP256, &frontier, 0);
+  for (uint32_t i = 0; i < 300; ++i) {
+    const Bytes leaf{static_cast<uint8_t>(i), static_cast<uint8_t>(i >> 8)};
+    a.Append(leaf);
+    b.Append(leaf);
+    REQUIRE(b.Root().value() == a.Root().value());
+  }
+  CHECK(frontier.GetNode(0, 299) == full.GetNode(0, 299));
+  CHECK_FALSE(frontier.GetNode(0, 5).has_value());  // long replaced in its slot
+  CHECK(b.InclusionProof(5, 300).status().code() == "missing_node");
+  // An older node put after a newer one does not displace it.
+  frontier.PutNode(0, 7, kSomeHash);
+  CHECK(frontier.GetNode(0, 299) == full.GetNode(0, 299));
+  CHECK_FALSE(frontier.GetNode(0, 7).has_value());
+}
+
 }  // namespace
 }  // namespace govledger::crypto
