@@ -86,7 +86,7 @@ Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t mater
 
 Result<Filled> FillNetwork(const Options& o, const std::string& name, const std::string& network,
                            size_t validators, uint64_t materials, size_t block_txs,
-                           std::vector<Bytes> doc_digests) {
+                           std::vector<Bytes> doc_digests, size_t copies) {
   auto homes = MakeHomes(o.paths, network, validators, o.suite, o.paths.work_dir + "/" + name);
   if (!homes.ok()) return homes.status();
   auto source = TxSource::Open(homes->genesis_file, homes->keys_dir);
@@ -110,11 +110,11 @@ Result<Filled> FillNetwork(const Options& o, const std::string& name, const std:
   auto fill = FillLedger(homes->DataDir(0), homes->genesis, *keys, *source, fo);
   if (!fill.ok()) return fill.status();
   // The other validators start from copies, as validators that have been running together would.
-  if (homes->homes.size() > 1) {
-    std::cerr << "  copying the filled data directory to the other " << homes->homes.size() - 1
-              << " validators\n";
+  copies = std::min(copies, homes->homes.size() - 1);
+  if (copies > 0) {
+    std::cerr << "  copying the filled data directory to " << copies << " other validator(s)\n";
   }
-  for (size_t i = 1; i < homes->homes.size(); ++i) {
+  for (size_t i = 1; i <= copies; ++i) {
     std::error_code ec;
     fs::remove_all(homes->DataDir(i), ec);
     fs::copy(homes->DataDir(0), homes->DataDir(i), fs::copy_options::recursive, ec);

@@ -76,10 +76,10 @@ struct Filled {
 Result<Filled> FillDev(const Options& o, const std::string& name, uint64_t materials,
                        size_t block_txs, std::vector<Bytes> doc_digests = {});
 // The same for the `validators` of network-configs/<network>: the filler writes the first one's
-// data directory and the others get copies of it.
+// data directory, and the next `copies` of them (all the others by default) get copies of it.
 Result<Filled> FillNetwork(const Options& o, const std::string& name, const std::string& network,
                            size_t validators, uint64_t materials, size_t block_txs,
-                           std::vector<Bytes> doc_digests = {});
+                           std::vector<Bytes> doc_digests = {}, size_t copies = SIZE_MAX);
 
 int RunAuditBench(const Options& o);
 int RunScaleBench(const Options& o);

@@ -23,28 +23,16 @@ int RunSyncBench(const Options& o) {
   const unsigned cores = Cores();
   const uint64_t blocks = o.tiny ? 50 : o.sync_blocks;
   const size_t block_txs = o.tiny ? 5 : o.sync_block_txs;
-  const std::string dir = o.paths.work_dir + "/sync-" + o.suite;
+  const std::string dir = o.paths.work_dir + "/sync-" + o.suite;  // FillNetwork's, for the logs
   std::cerr << "sync (" << o.suite << "): filling local-4 with " << blocks << " blocks of "
             << block_txs << " material issues\n";
-  auto homes = MakeHomes(o.paths, "local-4", 4, o.suite, dir);
-  if (!homes.ok()) return Fail(homes.status());
-  auto source = TxSource::Open(homes->genesis_file, homes->keys_dir);
-  if (!source.ok()) return Fail(source.status());
-  auto keys = LoadValidatorKeys(homes->genesis, homes->homes);
-  if (!keys.ok()) return Fail(keys.status());
-  FillOptions fo;
-  fo.materials = blocks * block_txs;
-  fo.block_txs = block_txs;
-  fo.threads = cores;
-  auto fill = FillLedger(homes->DataDir(0), homes->genesis, *keys, *source, fo);
-  if (!fill.ok()) return Fail(fill.status());
+  // node0 filled, node1 and node2 copies of it; node3 starts empty.
+  auto filled = FillNetwork(o, "sync-" + o.suite, "local-4", 4, blocks * block_txs, block_txs, {},
+                            /*copies=*/2);
+  if (!filled.ok()) return Fail(filled.status());
+  const Homes* homes = &filled->homes;
+  const FillResult* fill = &filled->fill;
   std::cerr << "  filled " << fill->height << " blocks in " << fill->seconds << " s\n";
-  for (size_t i = 1; i <= 2; ++i) {
-    std::error_code ec;
-    fs::remove_all(homes->DataDir(i), ec);
-    fs::copy(homes->DataDir(0), homes->DataDir(i), fs::copy_options::recursive, ec);
-    if (ec) return Fail(Status::Error("io", "copying the data directory: " + ec.message()));
-  }
 
   Chain chain;
   for (size_t i = 0; i < 4; ++i) {
