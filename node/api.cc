@@ -262,6 +262,9 @@ class Api {
               st.blocks_cut_short);
     o.Counter("govledger_consensus_fill_waits_total",
               "Proposals that waited block_fill_ms for a fuller block.", st.fill_waits);
+    o.Gauge("govledger_consensus_fill_window_ms",
+            "The last fill window a proposal waited out (block_fill_ms, longer on a busy host).",
+            static_cast<uint64_t>(st.fill_window_ms));
     return out;
   }
 
@@ -329,6 +332,7 @@ class Api {
                         {"peers_connected", c->connected_peers()},
                         {"synced_blocks", c->stats().synced_blocks},
                         {"fill_waits", c->stats().fill_waits},
+                        {"fill_window_ms", c->stats().fill_window_ms},
                         {"evidence", c->stats().evidence}};
     }
 

@@ -115,6 +115,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
             num("consensus", "timeout_precommit_delta_ms", c.timeouts.precommit_delta_ms) &&
             num("consensus", "rebroadcast_ms", c.rebroadcast_ms) &&
             num("consensus", "block_fill_ms", c.block_fill_ms) &&
+            num("consensus", "block_fill_max_ms", c.block_fill_max_ms) &&
             num("storage", "startup_tip_blocks", c.startup_tip_blocks) &&
             num("storage", "startup_full_scan_max_bytes", c.startup_full_scan_max_bytes) &&
             num("storage", "min_free_bytes", c.min_free_bytes);
@@ -128,6 +129,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& home) {
   if (c.block_fill_ms > 1000) {
     return Status::Error("bad_config", path + ": consensus.block_fill_ms above 1000 (it delays "
                                               "every loaded height; a few ms is the point)");
+  }
+  if (c.block_fill_max_ms > 1000) {
+    return Status::Error("bad_config", path + ": consensus.block_fill_max_ms above 1000 (it "
+                                              "delays every height of a busy host)");
   }
   for (auto [name, v] : {std::pair<const char*, int64_t>{"header_timeout_ms", c.header_timeout_ms},
                         {"body_timeout_ms", c.body_timeout_ms},
@@ -228,6 +233,8 @@ std::string NodeConfigToToml(const NodeConfig& c) {
     << "rebroadcast_ms = " << c.rebroadcast_ms << "   # resend latest votes (TCP is not gossip)\n"
     << "block_fill_ms = " << c.block_fill_ms
     << "   # under load, propose this long after the previous block at the earliest\n"
+    << "block_fill_max_ms = " << c.block_fill_max_ms
+    << "   # ... stretching to this while the host's CPU is over half busy\n"
     << "\n[storage]\n"
     << "# On start: read the whole store verifying checksums (false: only the newest blocks).\n"
     << "startup_full_scan = " << (c.startup_full_scan ? "true" : "false") << "\n"

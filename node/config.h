@@ -57,8 +57,11 @@ struct NodeConfig {
   int64_t rebroadcast_ms = 500;
   // A proposer under load builds its block this long after the previous block's time at the
   // earliest (fewer, fuller blocks: each height costs synced writes whatever it holds). 0 = at
-  // once. Heights that take longer anyway (a network's message rounds) never wait.
+  // once. Heights that take longer anyway (a network's message rounds) never wait. While the
+  // host's CPU is busy (over half), the window stretches toward block_fill_max_ms
+  // (node/consensus_driver.h, FillWindowMs); a max at or below block_fill_ms keeps it fixed.
   int64_t block_fill_ms = 5;
+  int64_t block_fill_max_ms = 25;
   // Storage ([storage]): checks when the node starts (ledger/store_check.h), and the free space
   // below which the node stops committing and signing rather than run its disk full.
   bool startup_full_scan = true;

@@ -39,7 +39,18 @@ int64_t NowUs() {
       .count();
 }
 
+// The host's busy share at which the fill window starts to stretch, and at which it is longest.
+constexpr double kFillStretchFrom = 0.5;
+constexpr double kFillStretchTo = 0.9;
+
 }  // namespace
+
+int64_t FillWindowMs(int64_t min_ms, int64_t max_ms, double host_busy) {
+  if (max_ms <= min_ms) return min_ms;
+  const double f =
+      std::clamp((host_busy - kFillStretchFrom) / (kFillStretchTo - kFillStretchFrom), 0.0, 1.0);
+  return min_ms + static_cast<int64_t>(f * static_cast<double>(max_ms - min_ms) + 0.5);
+}
 
 ConsensusDriver::ConsensusDriver(asio::io_context& io, const NodeConfig& config,
                                  const ledger::Genesis& genesis, ledger::Store& store,
@@ -442,19 +453,26 @@ void ConsensusDriver::Handle(const Effect& e) {
 
 void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
   if (height != store_.height() + 1) return;
-  // Each height costs synced writes (the WAL's, the block's) whatever it holds: a proposer whose
-  // previous block is only a few ms old (a loaded one-validator chain commits every ~1 ms) lets
-  // the mempool fill for the rest of block_fill_ms first. Round 0 only: a later round is a
-  // recovery and should not wait. A network whose heights take longer than that never waits,
-  // nor does an empty heartbeat block.
+  // Each height costs synced writes (the WAL's, the block's), signed messages and thread
+  // wake-ups whatever it holds: a proposer whose previous block is only a few ms old (a loaded
+  // one-validator chain commits every ~1 ms) lets the mempool fill for the rest of its fill
+  // window first, longer while the host's CPU is busy (FillWindowMs). Round 0 only: a later round
+  // is a recovery and should not wait. A network whose heights take longer than that never
+  // waits, nor does an empty heartbeat block.
   const size_t full = genesis_.params.max_block_txs;
   if (round == 0 && config_.block_fill_ms > 0 && mempool_.size() > 0 && mempool_.size() < full) {
     const int64_t since = NowMs() - store_.tip_time_ms();
-    if (since >= 0 && since < config_.block_fill_ms) {
+    int64_t window = config_.block_fill_ms;
+    if (since >= 0 && since < std::max(config_.block_fill_ms, config_.block_fill_max_ms)) {
+      window = FillWindowMs(config_.block_fill_ms, config_.block_fill_max_ms,
+                            host_cpu_.Busy(SteadyMs()));
+    }
+    if (since >= 0 && since < window) {
       fill_pending_ = true;
       fill_height_ = height;
       ++stats_.fill_waits;
-      ArmFill(config_.block_fill_ms - since);
+      stats_.fill_window_ms = window;
+      ArmFill(window - since);
       return;
     }
   }

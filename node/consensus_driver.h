@@ -26,12 +26,20 @@
 #include "node/keys.h"
 #include "node/mempool.h"
 #include "node/p2p.h"
+#include "util/host_cpu.h"
 
 namespace govledger::pb {
 class P2pMessage;
 }
 
 namespace govledger::node {
+
+// How long after the previous block's time a loaded proposer builds its next round-0 block at the
+// earliest: `min_ms` (NodeConfig::block_fill_ms) while the host's CPU is at most half busy,
+// stretching linearly to `max_ms` (block_fill_max_ms; never below min_ms) at 90 % busy and above.
+// A height's fixed cost (synced writes, signed messages, waking threads) only matters when CPU is
+// scarce, and then fewer, fuller blocks leave more of it to the transactions.
+int64_t FillWindowMs(int64_t min_ms, int64_t max_ms, double host_busy);
 
 class ConsensusDriver {
  public:
@@ -75,6 +83,7 @@ class ConsensusDriver {
     uint64_t wal_syncs = 0;          // group commits of the WAL and sign guard
     uint64_t blocks_cut_short = 0;   // proposals bounded by time or bytes, not by the mempool
     uint64_t fill_waits = 0;         // proposals that waited block_fill_ms for a fuller block
+    int64_t fill_window_ms = 0;      // the last window a proposal waited out (FillWindowMs)
   };
   const Stats& stats() const { return stats_; }
   uint64_t consensus_height() const;
@@ -87,7 +96,7 @@ class ConsensusDriver {
   void Handle(const consensus::Effect& e);
   bool RecordOwn(const consensus::Input& in);
   // Answers the core's BuildBlock: builds now, or (round 0, under load) once the block has had
-  // block_fill_ms since the previous one to fill (BuildNow then).
+  // its fill window (FillWindowMs) since the previous one to fill (BuildNow then).
   void DoBuild(uint64_t height, uint32_t round);
   void BuildNow(uint64_t height, uint32_t round);
   void ArmFill(int64_t delay_ms);
@@ -237,6 +246,7 @@ class ConsensusDriver {
   boost::asio::steady_timer fill_timer_;
   bool fill_pending_ = false;
   uint64_t fill_height_ = 0;
+  HostCpu host_cpu_;  // how busy the host is, for the fill window
   boost::asio::steady_timer rebroadcast_timer_;
   boost::asio::steady_timer commit_retry_;
   std::map<std::tuple<uint64_t, uint32_t, uint8_t>, std::shared_ptr<boost::asio::steady_timer>>

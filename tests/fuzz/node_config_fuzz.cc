@@ -44,6 +44,8 @@ const std::vector<NumField>& NumFields() {
       {"consensus", "timeout_precommit_delta_ms",
        [](const C& c) { return uint64_t(c.timeouts.precommit_delta_ms); }},
       {"consensus", "rebroadcast_ms", [](const C& c) { return uint64_t(c.rebroadcast_ms); }},
+      {"consensus", "block_fill_ms", [](const C& c) { return uint64_t(c.block_fill_ms); }},
+      {"consensus", "block_fill_max_ms", [](const C& c) { return uint64_t(c.block_fill_max_ms); }},
   };
   return fields;
 }

@@ -190,6 +190,9 @@ TEST_CASE("under load the proposer waits block_fill_ms for fuller blocks, and a 
   CHECK(lone.json().value("status", "") == "committed");
   // The lone transaction arrived less than 1 s after a heartbeat block: its proposal waited.
   CHECK(Status(url)["consensus"].value("fill_waits", uint64_t{0}) >= 1);
+  // block_fill_max_ms (25 by default) below block_fill_ms: the window is block_fill_ms, however
+  // busy the host.
+  CHECK(Status(url)["consensus"].value("fill_window_ms", int64_t{0}) == 1000);
 
   const auto [b64, hashes] = SignIssues(chain.node, factory, 150);
   HttpReply r = Post(url, "/v1/txs", BatchBody(b64));
