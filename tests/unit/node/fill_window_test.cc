@@ -11,8 +11,7 @@ TEST_CASE("the fill window is block_fill_ms on a host at most half busy", "[node
   CHECK(FillWindowMs(5, 25, 0.5) == 5);
 }
 
-TEST_CASE("the fill window stretches linearly to block_fill_max_ms at 90 % busy",
-          "[node][fill]") {
+TEST_CASE("the fill window stretches linearly to block_fill_max_ms at 90 % busy", "[node][fill]") {
   CHECK(FillWindowMs(5, 25, 0.6) == 10);
   CHECK(FillWindowMs(5, 25, 0.7) == 15);
   CHECK(FillWindowMs(5, 25, 0.8) == 20);

@@ -26,10 +26,10 @@ TEST_CASE("the /proc/stat cpu line parses into total and idle ticks", "[util][ho
 
 TEST_CASE("a line that is not the aggregate cpu line is refused", "[util][host_cpu]") {
   CHECK_FALSE(ParseProcStatCpu(""));
-  CHECK_FALSE(ParseProcStatCpu("cpu0 1 2 3 4 5\n"));       // a per-core line
+  CHECK_FALSE(ParseProcStatCpu("cpu0 1 2 3 4 5\n"));  // a per-core line
   CHECK_FALSE(ParseProcStatCpu("intr 1 2 3 4\n"));
-  CHECK_FALSE(ParseProcStatCpu("cpu 1 2 3\n"));            // too few fields
-  CHECK_FALSE(ParseProcStatCpu("cpu 1 2 x3 4\n"));         // not a number
+  CHECK_FALSE(ParseProcStatCpu("cpu 1 2 3\n"));     // too few fields
+  CHECK_FALSE(ParseProcStatCpu("cpu 1 2 x3 4\n"));  // not a number
   CHECK_FALSE(ParseProcStatCpu("cpu 1 2 3 4-\n"));
   CHECK_FALSE(ParseProcStatCpu("cpu 1 2 3 99999999999999999999999\n"));  // overflows
 }
@@ -40,8 +40,8 @@ TEST_CASE("the busy share is the non-idle ticks over all ticks between two readi
   CHECK(BusyBetween(a, CpuTimes{2000, 850}) == Approx(0.75));
   CHECK(BusyBetween(a, CpuTimes{2000, 1600}) == Approx(0.0));
   CHECK(BusyBetween(a, CpuTimes{1100, 600}) == Approx(1.0));
-  CHECK_FALSE(BusyBetween(a, a));                    // no tick passed
-  CHECK_FALSE(BusyBetween(a, CpuTimes{900, 500}));   // counters went back (another host's file)
+  CHECK_FALSE(BusyBetween(a, a));                   // no tick passed
+  CHECK_FALSE(BusyBetween(a, CpuTimes{900, 500}));  // counters went back (another host's file)
 }
 
 TEST_CASE("HostCpu reads its file once per interval and is never busy without one",
