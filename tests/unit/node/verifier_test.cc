@@ -103,3 +103,57 @@ TEST_CASE("RunOnWorkers runs every index once off the io thread, then done on th
     }
   }
 }
+
+TEST_CASE("Verify answers each queued transaction once, on the io thread, with its verdict",
+          "[node]") {
+  const crypto::PrivateKey key = crypto::PrivateKey::Generate(kSuite).value();
+  boost::asio::io_context io;
+  node::SignatureVerifier verifier(io, kSuite, 2);
+  const std::thread::id io_thread = std::this_thread::get_id();
+  constexpr int kTxs = 200;  // queued in bursts, so that workers drain several at a time
+  std::vector<int> answers(kTxs, 0);
+  std::vector<std::optional<crypto::Digest>> verdicts(kTxs);
+  std::vector<std::optional<crypto::Digest>> expected(kTxs);
+  bool off_io_thread = false;
+  int answered = 0;
+  auto work = boost::asio::make_work_guard(io);  // poll() below must not stop the io_context
+  for (int i = 0; i < kTxs; ++i) {
+    ledger::Tx tx = SignedIssue(key, i);
+    if (i % 5 == 2) tx.signature.back() ^= 0x01;  // does not verify
+    if (i % 5 != 2) expected[i] = crypto::Hash(kSuite, tx.raw);
+    verifier.Verify(std::make_shared<const ledger::Tx>(std::move(tx)),
+                    [&, i](std::optional<crypto::Digest> raw_hash) {
+                      if (std::this_thread::get_id() != io_thread) off_io_thread = true;
+                      ++answers[i];
+                      verdicts[i] = raw_hash;
+                      ++answered;
+                    });
+    if (i % 50 == 49) io.poll();  // some answers arrive while more are queued
+  }
+  while (answered < kTxs) io.run_one();
+  CHECK_FALSE(off_io_thread);
+  for (int i = 0; i < kTxs; ++i) {
+    INFO("transaction " << i);
+    CHECK(answers[i] == 1);
+    CHECK(verdicts[i] == expected[i]);
+  }
+}
+
+TEST_CASE("Stop returns promptly with transactions still queued, and answers none after it",
+          "[node]") {
+  const crypto::PrivateKey key = crypto::PrivateKey::Generate(kSuite).value();
+  boost::asio::io_context io;
+  node::SignatureVerifier verifier(io, kSuite, 2);
+  const auto tx = std::make_shared<const ledger::Tx>(SignedIssue(key, 1));
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 5'000; ++i) {  // ~0.3 s of verification on one core if it all ran
+    verifier.Verify(tx, [&](std::optional<crypto::Digest>) { ++answered; });
+  }
+  verifier.Stop();
+  io.poll();
+  const int after_stop = answered.load();
+  CHECK(after_stop < 5'000);
+  verifier.Verify(tx, [&](std::optional<crypto::Digest>) { ++answered; });
+  io.poll();
+  CHECK(answered.load() == after_stop);
+}
