@@ -462,18 +462,18 @@ void ConsensusDriver::DoBuild(uint64_t height, uint32_t round) {
   const size_t full = genesis_.params.max_block_txs;
   if (round == 0 && config_.block_fill_ms > 0 && mempool_.size() > 0 && mempool_.size() < full) {
     const int64_t since = NowMs() - store_.tip_time_ms();
-    int64_t window = config_.block_fill_ms;
+    // Past the longest window there is nothing to decide (and no /proc/stat to read).
     if (since >= 0 && since < std::max(config_.block_fill_ms, config_.block_fill_max_ms)) {
-      window = FillWindowMs(config_.block_fill_ms, config_.block_fill_max_ms,
-                            host_cpu_.Busy(SteadyMs()));
-    }
-    if (since >= 0 && since < window) {
-      fill_pending_ = true;
-      fill_height_ = height;
-      ++stats_.fill_waits;
-      stats_.fill_window_ms = window;
-      ArmFill(window - since);
-      return;
+      const int64_t window = FillWindowMs(config_.block_fill_ms, config_.block_fill_max_ms,
+                                          host_cpu_.Busy(SteadyMs()));
+      if (since < window) {
+        fill_pending_ = true;
+        fill_height_ = height;
+        ++stats_.fill_waits;
+        stats_.fill_window_ms = window;
+        ArmFill(window - since);
+        return;
+      }
     }
   }
   BuildNow(height, round);

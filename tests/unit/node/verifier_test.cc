@@ -110,7 +110,7 @@ TEST_CASE("Verify answers each queued transaction once, on the io thread, with i
   boost::asio::io_context io;
   node::SignatureVerifier verifier(io, kSuite, 2);
   const std::thread::id io_thread = std::this_thread::get_id();
-  constexpr int kTxs = 200;  // queued in bursts, so that workers drain several at a time
+  constexpr int kTxs = 200;  // queued in bursts of 50, answers taken between them
   std::vector<int> answers(kTxs, 0);
   std::vector<std::optional<crypto::Digest>> verdicts(kTxs);
   std::vector<std::optional<crypto::Digest>> expected(kTxs);
